@@ -1,0 +1,108 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { pino } from 'pino';
+import { GROUPS, streamNames, clientReceiptSchema, type DlrInEntry } from '@smsgw/contracts';
+import { createAppMetrics, createMetricsRegistry } from '@smsgw/platform';
+import { createBlockingRedis, createReceiptEmitter, createStreamConsumer, xaddEntry } from '@smsgw/redis';
+import { createRedisStateStore } from '@smsgw/store';
+import { formatReceiptText } from '@smsgw/smpp';
+import { redisNamespace } from '@smsgw/testing';
+import { createReceiptHandler } from './receipt-handler';
+
+const until = async (cond: () => Promise<boolean>, ms = 5_000) => {
+  const end = Date.now() + ms;
+  while (!(await cond())) {
+    if (Date.now() > end) throw new Error('condition not met in time');
+    await new Promise((r) => setTimeout(r, 20));
+  }
+};
+
+const addr = (a: string) => ({ ton: 1, npi: 1, addr: a });
+
+function receiptEntry(smscMsgId: string, stat = 'DELIVRD'): DlrInEntry {
+  const text = formatReceiptText({ id: smscMsgId, sub: 1, dlvrd: stat === 'DELIVRD' ? 1 : 0, submitDate: new Date(), doneDate: new Date(), stat, err: '000', text: '' });
+  return { k: 'receipt', smsc: 'sim', src: addr('447700900123'), dst: { ton: 5, npi: 0, addr: 'ACME' }, esm: 4, dc: 0, sm: Buffer.from(text).toString('base64'), at: Date.now() };
+}
+
+describe('dlr-worker receipt handling (real Redis)', () => {
+  const cleanups: Array<() => Promise<void>> = [];
+  afterEach(async () => {
+    for (const c of cleanups.splice(0).reverse()) await c();
+  });
+
+  async function setup(orphanAfterMs = 5_000) {
+    const ns = await redisNamespace('dlr');
+    const names = streamNames(ns.prefix);
+    const store = createRedisStateStore({ redis: ns.redis, prefix: ns.prefix });
+    const metrics = createAppMetrics(createMetricsRegistry('dlr-test'));
+    const consumer = createStreamConsumer({
+      redis: ns.redis, blocking: createBlockingRedis(ns.url), stream: names.dlrIn, group: GROUPS.dlr, consumer: 'c',
+      blockMs: 50, claimIdleMs: 1_000,
+      handler: createReceiptHandler({
+        redis: ns.redis, store, names, metrics, logger: pino({ level: 'silent' }), group: GROUPS.dlr,
+        emitReceipt: createReceiptEmitter(ns.redis, { prefix: ns.prefix, maxLen: 1000 }),
+        orphanAfterMs, retryDelayMs: 100,
+      }),
+    });
+    await consumer.start();
+    cleanups.push(ns.cleanup, () => consumer.stop());
+    const clientReceipts = async () =>
+      ((await ns.redis.xrange(names.dlr('acme'), '-', '+')) as [string, string[]][]).map(([, f]) => clientReceiptSchema.parse(JSON.parse(f[1])));
+    const create = (id: string, rd = 1) => store.createMessage({ id, sys: 'acme', src: 'ACME', dst: '447700900123', rd, state: 'ROUTED', pool: 'sim', at: Date.now() });
+    return { ns, names, store, clientReceipts, create };
+  }
+
+  it('a receipt that arrives before its submit_sm_resp mapping waits and then correlates', async () => {
+    const { ns, names, store, clientReceipts, create } = await setup();
+    await create('m-1');
+    await xaddEntry(ns.redis, names.dlrIn, receiptEntry('00ABC'));
+    await new Promise((r) => setTimeout(r, 400));
+    expect(await clientReceipts()).toHaveLength(0); // nothing to correlate with yet
+    await store.recordSubmit('m-1', { part: 0, parts: 1, smsc: 'sim', smscMsgId: 'abc', at: Date.now() });
+    await store.transition('m-1', 'SUBMITTED', { at: Date.now(), smsc: 'sim' });
+    await until(async () => (await clientReceipts()).length === 1);
+    const [r] = await clientReceipts();
+    expect(r).toMatchObject({ id: 'm-1', state: 'DELIVERED', stat: 'DELIVRD', src: { addr: 'ACME' }, dst: { addr: '447700900123' } });
+    expect((await store.get('m-1'))?.state).toBe('DELIVERED');
+  });
+
+  it('a duplicate receipt gives no second client receipt; a multipart message gets one when all parts are final', async () => {
+    const { ns, names, store, clientReceipts, create } = await setup();
+    await create('m-2');
+    await store.recordSubmit('m-2', { part: 0, parts: 2, smsc: 'sim', smscMsgId: 'p0', at: Date.now() });
+    await store.recordSubmit('m-2', { part: 1, parts: 2, smsc: 'sim', smscMsgId: 'p1', at: Date.now() });
+    await xaddEntry(ns.redis, names.dlrIn, receiptEntry('p0'));
+    await xaddEntry(ns.redis, names.dlrIn, receiptEntry('p0'));
+    await new Promise((r) => setTimeout(r, 300));
+    expect(await clientReceipts()).toHaveLength(0);
+    await xaddEntry(ns.redis, names.dlrIn, receiptEntry('p1', 'UNDELIV'));
+    await xaddEntry(ns.redis, names.dlrIn, receiptEntry('p1', 'UNDELIV'));
+    await until(async () => (await clientReceipts()).length >= 1);
+    await new Promise((r) => setTimeout(r, 300));
+    const rs = await clientReceipts();
+    expect(rs).toHaveLength(1);
+    expect(rs[0]).toMatchObject({ id: 'm-2', state: 'UNDELIVERABLE', stat: 'UNDELIV', dlvrd: 0 });
+  });
+
+  it('a receipt that never correlates is journaled as orphaned, not dropped silently', async () => {
+    const { ns, names } = await setup(200);
+    await xaddEntry(ns.redis, names.dlrIn, receiptEntry('nobody'));
+    await until(async () => {
+      const j = (await ns.redis.xrange(names.journal, '-', '+')) as [string, string[]][];
+      return j.some(([, f]) => f[1].includes('receipt_orphaned'));
+    });
+    await until(async () => ((await ns.redis.xpending(names.dlrIn, GROUPS.dlr)) as [number])[0] === 0);
+  });
+
+  it('a failure ends the message and honours registered_delivery', async () => {
+    const { ns, names, store, clientReceipts, create } = await setup();
+    await create('m-3', 1);
+    await create('m-4', 0);
+    for (const id of ['m-3', 'm-4']) {
+      await xaddEntry(ns.redis, names.dlrIn, { k: 'fail', id, sys: 'acme', src: { ton: 5, npi: 0, addr: 'ACME' }, dst: addr('447700900123'), state: 'FAILED', err: 0x45, reason: 'x', at: Date.now() });
+    }
+    await until(async () => (await store.get('m-4'))?.state === 'FAILED');
+    await until(async () => (await clientReceipts()).length === 1);
+    const [r] = await clientReceipts();
+    expect(r).toMatchObject({ id: 'm-3', state: 'FAILED', stat: 'UNDELIV', err: '069' });
+  });
+});

@@ -1,0 +1,73 @@
+import { randomUUID } from 'node:crypto';
+import type { InEntry } from '@smsgw/contracts';
+import { normaliseAddress } from '@smsgw/domain';
+import { getTlv, TLV, STATUS, type Pdu } from '@smsgw/smpp';
+
+export type SubmitOutcome = { status: number; messageId?: string; reason?: string };
+
+export interface SubmitHandlerDeps {
+  /** Durably appends the entry to `in`; resolves only once Redis answered (ack means durable). */
+  enqueue: (entry: InEntry) => Promise<unknown>;
+  /** True while `in` holds more unprocessed entries than its bound. */
+  backlogFull: () => boolean;
+  now?: () => number;
+  newId?: () => string;
+}
+
+// SMPP v3.4 §7.1.1: YYMMDDhhmmsstnnp, p = '+'/'-' (absolute, nn quarter hours) or 'R' (relative).
+const SMPP_TIME = /^\d{12}\d\d{2}[+\-R]$/;
+
+/** Builds the `in` entry of a submit_sm, or the error status its fields call for. */
+export function validateSubmit(pdu: Pdu, sys: string, id: string, at: number): { entry: InEntry } | SubmitOutcome {
+  const src = normaliseAddress(pdu.source_addr_ton ?? 0, pdu.source_addr ?? '', 'source');
+  if (!src.ok) return { status: STATUS.ESME_RINVSRCADR, reason: src.reason };
+  const dst = normaliseAddress(pdu.dest_addr_ton ?? 0, pdu.destination_addr ?? '', 'destination');
+  if (!dst.ok) return { status: STATUS.ESME_RINVDSTADR, reason: dst.reason };
+  const sched = pdu.schedule_delivery_time ?? '';
+  if (sched && !SMPP_TIME.test(sched)) return { status: STATUS.ESME_RINVSCHED, reason: 'bad schedule_delivery_time' };
+  const vp = pdu.validity_period ?? '';
+  if (vp && !SMPP_TIME.test(vp)) return { status: STATUS.ESME_RINVEXPIRY, reason: 'bad validity_period' };
+  const sm = pdu.short_message ?? Buffer.alloc(0);
+  const payload = getTlv(pdu, TLV.message_payload);
+  // §5.3.2.32: with message_payload present, sm_length must be 0.
+  if (payload && sm.length > 0) return { status: STATUS.ESME_RINVMSGLEN, reason: 'short_message and message_payload both set' };
+  const body = payload ?? sm;
+  const dc = pdu.data_coding ?? 0;
+  if (dc === 0x08 && body.length % 2 !== 0) return { status: STATUS.ESME_RINVMSGLEN, reason: 'UCS-2 text of odd length' };
+  const entry: InEntry = {
+    v: 1,
+    id,
+    sys,
+    src: { ton: pdu.source_addr_ton ?? 0, npi: pdu.source_addr_npi ?? 0, addr: pdu.source_addr ?? '', norm: src.norm },
+    dst: { ton: pdu.dest_addr_ton ?? 0, npi: pdu.dest_addr_npi ?? 0, addr: pdu.destination_addr ?? '', norm: dst.norm },
+    dc,
+    esm: pdu.esm_class ?? 0,
+    rd: pdu.registered_delivery ?? 0,
+    pid: pdu.protocol_id ?? 0,
+    pri: pdu.priority_flag ?? 0,
+    sm: body.toString('base64'),
+    at,
+  };
+  if (vp) entry.vp = vp;
+  return { entry };
+}
+
+/**
+ * submit_sm → UUID → XADD to `in` → ESME_ROK with the UUID, in that order: ROK is never sent
+ * before Redis answered. Redis away or `in` over its bound → ESME_RMSGQFUL.
+ */
+export function createSubmitHandler(deps: SubmitHandlerDeps): (pdu: Pdu, sys: string) => Promise<SubmitOutcome> {
+  const now = deps.now ?? Date.now;
+  const newId = deps.newId ?? randomUUID;
+  return async (pdu, sys) => {
+    const v = validateSubmit(pdu, sys, newId(), now());
+    if (!('entry' in v)) return v;
+    if (deps.backlogFull()) return { status: STATUS.ESME_RMSGQFUL, reason: 'in stream over its backlog bound' };
+    try {
+      await deps.enqueue(v.entry);
+    } catch (err) {
+      return { status: STATUS.ESME_RMSGQFUL, reason: `queue unavailable: ${(err as Error).message}` };
+    }
+    return { status: STATUS.ESME_ROK, messageId: v.entry.id };
+  };
+}

@@ -1,0 +1,184 @@
+import { isFinalState, journalEventId, outEntrySchema, type DlrInFailure, type JournalRecord, type OutEntry, type StreamNames } from '@smsgw/contracts';
+import { createTokenBucket, normaliseSmscMsgId } from '@smsgw/domain';
+import type { AppMetrics, Logger } from '@smsgw/platform';
+import { runBatch, xaddEntry, type BatchHandler, type EntryOutcome, type Redis, type StreamEntry } from '@smsgw/redis';
+import { STATUS, TLV, type Pdu } from '@smsgw/smpp';
+import type { StateStore } from '@smsgw/store';
+import type { SmscLink } from './smsc-link';
+import { prepareParts } from './prepare-parts';
+import { classifySubmitStatus } from './submit-errors';
+
+export interface MessageSenderDeps {
+  redis: Redis;
+  store: StateStore;
+  names: StreamNames;
+  prefix: string;
+  links: Map<string, SmscLink>;
+  /** Segments per second per SMSC link (0 = unlimited), enforced in this process. */
+  throughput: Map<string, number>;
+  metrics: AppMetrics;
+  logger: Logger;
+  /** How long a claim on a message lasts; a crashed sender's messages are sent again after it. */
+  leaseMs?: number;
+  /** How long one message may wait for a bound session or keep retrying temporary errors. */
+  maxRetryMs?: number;
+}
+
+type Outcome = { result: 'sent' | 'failed' | 'duplicate' | 'retry'; journal?: JournalRecord[] };
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/**
+ * One batch of `out:<pool>`: each message is claimed with a lease (a redelivered entry of a
+ * message already sent is acked without a second submit), split into parts, submitted part by
+ * part on one session in order, and each SMSC message id is stored before the entry is acked.
+ */
+export function createMessageSender(deps: MessageSenderDeps): BatchHandler {
+  const { redis, store, names, metrics, logger } = deps;
+  const leaseMs = deps.leaseMs ?? 120_000;
+  const maxRetryMs = deps.maxRetryMs ?? 60_000;
+  const buckets = new Map([...deps.throughput].map(([id, rate]) => [id, createTokenBucket(rate, Math.max(1, rate / 5))]));
+  let ref = Math.floor(Math.random() * 256);
+  let rr = 0;
+  const leaseKey = (id: string) => `${deps.prefix}:lease:{${id}}`;
+
+  const chooseLink = (m: OutEntry): SmscLink | undefined => {
+    const candidates = m.smscs.map((id) => deps.links.get(id)).filter((l): l is SmscLink => !!l);
+    const boundLinks = candidates.filter((l) => l.boundCount > 0);
+    const list = boundLinks.length ? boundLinks : candidates;
+    return list.length ? list[rr++ % list.length] : undefined;
+  };
+
+  const fail = async (m: OutEntry, status: number, smsc: string, part: number) => {
+    const at = Date.now();
+    const failure: DlrInFailure = { k: 'fail', id: m.id, sys: m.sys, src: m.src, dst: m.dst, state: 'FAILED', err: status, reason: `submit_sm_resp status 0x${status.toString(16)}`, at };
+    await Promise.all([xaddEntry(redis, names.dlrIn, failure), redis.set(leaseKey(m.id), 'done', 'EX', 86_400)]);
+    const rec: JournalRecord = {
+      v: 1, eid: journalEventId(m.id, 'submit_failed', part), ts: at, ev: 'submit_failed', bucket: 'proxy', app: 'sender',
+      id: m.id, sys: m.sys, smsc, part, err: status, dst: m.dst.norm,
+    };
+    return rec;
+  };
+
+  const sendOne = async (e: StreamEntry): Promise<Outcome> => {
+    const parsed = outEntrySchema.safeParse(e.data);
+    if (!parsed.success) {
+      await redis.xadd(names.dead, '*', 'd', JSON.stringify({ id: e.id, error: 'malformed', data: e.data }));
+      metrics.errors.inc({ kind: 'malformed_entry' });
+      return { result: 'failed' };
+    }
+    const m = parsed.data;
+    const log = logger.child({ msgId: m.id });
+    const got = await redis.set(leaseKey(m.id), 'sending', 'PX', leaseMs, 'NX');
+    if (got === null) {
+      // Claimed already: by a sender still at work (retry later), or the message went out.
+      if ((await redis.get(leaseKey(m.id))) === 'done') return { result: 'duplicate' };
+      const rec = await store.get(m.id);
+      const sent = rec && (rec.state === 'SUBMITTED' || isFinalState(rec.state));
+      return { result: sent ? 'duplicate' : 'retry' };
+    }
+    try {
+      return await sendClaimed(m, e, log);
+    } catch (err) {
+      // Let the next delivery of this entry claim it again at once.
+      await redis.del(leaseKey(m.id)).catch(() => undefined);
+      throw err;
+    }
+  };
+
+  const sendClaimed = async (m: OutEntry, e: StreamEntry, log: Logger): Promise<Outcome> => {
+    // A redelivery may find some parts already acknowledged by the SMSC: never send those again.
+    const known = e.deliveries > 1 ? await store.get(m.id) : null;
+    const prepared = prepareParts(m, (ref = (ref + 1) & 0xff));
+    const parts = prepared.parts.length;
+    const deadline = Date.now() + maxRetryMs;
+    let link = chooseLink(m);
+    const journal: JournalRecord[] = [];
+    for (let part = 0; part < parts; part++) {
+      if (known?.smscIds[part]) continue;
+      let attempt = 0;
+      for (;;) {
+        if (!link || !(await link.waitBound(Math.max(0, deadline - Date.now())))) {
+          await redis.del(leaseKey(m.id));
+          log.warn({ smscs: m.smscs }, 'no SMSC session bound: message waits');
+          return { result: 'retry' };
+        }
+        const session = link.pick();
+        if (!session) continue;
+        const wait = buckets.get(link.id)?.take(1) ?? 0;
+        if (wait > 0) await sleep(wait);
+        const body = prepared.parts[part];
+        const pdu: Partial<Pdu> & { command: 'submit_sm' } = {
+          command: 'submit_sm',
+          source_addr_ton: m.src.ton, source_addr_npi: m.src.npi, source_addr: m.src.addr,
+          dest_addr_ton: m.dst.ton, dest_addr_npi: m.dst.npi, destination_addr: m.dst.addr,
+          esm_class: prepared.esmClass, protocol_id: m.pid, priority_flag: m.pri,
+          validity_period: m.vp ?? '',
+          registered_delivery: 1, // we always want the SMSC's receipt: it ends the lifecycle
+          data_coding: prepared.dataCoding,
+          short_message: body.length <= 254 ? body : Buffer.alloc(0),
+          tlvs: body.length <= 254 ? [] : [{ tag: TLV.message_payload, value: body }],
+        };
+        let resp: Pdu;
+        try {
+          resp = await session.request(pdu);
+        } catch (err) {
+          // Timeout or a dropped session: the submit is in doubt; resend on a recovered session.
+          metrics.errors.inc({ kind: 'submit_in_doubt' });
+          log.warn({ err: (err as Error).message, smscId: link.id, part }, 'submit in doubt; resending');
+          attempt++;
+          continue;
+        }
+        if (resp.status === STATUS.ESME_ROK && resp.command === 'submit_sm_resp') {
+          const smscMsgId = normaliseSmscMsgId(resp.message_id ?? '');
+          await store.recordSubmit(m.id, { part, parts, smsc: link.id, smscMsgId, at: Date.now() });
+          journal.push({
+            v: 1, eid: journalEventId(m.id, 'submitted', part), ts: Date.now(), ev: 'submitted', bucket: 'proxy', app: 'sender',
+            id: m.id, sys: m.sys, dst: m.dst.norm, smsc: link.id, part, seg: parts, dc: prepared.dataCoding, smscMsgId,
+            latencyMs: Date.now() - m.at,
+          });
+          metrics.messages.inc({ stage: 'sender', outcome: 'part_submitted' });
+          break;
+        }
+        const kind = classifySubmitStatus(resp.status, resp.command);
+        if (kind === 'permanent') {
+          const rec = await fail(m, resp.status, link.id, part);
+          metrics.messages.inc({ stage: 'sender', outcome: 'failed' });
+          log.warn({ smscId: link.id, status: resp.status, part }, 'permanent submit error');
+          return { result: 'failed', journal: [...journal, rec] };
+        }
+        if (kind === 'session') session.close(); // rebind, then resend
+        if (Date.now() > deadline) {
+          await redis.del(leaseKey(m.id));
+          return { result: 'retry' };
+        }
+        metrics.messages.inc({ stage: 'sender', outcome: `retry_${resp.status}` });
+        await sleep(Math.min(5_000, 50 * 2 ** Math.min(attempt++, 7)));
+      }
+    }
+    // The lease turns into a day-long 'done' marker: a duplicate entry of this message (an
+    // upstream redelivery) is acked without a second submit.
+    await Promise.all([
+      store.transition(m.id, 'SUBMITTED', { at: Date.now(), smsc: link!.id }),
+      redis.set(leaseKey(m.id), 'done', 'EX', 86_400),
+    ]);
+    metrics.messages.inc({ stage: 'sender', outcome: 'submitted' });
+    metrics.latency.observe({ stage: 'sender' }, (Date.now() - m.at) / 1000);
+    return { result: 'sent', journal };
+  };
+
+  const handleOne = async (e: StreamEntry): Promise<EntryOutcome> => {
+    const out = await sendOne(e);
+    return { ack: out.result !== 'retry', journal: out.journal };
+  };
+
+  return (entries) =>
+    runBatch(entries, handleOne, {
+      redis,
+      journalStream: names.journal,
+      onError: (err, e) => {
+        metrics.errors.inc({ kind: 'sender' });
+        logger.warn({ err, entryId: e.id }, 'send failed; entry stays pending');
+      },
+    });
+}

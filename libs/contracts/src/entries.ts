@@ -1,0 +1,95 @@
+import { z } from 'zod';
+import { MESSAGE_STATES } from './states';
+
+/** An SMPP address as received plus its normalised form (E.164 digits or alphanumeric). */
+export const addressSchema = z.object({
+  ton: z.number().int(),
+  npi: z.number().int(),
+  addr: z.string(),
+  norm: z.string(),
+});
+export type Address = z.infer<typeof addressSchema>;
+
+/** Entry of the `in` stream, written by ingress before submit_sm_resp ROK. */
+export const inEntrySchema = z.object({
+  v: z.literal(1),
+  id: z.string(), // message UUID, the message_id the client saw
+  sys: z.string(), // client system_id
+  src: addressSchema,
+  dst: addressSchema,
+  dc: z.number().int(), // data_coding as submitted
+  esm: z.number().int(), // esm_class as submitted (0x40 = UDH in sm)
+  rd: z.number().int(), // registered_delivery
+  pid: z.number().int(),
+  pri: z.number().int(),
+  sm: z.string(), // base64 of short_message, or of message_payload when that carried the text
+  vp: z.string().optional(), // validity_period as submitted (SMPP time format)
+  at: z.number(), // accepted, ms since epoch
+});
+export type InEntry = z.infer<typeof inEntrySchema>;
+
+/** Entry of `out:<pool>`: the message as accepted plus the routing decision. */
+export const outEntrySchema = inEntrySchema.extend({
+  pool: z.string(),
+  smscs: z.array(z.string()).min(1),
+  rt: z.number(), // routed, ms since epoch
+});
+export type OutEntry = z.infer<typeof outEntrySchema>;
+
+/** Entries of `dlr-in`: what the dlr-worker turns into state changes and client receipts. */
+export const dlrInReceiptSchema = z.object({
+  k: z.literal('receipt'),
+  smsc: z.string(),
+  src: addressSchema.pick({ ton: true, npi: true, addr: true }),
+  dst: addressSchema.pick({ ton: true, npi: true, addr: true }),
+  esm: z.number().int(),
+  dc: z.number().int(),
+  sm: z.string(), // base64 short_message (or message_payload) of the deliver_sm
+  rmid: z.string().optional(), // receipted_message_id TLV
+  mst: z.number().int().optional(), // message_state TLV
+  nec: z.string().optional(), // network_error_code TLV, hex
+  at: z.number(),
+  first: z.number().optional(), // first time the dlr-worker saw it (set on retry re-queue)
+});
+export const dlrInFailureSchema = z.object({
+  k: z.literal('fail'),
+  id: z.string(),
+  sys: z.string(),
+  // The original submit's addresses, for the client receipt.
+  src: addressSchema.pick({ ton: true, npi: true, addr: true }),
+  dst: addressSchema.pick({ ton: true, npi: true, addr: true }),
+  state: z.enum(['FAILED', 'POLICY_REJECTED', 'EXPIRED', 'UNKNOWN']),
+  err: z.number().int(), // SMPP status or our reason code
+  reason: z.string(),
+  at: z.number(),
+});
+export const dlrInMoSchema = z.object({
+  k: z.literal('mo'),
+  smsc: z.string(),
+  src: addressSchema.pick({ ton: true, npi: true, addr: true }),
+  dst: addressSchema.pick({ ton: true, npi: true, addr: true }),
+  dc: z.number().int(),
+  sm: z.string(),
+  at: z.number(),
+});
+export const dlrInEntrySchema = z.discriminatedUnion('k', [dlrInReceiptSchema, dlrInFailureSchema, dlrInMoSchema]);
+export type DlrInEntry = z.infer<typeof dlrInEntrySchema>;
+export type DlrInReceipt = z.infer<typeof dlrInReceiptSchema>;
+export type DlrInFailure = z.infer<typeof dlrInFailureSchema>;
+
+/** Entry of `dlr:<system_id>`: a receipt ready for the client, sent by ingress as deliver_sm. */
+export const clientReceiptSchema = z.object({
+  v: z.literal(1),
+  id: z.string(), // our UUID
+  src: addressSchema.pick({ ton: true, npi: true, addr: true }), // the original submit's source
+  dst: addressSchema.pick({ ton: true, npi: true, addr: true }), // the original submit's destination
+  state: z.enum(MESSAGE_STATES),
+  stat: z.string(), // receipt stat word, e.g. DELIVRD
+  err: z.string(), // 3-character err field
+  sub: z.number().int(),
+  dlvrd: z.number().int(),
+  sd: z.number(), // submit date, ms
+  dd: z.number(), // done date, ms
+  at: z.number(),
+});
+export type ClientReceipt = z.infer<typeof clientReceiptSchema>;

@@ -1,0 +1,4 @@
+export * from './states';
+export * from './streams';
+export * from './entries';
+export * from './journal';

@@ -1,0 +1,58 @@
+import type { Registry } from 'prom-client';
+import type { Logger } from 'pino';
+import { loadConfig } from './config';
+import type { AppName, GatewayConfig } from './config-schema';
+import { createLogger } from './logger';
+import { createMetricsRegistry, startOpsServer, type ReadinessCheck } from './http-server';
+import { createAppMetrics, type AppMetrics } from './metrics';
+import { createCloser, runUntilSignal, type Closeable, type ProcessLike } from './lifecycle';
+
+export interface AppContext {
+  app: AppName;
+  config: GatewayConfig;
+  logger: Logger;
+  registry: Registry;
+  metrics: AppMetrics;
+  /** Instance name: unique per process (consumer names, journal object keys). */
+  instance: string;
+  env: Record<string, string | undefined>;
+}
+
+export interface StartedApp extends Closeable {
+  checks: Record<string, ReadinessCheck>;
+}
+
+/**
+ * What every main.ts does: config (file from --config or GATEWAY_CONFIG, else embedded
+ * defaults), the root logger, metrics, the ops HTTP server (/healthz /readyz /metrics), then
+ * the app until a signal.
+ */
+export async function bootApp(
+  app: AppName,
+  proc: ProcessLike & { argv: string[]; env: Record<string, string | undefined>; pid: number },
+  start: (ctx: AppContext) => Promise<StartedApp>,
+): Promise<void> {
+  const argIdx = proc.argv.indexOf('--config');
+  const path = argIdx >= 0 ? proc.argv[argIdx + 1] : proc.env.GATEWAY_CONFIG;
+  let config: GatewayConfig;
+  try {
+    config = loadConfig({ path, env: proc.env });
+  } catch (err) {
+    // A bad config stops the app with a message naming the field (the error says it).
+    console.error((err as Error).message);
+    return proc.exit(2);
+  }
+  const logger = createLogger(app, config.log.level);
+  const registry = createMetricsRegistry(app);
+  const metrics = createAppMetrics(registry);
+  const hostname = proc.env.HOSTNAME ?? 'local';
+  const instance = proc.env.INSTANCE_ID ?? `${app}-${hostname}-${proc.pid}`;
+  const ctx: AppContext = { app, config, logger, registry, metrics, instance, env: proc.env };
+  await runUntilSignal(proc, logger, async () => {
+    const started = await start(ctx);
+    const httpPort = proc.env.HTTP_PORT !== undefined ? Number(proc.env.HTTP_PORT) : config.http.ports[app];
+    const ops = await startOpsServer({ host: config.http.host, port: httpPort, registry, checks: started.checks });
+    logger.info({ httpPort: ops.port, instance }, `${app} started`);
+    return { close: createCloser([['http', () => ops.close()], ['app', () => started.close()]], logger) };
+  });
+}

@@ -1,0 +1,159 @@
+import { z } from 'zod';
+
+const port = z.number().int().min(0).max(65535);
+const ms = z.number().int().min(0);
+const bindType = z.enum(['transmitter', 'receiver', 'transceiver']);
+
+export const clientSchema = z.object({
+  systemId: z.string().min(1).max(15),
+  password: z.string().max(8),
+  bindTypes: z.array(bindType).min(1).default(['transmitter', 'receiver', 'transceiver']),
+  /** Most simultaneous binds of this client (all types together). */
+  maxBinds: z.number().int().min(1).default(10),
+});
+
+export const smscSchema = z.object({
+  id: z.string().regex(/^[A-Za-z0-9_.-]+$/, 'letters, digits, _ . - only'),
+  host: z.string().min(1),
+  port: port,
+  systemId: z.string().min(1).max(15),
+  password: z.string().max(8),
+  systemType: z.string().max(12).default(''),
+  sessions: z.number().int().min(1).max(64).default(1),
+  window: z.number().int().min(1).max(10_000).default(100),
+  /** Segments per second for the whole SMSC link across its sessions; 0 = unlimited. */
+  throughput: z.number().min(0).default(0),
+  enquireLinkMs: ms.default(30_000),
+  responseTimeoutMs: ms.min(100).default(30_000),
+  reconnectMinMs: ms.default(500),
+  reconnectMaxMs: ms.default(30_000),
+});
+
+export const routeSchema = z.object({
+  /** Destination prefix (normalised digits); "" matches everything. Longest prefix wins. */
+  prefix: z.string().regex(/^[0-9]*$/, 'digits only'),
+  smscs: z.array(z.string()).min(1),
+  pool: z.string().regex(/^[A-Za-z0-9_.-]+$/).optional(),
+});
+
+const httpPorts = z.object({
+  ingress: port.default(9101),
+  'policy-worker': port.default(9102),
+  sender: port.default(9103),
+  'dlr-worker': port.default(9104),
+  'journal-exporter': port.default(9105),
+});
+
+export const gatewayConfigSchema = z
+  .object({
+    redis: z
+      .object({
+        url: z.string().default('redis://127.0.0.1:6379'),
+        prefix: z.string().regex(/^[A-Za-z0-9_:.-]+$/).default('smsgw'),
+        commandTimeoutMs: ms.min(100).default(5_000),
+      })
+      .prefault({}),
+    state: z
+      .object({
+        backend: z.enum(['redis', 'aerospike']).default('redis'),
+        ttlSeconds: z.number().int().min(0).default(7 * 24 * 3600),
+        aerospike: z
+          .object({
+            hosts: z.string().min(1),
+            namespace: z.string().min(1),
+            setPrefix: z.string().default('smsgw'),
+            user: z.string().optional(),
+            password: z.string().optional(),
+            timeoutMs: ms.default(1_000),
+          })
+          .optional(),
+      })
+      .prefault({})
+      .refine((s) => s.backend !== 'aerospike' || s.aerospike, {
+        message: 'state.aerospike { hosts, namespace } is required when state.backend is aerospike',
+        path: ['aerospike'],
+      }),
+    /** Absent endpoint: the embedded S3-compatible server (s3rver) is used. */
+    s3: z
+      .object({
+        endpoint: z.string().optional(),
+        region: z.string().default('us-east-1'),
+        accessKeyId: z.string().default('S3RVER'),
+        secretAccessKey: z.string().default('S3RVER'),
+        forcePathStyle: z.boolean().default(true),
+        requestTimeoutMs: ms.default(10_000),
+        buckets: z.object({ proxy: z.string().default('proxy'), mcp: z.string().default('mcp') }).prefault({}),
+        embedded: z.object({ dir: z.string().default('var/s3'), port: port.default(4569) }).prefault({}),
+      })
+      .prefault({}),
+    journal: z
+      .object({
+        maxAgeMs: ms.min(100).default(60_000),
+        maxRecords: z.number().int().min(1).default(20_000),
+        maxBytes: z.number().int().min(1024).default(8 * 1024 * 1024),
+        instance: z.string().optional(),
+      })
+      .prefault({}),
+    ingress: z
+      .object({
+        host: z.string().default('0.0.0.0'),
+        port: port.default(2775),
+        /** Requests of one session read but not yet answered; above it the socket is not read. */
+        window: z.number().int().min(1).default(100),
+        sessionInitMs: ms.default(30_000),
+        enquireLinkMs: ms.default(30_000),
+        inactivityMs: ms.default(300_000),
+        responseTimeoutMs: ms.min(100).default(30_000),
+        /** Unprocessed entries of `in` above which submits get ESME_RMSGQFUL. */
+        maxBacklog: z.number().int().min(1).default(500_000),
+        /** Receipts sent to one bind and not yet answered. */
+        receiptWindow: z.number().int().min(1).default(50),
+      })
+      .prefault({}),
+    streams: z
+      .object({
+        batchSize: z.number().int().min(1).max(10_000).default(200),
+        blockMs: ms.min(1).default(1_000),
+        claimIdleMs: ms.min(100).default(30_000),
+        maxDeliveries: z.number().int().min(1).default(10),
+        /** Bound of each client's receipt stream (entries); older receipts are trimmed and counted. */
+        receiptMaxLen: z.number().int().min(1).default(1_000_000),
+      })
+      .prefault({}),
+    dlr: z
+      .object({
+        /** How long a receipt whose submit mapping is not stored yet keeps being retried. */
+        orphanAfterMs: ms.default(120_000),
+        retryDelayMs: ms.min(10).default(1_000),
+      })
+      .prefault({}),
+    http: z.object({ host: z.string().default('0.0.0.0'), ports: httpPorts.prefault({}) }).prefault({}),
+    log: z.object({ level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info') }).prefault({}),
+    clients: z.array(clientSchema).default([]),
+    smscs: z.array(smscSchema).default([]),
+    routes: z.array(routeSchema).default([]),
+  })
+  .superRefine((cfg, ctx) => {
+    const ids = new Set<string>();
+    cfg.smscs.forEach((s, i) => {
+      if (ids.has(s.id)) ctx.addIssue({ code: 'custom', message: `duplicate smsc id "${s.id}"`, path: ['smscs', i, 'id'] });
+      ids.add(s.id);
+    });
+    const clientIds = new Set<string>();
+    cfg.clients.forEach((c, i) => {
+      if (clientIds.has(c.systemId))
+        ctx.addIssue({ code: 'custom', message: `duplicate client "${c.systemId}"`, path: ['clients', i, 'systemId'] });
+      clientIds.add(c.systemId);
+    });
+    cfg.routes.forEach((r, i) =>
+      r.smscs.forEach((id, j) => {
+        if (!ids.has(id)) ctx.addIssue({ code: 'custom', message: `unknown smsc "${id}"`, path: ['routes', i, 'smscs', j] });
+      }),
+    );
+  });
+
+export type GatewayConfig = z.infer<typeof gatewayConfigSchema>;
+export type ClientConfig = z.infer<typeof clientSchema>;
+export type SmscConfig = z.infer<typeof smscSchema>;
+export type RouteConfig = z.infer<typeof routeSchema>;
+export type AppName = keyof z.infer<typeof httpPorts>;

@@ -1,0 +1,43 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig } from './config';
+
+describe('loadConfig', () => {
+  it('embedded defaults give a runnable gateway: a client, the simulator SMSC, a catch-all route', () => {
+    const cfg = loadConfig();
+    expect(cfg.clients[0].systemId).toBe('demo');
+    expect(cfg.smscs[0]).toMatchObject({ id: 'sim', port: 2776, throughput: 0 });
+    expect(cfg.routes[0]).toEqual({ prefix: '', smscs: ['sim'] });
+    expect(cfg.redis.prefix).toBe('smsgw');
+    expect(cfg.ingress.port).toBe(2775);
+    expect(Object.isFrozen(cfg.redis)).toBe(true);
+  });
+
+  it('names the field of a bad value', () => {
+    const text = 'smscs:\n  - { id: op1, host: h, port: 99999, systemId: gw, password: pw }\n';
+    expect(() => loadConfig({ text })).toThrow(ConfigError);
+    expect(() => loadConfig({ text })).toThrow(/smscs\[0\]\.port/);
+  });
+
+  it('rejects a route naming an unknown smsc', () => {
+    const text = 'smscs: [{ id: op1, host: h, port: 1, systemId: gw, password: pw }]\nroutes: [{ prefix: "44", smscs: [op2] }]\n';
+    expect(() => loadConfig({ text })).toThrow(/unknown smsc "op2"\n\s*→ at routes\[0\]\.smscs\[0\]/);
+  });
+
+  it('requires aerospike settings for the aerospike backend', () => {
+    expect(() => loadConfig({ text: 'state: { backend: aerospike }' })).toThrow(/state\.aerospike/);
+  });
+
+  it('applies env overrides and ${VAR} secrets', () => {
+    const text = 'clients: [{ systemId: acme, password: "${ACME_PW}" }]';
+    const cfg = loadConfig({ text, env: { ACME_PW: 's3cret', REDIS_URL: 'redis://r:1', INGRESS_PORT: '3000' } });
+    expect(cfg.clients[0].password).toBe('s3cret');
+    expect(cfg.redis.url).toBe('redis://r:1');
+    expect(cfg.ingress.port).toBe(3000);
+    expect(() => loadConfig({ text, env: {} })).toThrow(/clients\.0\.password: environment variable ACME_PW is not set/);
+  });
+
+  it('reports invalid YAML and a non-mapping top level', () => {
+    expect(() => loadConfig({ text: 'a: [1,' })).toThrow(/not valid YAML/);
+    expect(() => loadConfig({ text: '- 1' })).toThrow(/top level must be a mapping/);
+  });
+});

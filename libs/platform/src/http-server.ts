@@ -1,0 +1,67 @@
+import { createServer, type Server } from 'node:http';
+import { Registry, collectDefaultMetrics } from 'prom-client';
+
+export type ReadinessCheck = () => Promise<void> | void;
+
+export interface OpsServer {
+  readonly port: number;
+  close(): Promise<void>;
+}
+
+export function createMetricsRegistry(app: string): Registry {
+  const registry = new Registry();
+  registry.setDefaultLabels({ app });
+  collectDefaultMetrics({ register: registry });
+  return registry;
+}
+
+/**
+ * /healthz (the process runs), /readyz (every readiness check passes: 503 with the failing
+ * check's message otherwise) and /metrics (Prometheus text format) on the app's own port.
+ */
+export async function startOpsServer(opts: {
+  host: string;
+  port: number;
+  registry: Registry;
+  checks: Record<string, ReadinessCheck>;
+}): Promise<OpsServer> {
+  const server: Server = createServer(async (req, res) => {
+    try {
+      const url = (req.url ?? '/').split('?')[0];
+      if (url === '/healthz') {
+        res.writeHead(200, { 'content-type': 'text/plain' }).end('ok\n');
+      } else if (url === '/readyz') {
+        const failures: string[] = [];
+        for (const [name, check] of Object.entries(opts.checks)) {
+          try {
+            await check();
+          } catch (err) {
+            failures.push(`${name}: ${(err as Error).message}`);
+          }
+        }
+        if (failures.length) res.writeHead(503, { 'content-type': 'text/plain' }).end(failures.join('\n') + '\n');
+        else res.writeHead(200, { 'content-type': 'text/plain' }).end('ready\n');
+      } else if (url === '/metrics') {
+        const body = await opts.registry.metrics();
+        res.writeHead(200, { 'content-type': opts.registry.contentType }).end(body);
+      } else {
+        res.writeHead(404, { 'content-type': 'text/plain' }).end('not found\n');
+      }
+    } catch (err) {
+      res.writeHead(500).end(String(err));
+    }
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(opts.port, opts.host, () => resolve());
+  });
+  const addr = server.address();
+  return {
+    port: typeof addr === 'object' && addr ? addr.port : opts.port,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections?.();
+        server.close(() => resolve());
+      }),
+  };
+}

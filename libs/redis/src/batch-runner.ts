@@ -1,0 +1,32 @@
+import type { JournalRecord } from '@smsgw/contracts';
+import type { Redis } from 'ioredis';
+import { xaddEntry, type StreamEntry } from './stream-entry';
+
+/** What handling one entry gave: ack it or not, and the journal records it produced. */
+export interface EntryOutcome {
+  ack: boolean;
+  journal?: JournalRecord[];
+}
+
+/**
+ * Handles the entries of one read batch concurrently, then writes the journal records of the
+ * whole batch as ONE stream entry (a round trip per batch, not per message) before anything is
+ * acked. If that write fails nothing is acked: the batch comes back and is handled again
+ * (every stage is idempotent).
+ */
+export async function runBatch(
+  entries: StreamEntry[],
+  handleOne: (e: StreamEntry) => Promise<EntryOutcome>,
+  opts: { redis: Redis; journalStream: string; onError: (err: unknown, e: StreamEntry) => void },
+): Promise<{ ack: string[] }> {
+  const results = await Promise.allSettled(entries.map(handleOne));
+  const ack: string[] = [];
+  const journal: JournalRecord[] = [];
+  results.forEach((r, i) => {
+    if (r.status === 'rejected') return opts.onError(r.reason, entries[i]);
+    if (r.value.ack) ack.push(entries[i].id);
+    if (r.value.journal) journal.push(...r.value.journal);
+  });
+  if (journal.length) await xaddEntry(opts.redis, opts.journalStream, journal);
+  return { ack };
+}

@@ -1,0 +1,109 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { redisNamespace } from '@smsgw/testing';
+import { createBlockingRedis } from './redis-client';
+import { createStreamConsumer, type StreamConsumer } from './stream-consumer';
+import { ensureGroup, trimAcknowledged, xaddEntry, type StreamEntry } from './stream-entry';
+
+const url = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+const until = async (cond: () => boolean | Promise<boolean>, ms = 5_000) => {
+  const end = Date.now() + ms;
+  while (!(await cond())) {
+    if (Date.now() > end) throw new Error('condition not met in time');
+    await new Promise((r) => setTimeout(r, 20));
+  }
+};
+
+describe('stream consumer (real Redis)', () => {
+  const cleanups: Array<() => Promise<void>> = [];
+  afterEach(async () => {
+    for (const c of cleanups.splice(0).reverse()) await c();
+  });
+
+  async function setup(handler: (e: StreamEntry[]) => Promise<{ ack: string[] }>, extra: Partial<Parameters<typeof createStreamConsumer>[0]> = {}) {
+    const ns = await redisNamespace('consumer');
+    const stream = `${ns.prefix}:s`;
+    const consumer: StreamConsumer = createStreamConsumer({
+      redis: ns.redis,
+      blocking: createBlockingRedis(url),
+      stream,
+      group: 'g',
+      consumer: 'c1',
+      handler,
+      blockMs: 50,
+      ...extra,
+      deadStream: extra.deadStream === 'DEAD' ? `${ns.prefix}:dead` : extra.deadStream,
+    });
+    cleanups.push(async () => {
+      await consumer.stop();
+      await ns.cleanup();
+    });
+    return { ns, stream, consumer };
+  }
+
+  it('delivers each entry once, acks what the handler acked, and trims acked entries', async () => {
+    const seen: unknown[] = [];
+    const { ns, stream, consumer } = await setup(async (entries) => {
+      entries.forEach((e) => seen.push(e.data));
+      return { ack: entries.map((e) => e.id) };
+    });
+    await consumer.start();
+    for (let i = 0; i < 50; i++) await xaddEntry(ns.redis, stream, { n: i });
+    await until(() => seen.length === 50);
+    expect(seen).toEqual(Array.from({ length: 50 }, (_, n) => ({ n })));
+    await until(async () => ((await ns.redis.xpending(stream, 'g')) as [number])[0] === 0);
+    expect(await trimAcknowledged(ns.redis, stream)).toBe(50);
+    expect(await ns.redis.xlen(stream)).toBe(0);
+  });
+
+  it('redelivers an unacked entry after claimIdleMs and dead-letters it past maxDeliveries', async () => {
+    const deliveries: number[] = [];
+    const dead: StreamEntry[] = [];
+    const { ns, stream, consumer } = await setup(
+      async (entries) => {
+        entries.forEach((e) => deliveries.push(e.deliveries));
+        return { ack: [] }; // never done: a poison entry
+      },
+      { claimIdleMs: 100, claimIntervalMs: 50, maxDeliveries: 3, onDead: async (e) => void dead.push(e) },
+    );
+    await consumer.start();
+    await xaddEntry(ns.redis, stream, { poison: true });
+    await until(() => dead.length === 1);
+    expect(deliveries).toEqual([1, 2, 3]);
+    expect(dead[0].data).toEqual({ poison: true });
+    expect(((await ns.redis.xpending(stream, 'g')) as [number])[0]).toBe(0);
+  });
+
+  it('writes dead entries to the dead-letter stream', async () => {
+    const { ns, stream, consumer } = await setup(async () => ({ ack: [] }), {
+      claimIdleMs: 100,
+      claimIntervalMs: 50,
+      maxDeliveries: 1,
+      deadStream: 'DEAD',
+    });
+    await consumer.start();
+    await xaddEntry(ns.redis, stream, { x: 1 });
+    await until(async () => (await ns.redis.xlen(`${ns.prefix}:dead`)) === 1);
+    const [[, fields]] = (await ns.redis.xrange(`${ns.prefix}:dead`, '-', '+')) as [string, string[]][];
+    expect(JSON.parse(fields[1])).toMatchObject({ stream, deliveries: 2, data: { x: 1 } });
+  });
+
+  it('a second consumer takes over the entries of a dead one (XCLAIM after idle)', async () => {
+    const ns = await redisNamespace('takeover');
+    const stream = `${ns.prefix}:s`;
+    cleanups.push(() => ns.cleanup());
+    await ensureGroup(ns.redis, stream, 'g');
+    await xaddEntry(ns.redis, stream, { m: 1 });
+    // consumer "crashed" after reading: the entry is pending on it forever
+    await ns.redis.xreadgroup('GROUP', 'g', 'crashed', 'COUNT', 10, 'STREAMS', stream, '>');
+    const got: unknown[] = [];
+    const c = createStreamConsumer({
+      redis: ns.redis, blocking: createBlockingRedis(url), stream, group: 'g', consumer: 'alive',
+      handler: async (e) => { e.forEach((x) => got.push(x.data)); return { ack: e.map((x) => x.id) }; },
+      blockMs: 50, claimIdleMs: 100, claimIntervalMs: 50,
+    });
+    cleanups.push(() => c.stop());
+    await c.start();
+    await until(() => got.length === 1);
+    expect(got).toEqual([{ m: 1 }]);
+  });
+});

@@ -1,0 +1,181 @@
+import type { Redis } from 'ioredis';
+import type { Logger } from 'pino';
+import { decodeFields, encodeEntry, ensureGroup, trimAcknowledged, type StreamEntry } from './stream-entry';
+import { ENTRY_FIELD } from '@smsgw/contracts';
+
+/**
+ * What a handler decided for each entry of a batch: `ack` entries are done (their output is
+ * durably written); entries left out stay pending and come back after `claimIdleMs` (retry).
+ */
+export type BatchHandler = (entries: StreamEntry[]) => Promise<{ ack: string[] }>;
+
+export interface StreamConsumerOptions {
+  /** Connection for non-blocking commands (XACK, XCLAIM, …), shared with the app. */
+  redis: Redis;
+  /** Dedicated connection for XREADGROUP BLOCK; closed by stop() to break the read. */
+  blocking: Redis;
+  stream: string;
+  group: string;
+  consumer: string;
+  handler: BatchHandler;
+  batchSize?: number;
+  blockMs?: number;
+  /** Batches handled at once; the loop reads only when one finishes (backpressure). */
+  concurrency?: number;
+  /** Entries pending longer than this (any consumer) are claimed and handled again. */
+  claimIdleMs?: number;
+  claimIntervalMs?: number;
+  /** Above this many deliveries an entry goes to `deadStream` and `onDead` is told. */
+  maxDeliveries?: number;
+  deadStream?: string;
+  onDead?: (entry: StreamEntry) => Promise<void>;
+  /** Trim acknowledged entries on the claim timer (default true). */
+  trim?: boolean;
+  logger?: Logger;
+  onError?: (err: unknown) => void;
+}
+
+export interface StreamConsumer {
+  start(): Promise<void>;
+  stop(): Promise<void>;
+  /** Runs one reclaim pass now (tests, and the timer). */
+  reclaim(): Promise<number>;
+  readonly running: boolean;
+}
+
+function toEntries(raw: unknown, deliveries = 1): StreamEntry[] {
+  const out: StreamEntry[] = [];
+  for (const item of (raw as [string, string[] | null][]) ?? []) {
+    // A claimed id whose entry was trimmed comes back with null fields: nothing to handle.
+    if (!item || !item[1]) continue;
+    out.push({ id: item[0], ...decodeFields(item[1]), deliveries });
+  }
+  return out;
+}
+
+/**
+ * The consumer-group loop (watermill-redisstream's shape): create the group, reclaim stale
+ * entries at start and on a timer, ack only what the handler says is done, read only as fast as
+ * work finishes, move poison entries to a dead-letter stream.
+ */
+export function createStreamConsumer(o: StreamConsumerOptions): StreamConsumer {
+  const batchSize = o.batchSize ?? 200;
+  const blockMs = o.blockMs ?? 1_000;
+  const concurrency = o.concurrency ?? 1;
+  const claimIdleMs = o.claimIdleMs ?? 30_000;
+  const maxDeliveries = o.maxDeliveries ?? 10;
+  let running = false;
+  let loop: Promise<void> | undefined;
+  let timer: NodeJS.Timeout | undefined;
+  const inFlight = new Set<Promise<void>>();
+  let reclaiming: Promise<number> | undefined;
+
+  const report = (err: unknown, what: string) => {
+    if (!running) return;
+    o.logger?.error({ err, stream: o.stream }, what);
+    o.onError?.(err);
+  };
+
+  const handle = async (entries: StreamEntry[]) => {
+    if (!entries.length) return;
+    const { ack } = await o.handler(entries);
+    if (ack.length) await o.redis.xack(o.stream, o.group, ...ack);
+  };
+
+  const run = (entries: StreamEntry[]) => {
+    const p = handle(entries)
+      .catch((err) => report(err, 'batch handler failed; entries stay pending'))
+      .finally(() => inFlight.delete(p));
+    inFlight.add(p);
+    return p;
+  };
+
+  const deadLetter = async (e: StreamEntry) => {
+    if (o.deadStream) {
+      await o.redis.xadd(o.deadStream, '*', ENTRY_FIELD, encodeEntry({ stream: o.stream, id: e.id, deliveries: e.deliveries, data: e.data }));
+    }
+    await o.onDead?.(e);
+    await o.redis.xack(o.stream, o.group, e.id);
+    o.logger?.warn({ stream: o.stream, entryId: e.id, deliveries: e.deliveries }, 'entry dead-lettered');
+  };
+
+  const reclaimOnce = async (): Promise<number> => {
+    let total = 0;
+    // XPENDING with IDLE gives delivery counts, so poison entries are caught before reprocessing.
+    const pending = (await o.redis.xpending(o.stream, o.group, 'IDLE', claimIdleMs, '-', '+', batchSize)) as [string, string, number, number][];
+    if (!pending.length) return 0;
+    const retry: string[] = [];
+    const counts = new Map<string, number>();
+    for (const [id, , , deliveries] of pending) {
+      counts.set(id, deliveries + 1);
+      retry.push(id);
+    }
+    const claimed = await o.redis.xclaim(o.stream, o.group, o.consumer, claimIdleMs, ...retry);
+    const entries = toEntries(claimed).map((e) => ({ ...e, deliveries: counts.get(e.id) ?? 2 }));
+    const dead = entries.filter((e) => e.deliveries > maxDeliveries);
+    for (const e of dead) await deadLetter(e);
+    const live = entries.filter((e) => e.deliveries <= maxDeliveries);
+    // Entries that were trimmed away while pending: nothing left to do but ack them.
+    const gone = retry.filter((id) => !entries.some((e) => e.id === id));
+    if (gone.length) await o.redis.xack(o.stream, o.group, ...gone);
+    total += live.length;
+    if (live.length) await run(live);
+    return total;
+  };
+
+  const reclaim = () => {
+    reclaiming ??= reclaimOnce().finally(() => (reclaiming = undefined));
+    return reclaiming;
+  };
+
+  const readLoop = async () => {
+    while (running) {
+      while (running && inFlight.size >= concurrency) await Promise.race(inFlight);
+      if (!running) break;
+      try {
+        const res = (await o.blocking.xreadgroup(
+          'GROUP', o.group, o.consumer, 'COUNT', batchSize, 'BLOCK', blockMs, 'STREAMS', o.stream, '>',
+        )) as [string, [string, string[]][]][] | null;
+        if (!res) continue;
+        void run(toEntries(res[0][1]));
+      } catch (err) {
+        if (!running) break;
+        if (String((err as Error).message).includes('NOGROUP')) {
+          await ensureGroup(o.redis, o.stream, o.group).catch(() => undefined);
+        } else {
+          report(err, 'XREADGROUP failed; retrying');
+        }
+        await new Promise((r) => setTimeout(r, 200));
+      }
+    }
+  };
+
+  return {
+    get running() {
+      return running;
+    },
+    async start() {
+      if (running) return;
+      await ensureGroup(o.redis, o.stream, o.group);
+      running = true;
+      await reclaim().catch((err) => report(err, 'reclaim failed'));
+      const interval = o.claimIntervalMs ?? Math.max(100, Math.floor(claimIdleMs / 2));
+      timer = setInterval(() => {
+        void reclaim().catch((err) => report(err, 'reclaim failed'));
+        if (o.trim !== false) void trimAcknowledged(o.redis, o.stream).catch((err) => report(err, 'trim failed'));
+      }, interval);
+      timer.unref();
+      loop = readLoop();
+    },
+    async stop() {
+      if (!running) return;
+      running = false;
+      if (timer) clearInterval(timer);
+      // A blocked XREADGROUP only returns when its connection goes away (bullmq's close()).
+      o.blocking.disconnect();
+      await loop;
+      await Promise.allSettled([...inFlight, reclaiming]);
+    },
+    reclaim,
+  };
+}

@@ -1,0 +1,79 @@
+import { ENTRY_FIELD } from '@smsgw/contracts';
+import type { Redis } from 'ioredis';
+
+export interface StreamEntry {
+  id: string;
+  /** The decoded JSON of the entry's one field; undefined when the entry is not ours (malformed). */
+  data: unknown;
+  /** How many times the group delivered it (1 on first read). */
+  deliveries: number;
+  /** Length of the encoded entry (batch byte bounds without re-encoding). */
+  size: number;
+}
+
+export function encodeEntry(value: unknown): string {
+  return JSON.stringify(value);
+}
+
+export function decodeFields(fields: string[]): { data: unknown; size: number } {
+  for (let i = 0; i + 1 < fields.length; i += 2) {
+    if (fields[i] === ENTRY_FIELD) {
+      const raw = fields[i + 1];
+      try {
+        return { data: JSON.parse(raw), size: raw.length };
+      } catch {
+        return { data: undefined, size: raw.length };
+      }
+    }
+  }
+  return { data: undefined, size: 0 };
+}
+
+/** XADD of one entry; `maxLen` trims approximately (MAXLEN ~) for bounded streams. */
+export function xaddEntry(redis: Redis, stream: string, value: unknown, maxLen?: number): Promise<string | null> {
+  const payload = encodeEntry(value);
+  if (maxLen) return redis.xadd(stream, 'MAXLEN', '~', String(maxLen), '*', ENTRY_FIELD, payload);
+  return redis.xadd(stream, '*', ENTRY_FIELD, payload);
+}
+
+/** Creates the consumer group (and the stream) if absent; BUSYGROUP means it exists. */
+export async function ensureGroup(redis: Redis, stream: string, group: string): Promise<void> {
+  try {
+    await redis.xgroup('CREATE', stream, group, '0', 'MKSTREAM');
+  } catch (err) {
+    if (!String((err as Error).message).includes('BUSYGROUP')) throw err;
+  }
+}
+
+function idLess(a: string, b: string): boolean {
+  const [am, as] = a.split('-').map(BigInt);
+  const [bm, bs] = b.split('-').map(BigInt);
+  return am < bm || (am === bm && as < bs);
+}
+
+function nextId(id: string): string {
+  const [ms, seq] = id.split('-');
+  return `${ms}-${BigInt(seq) + 1n}`;
+}
+
+/**
+ * Trims what every group of the stream has acknowledged. Redis 7.0 has no "trim only acked"
+ * option, so the cut is the oldest id still pending or undelivered in any group: for each
+ * group, its oldest pending id, or (none pending) the entry after its last-delivered-id.
+ * Returns the number of entries removed.
+ */
+export async function trimAcknowledged(redis: Redis, stream: string): Promise<number> {
+  const groups = (await redis.xinfo('GROUPS', stream).catch(() => [])) as unknown[][];
+  if (!groups.length) return 0;
+  let cut: string | undefined;
+  for (const g of groups) {
+    const info: Record<string, unknown> = {};
+    for (let i = 0; i + 1 < g.length; i += 2) info[String(g[i])] = g[i + 1];
+    const name = String(info.name);
+    const summary = (await redis.xpending(stream, name)) as [number, string | null, string | null, unknown];
+    const candidate = summary[0] > 0 && summary[1] ? summary[1] : nextId(String(info['last-delivered-id']));
+    if (!cut || idLess(candidate, cut)) cut = candidate;
+  }
+  if (!cut || cut === '0-1') return 0;
+  return (await redis.xtrim(stream, 'MINID', cut)) as number;
+}

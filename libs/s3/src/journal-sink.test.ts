@@ -1,0 +1,33 @@
+import { describe, expect, it } from 'vitest';
+import { journalObjectKey, toNdjson } from './journal-sink';
+
+describe('journalObjectKey', () => {
+  const range = { first: '1700000000000-0', last: '1700000000999-3' };
+
+  it('partitions by UTC day and hour', () => {
+    // 23:30 at UTC-2 is 01:30 UTC the next day.
+    const at = new Date('2024-03-01T23:30:00-02:00');
+    expect(journalObjectKey('events', 'exp-1', range, at)).toBe(
+      'events/v1/dt=2024-03-02/hour=01/exp-1-1700000000000-0-1700000000999-3.ndjson.gz',
+    );
+  });
+
+  it('is the same for the same batch within the hour, so a re-upload overwrites', () => {
+    const a = journalObjectKey('events', 'exp-1', range, new Date('2024-03-02T01:00:00Z'));
+    const b = journalObjectKey('events', 'exp-1', range, new Date('2024-03-02T01:59:59.999Z'));
+    expect(a).toBe(b);
+    expect(journalObjectKey('events', 'exp-2', range, new Date('2024-03-02T01:00:00Z'))).not.toBe(a);
+  });
+
+  it('refuses segments that would change the partition layout', () => {
+    expect(() => journalObjectKey('a/b', 'exp', range, new Date())).toThrow(RangeError);
+    expect(() => journalObjectKey('events', 'exp/1', range, new Date())).toThrow(RangeError);
+    expect(() => journalObjectKey('events', 'exp', { first: '../x', last: '1-0' }, new Date())).toThrow(RangeError);
+  });
+});
+
+describe('toNdjson', () => {
+  it('writes one JSON document per line', () => {
+    expect(toNdjson([{ a: 1 }, { b: 'x\ny' }])).toBe('{"a":1}\n{"b":"x\\ny"}\n');
+  });
+});

@@ -1,0 +1,122 @@
+import { HEADER_LENGTH } from './pdu-codec';
+
+/**
+ * Default upper bound for command_length. A message_payload TLV (§5.3.2.32) may carry up to
+ * 65535 octets; 1 KiB on top covers the header, the largest mandatory part (submit_sm with a
+ * 254-octet short_message is ~400 octets) and a handful of other TLVs. Kannel's 7424 is too small
+ * for payload mode, an unbounded length lets a peer make us allocate gigabytes.
+ */
+export const DEFAULT_MAX_PDU_LENGTH = 65536 + 1024;
+
+/**
+ * command_length is outside [16, max]. Framing is lost: the caller answers generic_nack with
+ * ESME_RINVCMDLEN and closes the connection (SMPP.md, §3.2). `seq`/`commandId` are known only
+ * when the whole header had arrived.
+ */
+export class FramingError extends Error {
+  override readonly name = 'FramingError';
+  constructor(
+    readonly commandLength: number,
+    readonly commandId: number | undefined,
+    readonly seq: number | undefined,
+    readonly maxLength: number,
+  ) {
+    super(`invalid command_length ${commandLength} (allowed ${HEADER_LENGTH}..${maxLength})`);
+  }
+}
+
+/**
+ * Turns a byte stream into complete PDU frames. Chunks are kept as a list and only the bytes of
+ * one frame are ever copied (and only when that frame spans chunks), so many small frames in a
+ * big chunk and one big frame in many small chunks are both linear.
+ */
+export class PduFramer {
+  private chunks: Buffer[] = [];
+  /** Read offset into chunks[0]. */
+  private head = 0;
+  private buffered = 0;
+  private failure: FramingError | undefined;
+
+  constructor(readonly maxLength: number = DEFAULT_MAX_PDU_LENGTH) {
+    if (maxLength < HEADER_LENGTH) throw new RangeError(`maxLength must be >= ${HEADER_LENGTH}`);
+  }
+
+  /** Octets received but not yet returned as a frame. */
+  get pending(): number {
+    return this.buffered;
+  }
+
+  /** Feed one socket chunk; returns the frames it completes. Throws FramingError (and keeps throwing). */
+  push(chunk: Buffer): Buffer[] {
+    if (this.failure) throw this.failure;
+    if (chunk.length > 0) {
+      this.chunks.push(chunk);
+      this.buffered += chunk.length;
+    }
+    const frames: Buffer[] = [];
+    while (this.buffered >= 4) {
+      // Check the length BEFORE waiting for (or allocating) the body: never trust it first.
+      const length = this.peekUInt32(0);
+      if (length < HEADER_LENGTH || length > this.maxLength) {
+        const full = this.buffered >= HEADER_LENGTH;
+        this.failure = new FramingError(length, full ? this.peekUInt32(4) : undefined, full ? this.peekUInt32(12) : undefined, this.maxLength);
+        this.chunks = [];
+        this.buffered = 0;
+        throw this.failure;
+      }
+      if (this.buffered < length) break;
+      frames.push(this.take(length));
+    }
+    return frames;
+  }
+
+  private peekUInt32(at: number): number {
+    const first = this.chunks[0]!;
+    const pos = this.head + at;
+    if (pos + 4 <= first.length) return first.readUInt32BE(pos);
+    let v = 0;
+    for (let i = 0; i < 4; i++) v = v * 256 + this.byteAt(at + i);
+    return v;
+  }
+
+  private byteAt(at: number): number {
+    let pos = this.head + at;
+    for (const c of this.chunks) {
+      if (pos < c.length) return c[pos]!;
+      pos -= c.length;
+    }
+    throw new RangeError('framer: read past buffered data');
+  }
+
+  private take(n: number): Buffer {
+    const first = this.chunks[0]!;
+    let out: Buffer;
+    if (first.length - this.head >= n) {
+      out = first.subarray(this.head, this.head + n);
+      this.head += n;
+    } else {
+      out = Buffer.allocUnsafe(n);
+      let filled = 0;
+      let i = 0;
+      while (filled < n) {
+        const c = this.chunks[i]!;
+        const k = Math.min(c.length - this.head, n - filled);
+        c.copy(out, filled, this.head, this.head + k);
+        filled += k;
+        this.head += k;
+        if (this.head === c.length) {
+          i++;
+          this.head = 0;
+        }
+      }
+      // One splice for all consumed chunks keeps many tiny chunks linear.
+      if (i > 0) this.chunks.splice(0, i);
+    }
+    if (this.chunks.length > 0 && this.head === this.chunks[0]!.length) {
+      this.chunks.shift();
+      this.head = 0;
+    }
+    this.buffered -= n;
+    return out;
+  }
+}

@@ -1,0 +1,132 @@
+import type { CommandName } from './commands';
+import type { PduFields } from './pdu';
+import { STATUS } from './status';
+
+/**
+ * Mandatory-parameter layouts per command (SMPP v3.4 §4). Each C-octet string carries its
+ * maximum size INCLUDING the NUL (§5.2) and the status to answer when it is broken, so the
+ * decoder can put the right error into the PDU's own *_resp.
+ */
+export type FieldSpec =
+  | { k: 'cstr'; f: keyof PduFields; max: number; st: number }
+  /** Time fields (§7.1): either empty (1 octet NUL) or exactly 16 characters + NUL. */
+  | { k: 'time'; f: keyof PduFields; st: number }
+  | { k: 'u8'; f: keyof PduFields }
+  /** sm_length + short_message (§5.2.21–22). */
+  | { k: 'sm' }
+  /** number_of_dests + dest_address list (§4.5.1). */
+  | { k: 'dests' }
+  /** no_unsuccess + unsuccess_sme list (§4.5.2). */
+  | { k: 'unsuccess' };
+
+const S = STATUS;
+const systemId: FieldSpec = { k: 'cstr', f: 'system_id', max: 16, st: S.ESME_RINVSYSID };
+const serviceType: FieldSpec = { k: 'cstr', f: 'service_type', max: 6, st: S.ESME_RINVSERTYP };
+const messageId: FieldSpec = { k: 'cstr', f: 'message_id', max: 65, st: S.ESME_RINVMSGID };
+const source: FieldSpec[] = [
+  { k: 'u8', f: 'source_addr_ton' },
+  { k: 'u8', f: 'source_addr_npi' },
+  { k: 'cstr', f: 'source_addr', max: 21, st: S.ESME_RINVSRCADR },
+];
+const dest: FieldSpec[] = [
+  { k: 'u8', f: 'dest_addr_ton' },
+  { k: 'u8', f: 'dest_addr_npi' },
+  { k: 'cstr', f: 'destination_addr', max: 21, st: S.ESME_RINVDSTADR },
+];
+const schedule: FieldSpec = { k: 'time', f: 'schedule_delivery_time', st: S.ESME_RINVSCHED };
+const validity: FieldSpec = { k: 'time', f: 'validity_period', st: S.ESME_RINVEXPIRY };
+
+const bind: FieldSpec[] = [
+  systemId,
+  { k: 'cstr', f: 'password', max: 9, st: S.ESME_RINVPASWD },
+  { k: 'cstr', f: 'system_type', max: 13, st: S.ESME_RINVSYSTYP },
+  { k: 'u8', f: 'interface_version' },
+  { k: 'u8', f: 'addr_ton' },
+  { k: 'u8', f: 'addr_npi' },
+  { k: 'cstr', f: 'address_range', max: 41, st: S.ESME_RSYSERR },
+];
+
+// §4.4.1 submit_sm and §4.6.1 deliver_sm share one layout.
+const sm: FieldSpec[] = [
+  serviceType,
+  ...source,
+  ...dest,
+  { k: 'u8', f: 'esm_class' },
+  { k: 'u8', f: 'protocol_id' },
+  { k: 'u8', f: 'priority_flag' },
+  schedule,
+  validity,
+  { k: 'u8', f: 'registered_delivery' },
+  { k: 'u8', f: 'replace_if_present_flag' },
+  { k: 'u8', f: 'data_coding' },
+  { k: 'u8', f: 'sm_default_msg_id' },
+  { k: 'sm' },
+];
+
+export const LAYOUTS: Record<CommandName, FieldSpec[]> = {
+  generic_nack: [],
+  bind_receiver: bind,
+  bind_transmitter: bind,
+  bind_transceiver: bind,
+  bind_receiver_resp: [systemId],
+  bind_transmitter_resp: [systemId],
+  bind_transceiver_resp: [systemId],
+  outbind: [systemId, { k: 'cstr', f: 'password', max: 9, st: S.ESME_RINVPASWD }],
+  unbind: [],
+  unbind_resp: [],
+  enquire_link: [],
+  enquire_link_resp: [],
+  submit_sm: sm,
+  submit_sm_resp: [messageId],
+  deliver_sm: sm,
+  deliver_sm_resp: [messageId],
+  // §4.7.1
+  data_sm: [
+    serviceType,
+    ...source,
+    ...dest,
+    { k: 'u8', f: 'esm_class' },
+    { k: 'u8', f: 'registered_delivery' },
+    { k: 'u8', f: 'data_coding' },
+  ],
+  data_sm_resp: [messageId],
+  // §4.8.1 / §4.8.2
+  query_sm: [messageId, ...source],
+  query_sm_resp: [
+    messageId,
+    { k: 'time', f: 'final_date', st: S.ESME_RSYSERR },
+    { k: 'u8', f: 'message_state' },
+    { k: 'u8', f: 'error_code' },
+  ],
+  // §4.9.1
+  cancel_sm: [serviceType, messageId, ...source, ...dest],
+  cancel_sm_resp: [],
+  // §4.10.1
+  replace_sm: [
+    messageId,
+    ...source,
+    schedule,
+    validity,
+    { k: 'u8', f: 'registered_delivery' },
+    { k: 'u8', f: 'sm_default_msg_id' },
+    { k: 'sm' },
+  ],
+  replace_sm_resp: [],
+  // §4.5.1 / §4.5.2
+  submit_multi: [
+    serviceType,
+    ...source,
+    { k: 'dests' },
+    ...sm.slice(7),
+  ],
+  submit_multi_resp: [messageId, { k: 'unsuccess' }],
+  // §4.12.1: source_addr and esme_addr are up to 65 octets here.
+  alert_notification: [
+    { k: 'u8', f: 'source_addr_ton' },
+    { k: 'u8', f: 'source_addr_npi' },
+    { k: 'cstr', f: 'source_addr', max: 65, st: S.ESME_RINVSRCADR },
+    { k: 'u8', f: 'esme_addr_ton' },
+    { k: 'u8', f: 'esme_addr_npi' },
+    { k: 'cstr', f: 'esme_addr', max: 65, st: S.ESME_RINVDSTADR },
+  ],
+};

@@ -1,0 +1,80 @@
+import { describe, expect, it } from 'vitest';
+import { formatReceiptText, parseReceiptDate, parseReceiptText } from './receipt-text';
+
+const submitDate = new Date(Date.UTC(2024, 0, 31, 23, 59, 30));
+const doneDate = new Date(Date.UTC(2024, 1, 1, 0, 5));
+
+describe('formatReceiptText (Appendix B)', () => {
+  it('writes the canonical layout in UTC with zero-padded counters', () => {
+    expect(formatReceiptText({ id: '0A1B2C', submitDate, doneDate, stat: 'DELIVRD', text: 'Hello there, this is longer than twenty' })).toBe(
+      'id:0A1B2C sub:001 dlvrd:001 submit date:2401312359 done date:2402010005 stat:DELIVRD err:000 text:Hello there, this is',
+    );
+  });
+
+  it('defaults dlvrd to 0 for a failure and pads err', () => {
+    expect(formatReceiptText({ id: '7', submitDate, doneDate, stat: 'UNDELIV', err: 34 })).toContain('dlvrd:000 submit date');
+    expect(formatReceiptText({ id: '7', submitDate, doneDate, stat: 'UNDELIV', err: 34 })).toContain('err:034 text:');
+  });
+
+  it('round-trips through the parser', () => {
+    const s = formatReceiptText({ id: 'abc', submitDate, doneDate, stat: 'EXPIRED', err: '00B', text: 'a:b c' });
+    expect(parseReceiptText(s)).toEqual({
+      id: 'abc',
+      sub: '001',
+      dlvrd: '000',
+      submitDate: new Date(Date.UTC(2024, 0, 31, 23, 59)),
+      doneDate,
+      stat: 'EXPIRED',
+      err: '00B',
+      text: 'a:b c',
+      extra: {},
+    });
+  });
+});
+
+describe('parseReceiptText (tolerant)', () => {
+  it('canonical receipt with 12-digit dates (seconds)', () => {
+    const r = parseReceiptText('id:1234567890 sub:001 dlvrd:001 submit date:240131235930 done date:240201000512 stat:DELIVRD err:000 text:Hi');
+    expect(r.id).toBe('1234567890');
+    expect(r.submitDate).toEqual(submitDate);
+    expect(r.doneDate).toEqual(new Date(Date.UTC(2024, 1, 1, 0, 5, 12)));
+    expect(r.stat).toBe('DELIVRD');
+    expect(r.text).toBe('Hi');
+  });
+
+  it('capitalised keys, uppercase Text and no text value (Kannel/Jasmin style)', () => {
+    const r = parseReceiptText('id:c449ab9744f47b6af1879e49e75e4f40 Sub:001 Dlvrd:001 Submit date:2401311200 Done date:2401311201 Stat:DELIVRD Err:000 Text:');
+    expect(r).toMatchObject({ id: 'c449ab9744f47b6af1879e49e75e4f40', sub: '001', dlvrd: '001', stat: 'DELIVRD', err: '000', text: '' });
+    expect(r.doneDate).toEqual(new Date(Date.UTC(2024, 0, 31, 12, 1)));
+  });
+
+  it('fields in another order, underscores, missing fields, vendor extras', () => {
+    const r = parseReceiptText('stat:UNDELIV id:00FF12 err:0x1A submit_date:2401311200 imsi:262011234567890 nw:26201');
+    expect(r).toMatchObject({ id: '00FF12', stat: 'UNDELIV', err: '0x1A', extra: { imsi: '262011234567890', nw: '26201' } });
+    expect(r.submitDate).toEqual(new Date(Date.UTC(2024, 0, 31, 12, 0)));
+    expect(r.doneDate).toBeUndefined();
+    expect(r.sub).toBeUndefined();
+    expect(r.text).toBeUndefined();
+  });
+
+  it('text with colons runs until the next known key', () => {
+    const r = parseReceiptText('id:9 text:Meet at 10:30 ok: see you stat:DELIVRD');
+    expect(r.text).toBe('Meet at 10:30 ok: see you');
+    expect(r.stat).toBe('DELIVRD');
+    expect(r.extra).toEqual({});
+  });
+
+  it('an id containing a colon stays whole', () => {
+    expect(parseReceiptText('id:ab:cd stat:ENROUTE').id).toBe('ab:cd');
+  });
+
+  it('rejects impossible dates instead of rolling them over', () => {
+    expect(parseReceiptDate('2402301200')).toBeUndefined();
+    expect(parseReceiptDate('24013112')).toBeUndefined();
+    expect(parseReceiptText('id:1 done date:2413011200').doneDate).toBeUndefined();
+  });
+
+  it('returns only extra for text that is no receipt', () => {
+    expect(parseReceiptText('hello world')).toEqual({ extra: {} });
+  });
+});

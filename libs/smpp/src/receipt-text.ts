@@ -1,0 +1,112 @@
+/**
+ * Delivery receipt text, SMPP v3.4 Appendix B (de-facto format; the spec calls it SMSC specific):
+ * `id:IIII sub:SSS dlvrd:DDD submit date:YYMMDDhhmm done date:YYMMDDhhmm stat:DDDDDDD err:EEE text:...`
+ */
+export interface ReceiptTextInput {
+  id: string;
+  sub?: number;
+  dlvrd?: number;
+  submitDate: Date;
+  doneDate: Date;
+  stat: string;
+  err?: number | string;
+  text?: string;
+}
+
+const pad = (n: number, w: number) => String(n).padStart(w, '0');
+
+/** YYMMDDhhmm in UTC (Appendix B). */
+export function formatReceiptDate(d: Date): string {
+  return (
+    pad(d.getUTCFullYear() % 100, 2) +
+    pad(d.getUTCMonth() + 1, 2) +
+    pad(d.getUTCDate(), 2) +
+    pad(d.getUTCHours(), 2) +
+    pad(d.getUTCMinutes(), 2)
+  );
+}
+
+export function formatReceiptText(r: ReceiptTextInput): string {
+  const dlvrd = r.dlvrd ?? (r.stat === 'DELIVRD' ? 1 : 0);
+  const err = typeof r.err === 'string' ? r.err : pad(r.err ?? 0, 3);
+  // Appendix B: "text" carries the first 20 characters of the original message.
+  const text = Array.from(r.text ?? '').slice(0, 20).join('');
+  return (
+    `id:${r.id} sub:${pad(r.sub ?? 1, 3)} dlvrd:${pad(dlvrd, 3)} ` +
+    `submit date:${formatReceiptDate(r.submitDate)} done date:${formatReceiptDate(r.doneDate)} ` +
+    `stat:${r.stat} err:${err} text:${text}`
+  );
+}
+
+export interface ParsedReceiptText {
+  id?: string;
+  sub?: string;
+  dlvrd?: string;
+  submitDate?: Date;
+  doneDate?: Date;
+  stat?: string;
+  err?: string;
+  text?: string;
+  /** Any other `key:value` pair, key lower-cased (vendors add e.g. `imsi:` or `nw:`). */
+  extra: Record<string, string>;
+}
+
+const KNOWN = new Set(['id', 'sub', 'dlvrd', 'submit date', 'done date', 'stat', 'err', 'text']);
+// A key starts the string or follows whitespace, so `:` inside a value (e.g. an id) is no key.
+const KEY = /(?<=^|\s)(submit[ _]date|done[ _]date|[a-z][a-z0-9_]*):/gi;
+
+/** YYMMDDhhmm or YYMMDDhhmmss as UTC; undefined for anything else. */
+export function parseReceiptDate(s: string): Date | undefined {
+  const m = /^(\d\d)(\d\d)(\d\d)(\d\d)(\d\d)(\d\d)?$/.exec(s);
+  if (!m) return undefined;
+  const [yy, mo, dd, hh, mi, ss] = m.slice(1).map((x) => (x === undefined ? 0 : Number(x))) as number[];
+  const d = new Date(Date.UTC(2000 + yy!, mo! - 1, dd!, hh!, mi!, ss!));
+  // Reject values Date.UTC silently rolls over (month 13, 31 February, 25 o'clock).
+  if (d.getUTCMonth() !== mo! - 1 || d.getUTCDate() !== dd! || d.getUTCHours() !== hh! || d.getUTCMinutes() !== mi!) return undefined;
+  return d;
+}
+
+/**
+ * Tolerant parse: keys in any order and any case, missing keys undefined, unknown keys in
+ * `extra`. `text` runs until the next KNOWN key (or the end), so a colon inside the message text
+ * does not cut it short.
+ */
+export function parseReceiptText(s: string): ParsedReceiptText {
+  const matches = [...s.matchAll(KEY)].map((m) => ({
+    key: m[1]!.toLowerCase().replace('_', ' '),
+    start: m.index!,
+    valueStart: m.index! + m[0].length,
+  }));
+  const out: ParsedReceiptText = { extra: {} };
+  for (let i = 0; i < matches.length; i++) {
+    const { key, valueStart } = matches[i]!;
+    let j = i + 1;
+    if (key === 'text') while (j < matches.length && !KNOWN.has(matches[j]!.key)) j++;
+    const end = j < matches.length ? matches[j]!.start : s.length;
+    const value = key === 'text' ? s.slice(valueStart, end).replace(/\s+$/, '') : s.slice(valueStart, end).trim();
+    assign(out, key, value);
+    i = j - 1;
+  }
+  return out;
+}
+
+function assign(out: ParsedReceiptText, key: string, value: string): void {
+  switch (key) {
+    case 'id':
+    case 'sub':
+    case 'dlvrd':
+    case 'stat':
+    case 'err':
+    case 'text':
+      out[key] = value;
+      return;
+    case 'submit date':
+      out.submitDate = parseReceiptDate(value);
+      return;
+    case 'done date':
+      out.doneDate = parseReceiptDate(value);
+      return;
+    default:
+      out.extra[key] = value;
+  }
+}

@@ -1,0 +1,79 @@
+import { forwardSteps } from './transition-rules';
+
+/*
+ * Lua of the Redis state store. Each conditional write is one script so it is atomic without
+ * WATCH and costs one round trip; each script touches one key (KEYS[1]) so it runs on Redis
+ * Cluster. Message hash fields (see redis-store.ts for the full layout):
+ *   st state · ua updatedAt · n parts · t:<STATE> time · p:<i> final state of part i · s:<i> SMSC id of part i
+ */
+
+// Keeps updatedAt monotonic (events can be processed out of order) and refreshes the TTL.
+const TOUCH = `
+local function touch(key, at, ttl)
+  local ua = tonumber(redis.call('HGET', key, 'ua') or '0')
+  if tonumber(at) > ua then redis.call('HSET', key, 'ua', at) end
+  redis.call('EXPIRE', key, ttl)
+end
+`;
+
+const ALLOWED = `local ALLOWED = {${forwardSteps()
+  .map((s) => `['${s}']=true`)
+  .join(',')}}\n`;
+
+/** ARGV: ttl, field, value, ... → 1 created, 0 existed. */
+export const CREATE_LUA = `
+if redis.call('EXISTS', KEYS[1]) == 1 then return 0 end
+redis.call('HSET', KEYS[1], unpack(ARGV, 2))
+redis.call('EXPIRE', KEYS[1], ARGV[1])
+return 1
+`;
+
+/** ARGV: to, at, ttl, err ('' = none), smsc ('' = none) → {applied, prev} or {0} when absent. */
+export const TRANSITION_LUA = `${ALLOWED}${TOUCH}
+local cur = redis.call('HGET', KEYS[1], 'st')
+if not cur then return {0} end
+if not ALLOWED[cur .. '>' .. ARGV[1]] then return {0, cur} end
+redis.call('HSET', KEYS[1], 'st', ARGV[1], 't:' .. ARGV[1], ARGV[2])
+if ARGV[4] ~= '' then redis.call('HSET', KEYS[1], 'err', ARGV[4]) end
+if ARGV[5] ~= '' then redis.call('HSET', KEYS[1], 'smsc', ARGV[5]) end
+touch(KEYS[1], ARGV[2], ARGV[3])
+return {1, cur}
+`;
+
+/** ARGV: part, parts, smsc, smscMsgId, at, ttl → 1 recorded, 0 message absent. */
+export const SUBMIT_LUA = `${TOUCH}
+if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
+redis.call('HSET', KEYS[1], 's:' .. ARGV[1], ARGV[4], 'smsc', ARGV[3])
+local n = tonumber(redis.call('HGET', KEYS[1], 'n') or '0')
+if tonumber(ARGV[2]) > n then redis.call('HSET', KEYS[1], 'n', ARGV[2]) end
+touch(KEYS[1], ARGV[5], ARGV[6])
+return 1
+`;
+
+/**
+ * ARGV: part, state, at, ttl, err ('' = none) → {applied, state of part 0, part 1, ...} with ''
+ * for a part not final yet ('' because a nil would end the Lua array), or {-1} when absent.
+ */
+export const PART_FINAL_LUA = `${TOUCH}
+if redis.call('EXISTS', KEYS[1]) == 0 then return {-1} end
+local f = 'p:' .. ARGV[1]
+local applied = 0
+if redis.call('HSETNX', KEYS[1], f, ARGV[2]) == 1 then
+  applied = 1
+  if ARGV[5] ~= '' then redis.call('HSET', KEYS[1], 'err', ARGV[5]) end
+  touch(KEYS[1], ARGV[3], ARGV[4])
+end
+local n = tonumber(redis.call('HGET', KEYS[1], 'n') or '0')
+local p = tonumber(ARGV[1]) + 1
+if p > n then n = p end
+local out = {applied}
+for i = 0, n - 1 do out[#out + 1] = redis.call('HGET', KEYS[1], 'p:' .. i) or '' end
+return out
+`;
+
+/** ARGV: field (state), ttl. One call instead of HINCRBY + EXPIRE. */
+export const INCR_STATS_LUA = `
+redis.call('HINCRBY', KEYS[1], ARGV[1], 1)
+redis.call('EXPIRE', KEYS[1], ARGV[2])
+return 1
+`;

@@ -1,0 +1,32 @@
+import { describe, expect, it } from 'vitest';
+import { TRANSITION_LUA } from './redis-scripts';
+import { parseMessageHash, redisStoreKeys } from './redis-store';
+import { forwardSteps } from './transition-rules';
+
+describe('redis store layout', () => {
+  it('keeps all keys of one message under one hash tag', () => {
+    const k = redisStoreKeys('gw');
+    expect(k.msg('u1')).toBe('gw:{msg:u1}');
+    expect(k.corr('smsc-a', 'X1')).toBe('gw:corr:{smsc-a:X1}');
+    expect(k.stats('2024-03-01', 'acme', 'smsc-a')).toBe('gw:stats:{2024-03-01:acme:smsc-a}');
+  });
+
+  it('embeds the forward steps of contracts in the transition script', () => {
+    expect(forwardSteps()).toContain('ACCEPTED>ROUTED');
+    expect(forwardSteps()).not.toContain('SUBMITTED>ROUTED');
+    expect(forwardSteps().some((s) => s.startsWith('DELIVERED>'))).toBe(false);
+    for (const s of forwardSteps()) expect(TRANSITION_LUA).toContain(`['${s}']=true`);
+  });
+
+  it('parses the message hash, parts included', () => {
+    const rec = parseMessageHash('u1', {
+      sys: 'acme', src: '1', dst: '2', rd: '1', st: 'SUBMITTED', n: '2', ca: '10', ua: '30', smsc: 'a',
+      't:ACCEPTED': '10', 't:SUBMITTED': '30', 'p:1': 'DELIVERED', 's:0': 'X0', 's:1': 'X1',
+    });
+    expect(rec).toEqual({
+      id: 'u1', sys: 'acme', src: '1', dst: '2', rd: 1, state: 'SUBMITTED', smsc: 'a', parts: 2,
+      partStates: [null, 'DELIVERED'], smscIds: ['X0', 'X1'],
+      times: { ACCEPTED: 10, SUBMITTED: 30 }, createdAt: 10, updatedAt: 30,
+    });
+  });
+});

@@ -1,0 +1,183 @@
+import type { Cluster, Redis } from 'ioredis';
+import type { MessageState } from '@smsgw/contracts';
+import type { Correlation, MessageRecord, StateStore } from './state-store';
+import { CREATE_LUA, INCR_STATS_LUA, PART_FINAL_LUA, SUBMIT_LUA, TRANSITION_LUA } from './redis-scripts';
+import { assertDay, assertFinalState, assertPartIndex, denseParts, isMessageState } from './transition-rules';
+
+export const DEFAULT_TTL_SECONDS = 7 * 24 * 3600;
+
+export interface RedisStateStoreOptions {
+  /** Owned by the caller (create it with `enableAutoPipelining: true`); close() leaves it open. */
+  redis: Redis | Cluster;
+  prefix: string;
+  ttlSeconds?: number;
+}
+
+/*
+ * Key layout (the `{...}` part is the Redis Cluster hash tag):
+ *   <prefix>:{msg:<id>}                      hash, one per message:
+ *       sys src dst rd pool smsc err        as in MessageRecord
+ *       st                                  current state
+ *       n                                   parts (0 until the sender segmented)
+ *       ca / ua                             createdAt / updatedAt, ms
+ *       t:<STATE>                           ms of the transition into STATE
+ *       p:<i>                               final state of part i (absent while not final)
+ *       s:<i>                               SMSC message id of part i
+ *   <prefix>:corr:{<smsc>:<smscMsgId>}       string "<id> <part> <parts>"
+ *   <prefix>:stats:{<day>:<client>:<smsc>}   hash, field = state, value = count
+ * Per-part fields rather than a JSON array let the scripts set one part with a single HSETNX and
+ * no JSON decode. Every write refreshes the key's TTL.
+ */
+
+type ScriptCall = (key: string, ...args: (string | number)[]) => Promise<unknown>;
+interface StoreCommands {
+  smsgwStoreCreate: ScriptCall;
+  smsgwStoreTransition: ScriptCall;
+  smsgwStoreSubmit: ScriptCall;
+  smsgwStorePartFinal: ScriptCall;
+  smsgwStoreIncrStats: ScriptCall;
+}
+
+export function redisStoreKeys(prefix: string) {
+  return {
+    msg: (id: string) => `${prefix}:{msg:${id}}`,
+    corr: (smsc: string, smscMsgId: string) => `${prefix}:corr:{${smsc}:${smscMsgId}}`,
+    stats: (day: string, client: string, smsc: string) => `${prefix}:stats:{${day}:${client}:${smsc}}`,
+  };
+}
+
+export function createRedisStateStore(opts: RedisStateStoreOptions): StateStore {
+  const { redis, prefix } = opts;
+  const ttl = opts.ttlSeconds ?? DEFAULT_TTL_SECONDS;
+  if (!Number.isInteger(ttl) || ttl <= 0) throw new RangeError(`ttlSeconds must be a positive integer, got ${ttl}`);
+  const keys = redisStoreKeys(prefix);
+
+  // defineCommand sends EVALSHA and falls back to EVAL once per connection on NOSCRIPT; the
+  // names are namespaced so defining them on a caller's shared client collides with nothing.
+  redis.defineCommand('smsgwStoreCreate', { numberOfKeys: 1, lua: CREATE_LUA });
+  redis.defineCommand('smsgwStoreTransition', { numberOfKeys: 1, lua: TRANSITION_LUA });
+  redis.defineCommand('smsgwStoreSubmit', { numberOfKeys: 1, lua: SUBMIT_LUA });
+  redis.defineCommand('smsgwStorePartFinal', { numberOfKeys: 1, lua: PART_FINAL_LUA });
+  redis.defineCommand('smsgwStoreIncrStats', { numberOfKeys: 1, lua: INCR_STATS_LUA });
+  const cmd = redis as unknown as StoreCommands;
+
+  return {
+    async createMessage(input) {
+      const fields: (string | number)[] = ['sys', input.sys, 'src', input.src, 'dst', input.dst, 'rd', input.rd];
+      fields.push('st', input.state, 'n', 0, 'ca', input.at, 'ua', input.at, `t:${input.state}`, input.at);
+      if (input.pool !== undefined) fields.push('pool', input.pool);
+      if (input.err !== undefined) fields.push('err', input.err);
+      return (await cmd.smsgwStoreCreate(keys.msg(input.id), ttl, ...fields)) === 1;
+    },
+
+    async transition(id, to, input) {
+      const res = (await cmd.smsgwStoreTransition(
+        keys.msg(id),
+        to,
+        input.at,
+        ttl,
+        input.err ?? '',
+        input.smsc ?? '',
+      )) as [number, string?];
+      const prev = res[1] !== undefined && isMessageState(res[1]) ? res[1] : null;
+      return { applied: res[0] === 1, prev };
+    },
+
+    async recordSubmit(id, input) {
+      assertPartIndex(input.part);
+      // Two single-key writes on different hash tags; issued together so auto-pipelining sends
+      // them in one round trip. The correlation is written even if the message record expired:
+      // a late receipt then still finds its UUID for the journal.
+      await Promise.all([
+        cmd.smsgwStoreSubmit(keys.msg(id), input.part, input.parts, input.smsc, input.smscMsgId, input.at, ttl),
+        redis.set(keys.corr(input.smsc, input.smscMsgId), `${id} ${input.part} ${input.parts}`, 'EX', ttl),
+      ]);
+    },
+
+    async findCorrelation(smsc, smscMsgId): Promise<Correlation | null> {
+      const v = await redis.get(keys.corr(smsc, smscMsgId));
+      if (v === null) return null;
+      // The UUID contains no space, so the last two fields are always part and parts.
+      const [id, part, parts] = v.split(' ');
+      return { id: id!, part: Number(part), parts: Number(parts) };
+    },
+
+    async recordPartFinal(id, part, state, input) {
+      assertPartIndex(part);
+      assertFinalState(state);
+      const res = (await cmd.smsgwStorePartFinal(keys.msg(id), part, state, input.at, ttl, input.err ?? '')) as (
+        | number
+        | string
+      )[];
+      if (res[0] === -1) return { applied: false, partStates: [] };
+      const partStates = res.slice(1).map((s) => (typeof s === 'string' && isMessageState(s) ? s : null));
+      return { applied: res[0] === 1, partStates };
+    },
+
+    async get(id) {
+      const h = await redis.hgetall(keys.msg(id));
+      return Object.keys(h).length === 0 ? null : parseMessageHash(id, h);
+    },
+
+    async incrementStats(day, client, smsc, state) {
+      assertDay(day);
+      await cmd.smsgwStoreIncrStats(keys.stats(day, client, smsc), state, ttl);
+    },
+
+    async getStats(day, client, smsc) {
+      assertDay(day);
+      const h = await redis.hgetall(keys.stats(day, client, smsc));
+      const out: Partial<Record<MessageState, number>> = {};
+      for (const [k, v] of Object.entries(h)) if (isMessageState(k)) out[k] = Number(v);
+      return out;
+    },
+
+    async ping() {
+      await redis.ping();
+    },
+
+    async close() {
+      // The client belongs to the caller, who may share it with streams and limiters.
+    },
+  };
+}
+
+/** Hash fields → MessageRecord. Exported for unit tests of the layout. */
+export function parseMessageHash(id: string, h: Record<string, string>): MessageRecord {
+  const times: Partial<Record<MessageState, number>> = {};
+  const finals = new Map<number, MessageState>();
+  const smscIds = new Map<number, string>();
+  let maxPart = -1;
+  for (const [k, v] of Object.entries(h)) {
+    if (k.startsWith('t:')) {
+      const s = k.slice(2);
+      if (isMessageState(s)) times[s] = Number(v);
+    } else if (k.startsWith('p:') || k.startsWith('s:')) {
+      const i = Number(k.slice(2));
+      maxPart = Math.max(maxPart, i);
+      if (k[0] === 's') smscIds.set(i, v);
+      else if (isMessageState(v)) finals.set(i, v);
+    }
+  }
+  // A part index beyond `n` can only come from a caller bug, but it is shown rather than hidden.
+  const parts = Number(h.n ?? 0);
+  const slots = Math.max(parts, maxPart + 1);
+  const rec: MessageRecord = {
+    id,
+    sys: h.sys ?? '',
+    src: h.src ?? '',
+    dst: h.dst ?? '',
+    rd: Number(h.rd ?? 0),
+    state: (h.st && isMessageState(h.st) ? h.st : 'UNKNOWN') as MessageState,
+    parts,
+    partStates: denseParts(slots, finals),
+    smscIds: denseParts(slots, smscIds),
+    times,
+    createdAt: Number(h.ca ?? 0),
+    updatedAt: Number(h.ua ?? 0),
+  };
+  if (h.pool !== undefined) rec.pool = h.pool;
+  if (h.smsc !== undefined) rec.smsc = h.smsc;
+  if (h.err !== undefined) rec.err = Number(h.err);
+  return rec;
+}

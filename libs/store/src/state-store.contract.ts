@@ -1,0 +1,180 @@
+import { randomUUID } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { CreateMessageInput, StateStore } from './state-store';
+
+/**
+ * The one behaviour suite every StateStore backend passes (Redis, Aerospike). Each test uses
+ * fresh UUIDs and client names, so the suite can share one store and never sees another
+ * test's data.
+ */
+export function describeStateStoreContract(
+  name: string,
+  make: () => Promise<{ store: StateStore; cleanup(): Promise<void> }>,
+): void {
+  describe(`StateStore contract: ${name}`, () => {
+    let store: StateStore;
+    let cleanup: () => Promise<void> = async () => {};
+
+    beforeAll(async () => {
+      const made = await make();
+      store = made.store;
+      cleanup = made.cleanup;
+    });
+    afterAll(async () => {
+      await cleanup();
+    });
+
+    const T0 = 1_700_000_000_000;
+    const input = (over: Partial<CreateMessageInput> = {}): CreateMessageInput => ({
+      id: randomUUID(),
+      sys: 'acme',
+      src: '4912345',
+      dst: '4915112345678',
+      rd: 1,
+      state: 'ACCEPTED',
+      at: T0,
+      ...over,
+    });
+
+    it('answers ping', async () => {
+      await expect(store.ping()).resolves.toBeUndefined();
+    });
+
+    it('creates a message only if absent', async () => {
+      const m = input({ pool: 'de' });
+      expect(await store.createMessage(m)).toBe(true);
+      expect(await store.createMessage({ ...m, state: 'ROUTED', at: T0 + 5 })).toBe(false);
+      const rec = await store.get(m.id);
+      expect(rec).toMatchObject({ id: m.id, sys: 'acme', src: m.src, dst: m.dst, rd: 1, state: 'ACCEPTED', pool: 'de' });
+      expect(rec).toMatchObject({ parts: 0, partStates: [], smscIds: [], createdAt: T0, updatedAt: T0 });
+      expect(rec?.times).toEqual({ ACCEPTED: T0 });
+    });
+
+    it('keeps err of a message created rejected', async () => {
+      const m = input({ state: 'POLICY_REJECTED', err: 0x0b });
+      await store.createMessage(m);
+      expect(await store.get(m.id)).toMatchObject({ state: 'POLICY_REJECTED', err: 0x0b });
+      expect(await store.transition(m.id, 'DELIVERED', { at: T0 + 1 })).toEqual({ applied: false, prev: 'POLICY_REJECTED' });
+    });
+
+    it('moves forward only, and a final state never changes', async () => {
+      const m = input();
+      await store.createMessage(m);
+      expect(await store.transition(m.id, 'ROUTED', { at: T0 + 1 })).toEqual({ applied: true, prev: 'ACCEPTED' });
+      expect(await store.transition(m.id, 'SUBMITTED', { at: T0 + 2, smsc: 'smsc-a' })).toEqual({ applied: true, prev: 'ROUTED' });
+      expect(await store.transition(m.id, 'ROUTED', { at: T0 + 3 })).toEqual({ applied: false, prev: 'SUBMITTED' });
+      expect(await store.transition(m.id, 'SUBMITTED', { at: T0 + 3 })).toEqual({ applied: false, prev: 'SUBMITTED' });
+      expect(await store.transition(m.id, 'DELIVERED', { at: T0 + 4 })).toEqual({ applied: true, prev: 'SUBMITTED' });
+      expect(await store.transition(m.id, 'UNDELIVERABLE', { at: T0 + 5, err: 1 })).toEqual({ applied: false, prev: 'DELIVERED' });
+      const rec = await store.get(m.id);
+      expect(rec?.state).toBe('DELIVERED');
+      expect(rec?.smsc).toBe('smsc-a');
+      expect(rec?.err).toBeUndefined();
+      expect(rec?.times).toEqual({ ACCEPTED: T0, ROUTED: T0 + 1, SUBMITTED: T0 + 2, DELIVERED: T0 + 4 });
+      expect(rec?.updatedAt).toBe(T0 + 4);
+    });
+
+    it('lets a final state be reached from any non-final state, with its err', async () => {
+      const m = input();
+      await store.createMessage(m);
+      expect(await store.transition(m.id, 'FAILED', { at: T0 + 1, err: 0x45 })).toEqual({ applied: true, prev: 'ACCEPTED' });
+      expect(await store.get(m.id)).toMatchObject({ state: 'FAILED', err: 0x45 });
+    });
+
+    it('applies exactly one of 20 concurrent transitions to the same target', async () => {
+      const m = input({ state: 'ROUTED' });
+      await store.createMessage(m);
+      const results = await Promise.all(
+        Array.from({ length: 20 }, (_, i) => store.transition(m.id, 'SUBMITTED', { at: T0 + 10 + i })),
+      );
+      expect(results.filter((r) => r.applied)).toHaveLength(1);
+      expect(results.every((r) => r.prev === 'ROUTED' || r.prev === 'SUBMITTED')).toBe(true);
+      expect((await store.get(m.id))?.state).toBe('SUBMITTED');
+    });
+
+    it('lets exactly one of competing final states win', async () => {
+      const m = input({ state: 'ROUTED' });
+      await store.createMessage(m);
+      const targets = ['DELIVERED', 'UNDELIVERABLE', 'EXPIRED', 'REJECTED', 'UNKNOWN'] as const;
+      const results = await Promise.all(targets.map((t, i) => store.transition(m.id, t, { at: T0 + i })));
+      expect(results.filter((r) => r.applied)).toHaveLength(1);
+      const winner = targets[results.findIndex((r) => r.applied)];
+      expect((await store.get(m.id))?.state).toBe(winner);
+    });
+
+    it('records submits of a multi-part message and finds each correlation', async () => {
+      const m = input({ state: 'ROUTED' });
+      await store.createMessage(m);
+      const smsc = `smsc-${randomUUID().slice(0, 8)}`;
+      await Promise.all(
+        [0, 1, 2].map((part) =>
+          store.recordSubmit(m.id, { part, parts: 3, smsc, smscMsgId: `X${part}-${m.id.slice(0, 8)}`, at: T0 + 20 + part }),
+        ),
+      );
+      for (const part of [0, 1, 2]) {
+        expect(await store.findCorrelation(smsc, `X${part}-${m.id.slice(0, 8)}`)).toEqual({ id: m.id, part, parts: 3 });
+      }
+      expect(await store.findCorrelation(smsc, 'no-such-id')).toBeNull();
+      expect(await store.findCorrelation('other-smsc', `X0-${m.id.slice(0, 8)}`)).toBeNull();
+      const rec = await store.get(m.id);
+      expect(rec).toMatchObject({ parts: 3, smsc, partStates: [null, null, null], updatedAt: T0 + 22 });
+      expect(rec?.smscIds).toEqual([0, 1, 2].map((p) => `X${p}-${m.id.slice(0, 8)}`));
+    });
+
+    it('sets a part final once and reports all part states', async () => {
+      const m = input({ state: 'ROUTED' });
+      await store.createMessage(m);
+      for (const part of [0, 1, 2]) {
+        await store.recordSubmit(m.id, { part, parts: 3, smsc: 's1', smscMsgId: `${m.id}-${part}`, at: T0 + 1 });
+      }
+      expect(await store.recordPartFinal(m.id, 1, 'DELIVERED', { at: T0 + 30 })).toEqual({
+        applied: true,
+        partStates: [null, 'DELIVERED', null],
+      });
+      // The duplicate receipt, even with another outcome, changes nothing.
+      expect(await store.recordPartFinal(m.id, 1, 'UNDELIVERABLE', { at: T0 + 31 })).toEqual({
+        applied: false,
+        partStates: [null, 'DELIVERED', null],
+      });
+      expect(await store.recordPartFinal(m.id, 0, 'DELIVERED', { at: T0 + 32 })).toEqual({
+        applied: true,
+        partStates: ['DELIVERED', 'DELIVERED', null],
+      });
+      const concurrent = await Promise.all(
+        Array.from({ length: 10 }, (_, i) => store.recordPartFinal(m.id, 2, i % 2 ? 'EXPIRED' : 'DELIVERED', { at: T0 + 40 })),
+      );
+      expect(concurrent.filter((r) => r.applied)).toHaveLength(1);
+      const rec = await store.get(m.id);
+      expect(rec?.partStates.slice(0, 2)).toEqual(['DELIVERED', 'DELIVERED']);
+      expect(['DELIVERED', 'EXPIRED']).toContain(rec?.partStates[2]);
+      expect(rec?.state).toBe('ROUTED'); // the message state moves only through transition()
+    });
+
+    it('rejects a non-final part state and a bad part index', async () => {
+      const m = input();
+      await store.createMessage(m);
+      await expect(store.recordPartFinal(m.id, 0, 'SUBMITTED', { at: T0 })).rejects.toThrow(RangeError);
+      await expect(store.recordPartFinal(m.id, -1, 'DELIVERED', { at: T0 })).rejects.toThrow(RangeError);
+    });
+
+    it('counts stats, also under 50 concurrent increments', async () => {
+      const client = `c-${randomUUID().slice(0, 8)}`;
+      await Promise.all(Array.from({ length: 50 }, () => store.incrementStats('2024-03-01', client, 'smsc-a', 'DELIVERED')));
+      await store.incrementStats('2024-03-01', client, 'smsc-a', 'UNDELIVERABLE');
+      await store.incrementStats('2024-03-02', client, 'smsc-a', 'DELIVERED');
+      await store.incrementStats('2024-03-01', client, 'smsc-b', 'DELIVERED');
+      expect(await store.getStats('2024-03-01', client, 'smsc-a')).toEqual({ DELIVERED: 50, UNDELIVERABLE: 1 });
+      expect(await store.getStats('2024-03-01', client, 'smsc-b')).toEqual({ DELIVERED: 1 });
+      expect(await store.getStats('2024-03-03', client, 'smsc-a')).toEqual({});
+    });
+
+    it('treats a missing message as absent everywhere', async () => {
+      const id = randomUUID();
+      expect(await store.get(id)).toBeNull();
+      expect(await store.transition(id, 'ROUTED', { at: T0 })).toEqual({ applied: false, prev: null });
+      expect(await store.recordPartFinal(id, 0, 'DELIVERED', { at: T0 })).toEqual({ applied: false, partStates: [] });
+      await store.recordSubmit(id, { part: 0, parts: 1, smsc: 's1', smscMsgId: `m-${id}`, at: T0 });
+      expect(await store.get(id)).toBeNull(); // recordSubmit does not resurrect the record
+    });
+  });
+}

@@ -1,0 +1,82 @@
+import type { MessageState } from '@smsgw/contracts';
+
+/** What is known of one message. Parts are indexed from 0. */
+export interface MessageRecord {
+  id: string;
+  sys: string; // client system_id
+  src: string; // normalised source
+  dst: string; // normalised destination
+  rd: number; // registered_delivery as submitted
+  state: MessageState;
+  pool?: string;
+  smsc?: string;
+  parts: number; // 0 until the sender segmented it
+  partStates: (MessageState | null)[]; // final state per part, null while not final
+  smscIds: (string | null)[]; // SMSC message id per part, null until acknowledged
+  err?: number;
+  times: Partial<Record<MessageState, number>>; // ms since epoch of each transition
+  createdAt: number;
+  updatedAt: number;
+}
+
+export interface CreateMessageInput {
+  id: string;
+  sys: string;
+  src: string;
+  dst: string;
+  rd: number;
+  state: 'ACCEPTED' | 'ROUTED' | 'POLICY_REJECTED';
+  pool?: string;
+  at: number;
+  err?: number;
+}
+
+export interface TransitionInput {
+  at: number;
+  err?: number;
+  smsc?: string;
+}
+
+export interface RecordSubmitInput {
+  part: number;
+  parts: number;
+  smsc: string;
+  smscMsgId: string; // already normalised by the caller
+  at: number;
+}
+
+export interface Correlation {
+  id: string;
+  part: number;
+  parts: number;
+}
+
+export interface PartFinalResult {
+  applied: boolean; // false when that part was already final (duplicate receipt)
+  partStates: (MessageState | null)[];
+}
+
+/**
+ * The state store contract. Every write is conditional so that redelivered stream entries and
+ * concurrent workers converge: the lifecycle only moves forward, a final state never changes.
+ * Implementations: Redis (embedded default) and Aerospike (production); both pass
+ * `state-store.contract.ts`.
+ */
+export interface StateStore {
+  /** Creates the record if absent. Returns false when it already existed (a redelivery). */
+  createMessage(input: CreateMessageInput): Promise<boolean>;
+  /** Moves the message to `to` if that is a forward step; `applied` false otherwise or if absent. */
+  transition(id: string, to: MessageState, input: TransitionInput): Promise<{ applied: boolean; prev: MessageState | null }>;
+  /** Records the SMSC's acknowledgement of one part: its SMSC id, and the correlation (smsc, smscMsgId) → (id, part). */
+  recordSubmit(id: string, input: RecordSubmitInput): Promise<void>;
+  findCorrelation(smsc: string, smscMsgId: string): Promise<Correlation | null>;
+  /** Sets the final state of one part unless that part is final already. */
+  recordPartFinal(id: string, part: number, state: MessageState, input: TransitionInput): Promise<PartFinalResult>;
+  get(id: string): Promise<MessageRecord | null>;
+  /** Atomically adds 1 to the counter of (day, client, smsc, state). day = YYYY-MM-DD (UTC). */
+  incrementStats(day: string, client: string, smsc: string, state: MessageState): Promise<void>;
+  getStats(day: string, client: string, smsc: string): Promise<Partial<Record<MessageState, number>>>;
+  /** Throws when the backend does not answer. */
+  ping(): Promise<void>;
+  close(): Promise<void>;
+}

@@ -1,0 +1,142 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { connectSession, ESM_CLASS, getTlv, parseReceiptText, STATUS, TLV, tlvCString, tlvUint8, uint16Tlv, uint8Tlv, bindSession, type Pdu } from '@smsgw/smpp';
+import { startSmscSim, type SmscSim, type SmscSimOptions } from './smsc-sim';
+import { connectTestClient, type TestClient } from './smpp-test-client';
+
+const closers: Array<() => Promise<void> | void> = [];
+afterEach(async () => {
+  while (closers.length) await closers.pop()!();
+});
+
+async function setup(simOpts: SmscSimOptions = {}, mode: 'transceiver' | 'transmitter' | 'receiver' = 'transceiver') {
+  const sim = await startSmscSim({ receiptDelayMs: 5, ...simOpts });
+  closers.push(() => sim.close());
+  const client = await connectTestClient({ host: sim.host, port: sim.port, systemId: 'acme', password: 'secret', mode });
+  closers.push(() => client.close());
+  return { sim, client };
+}
+
+const receiptId = (p: Pdu) => tlvCString(getTlv(p, TLV.receipted_message_id));
+
+describe('SMSC simulator + test client', () => {
+  it('bind, submit, and a receipt whose id matches the submit_sm_resp message_id', async () => {
+    const { sim, client } = await setup();
+    const resp = await client.submit({ source_addr: 'ACME', destination_addr: '491701234567', registered_delivery: 1, short_message: Buffer.from('Hello world') });
+    expect(resp).toMatchObject({ command: 'submit_sm_resp', status: 0 });
+    expect(resp.message_id).toMatch(/^[0-9a-f]{8}$/);
+    const [r] = await client.waitForReceipts(1);
+    expect(r!.esm_class! & ESM_CLASS.TYPE_MASK).toBe(ESM_CLASS.DELIVERY_RECEIPT);
+    expect(r!.source_addr).toBe('491701234567');
+    expect(r!.destination_addr).toBe('ACME');
+    expect(receiptId(r!)).toBe(resp.message_id);
+    expect(tlvUint8(getTlv(r!, TLV.message_state))).toBe(2);
+    const text = parseReceiptText(r!.short_message!.toString('latin1'));
+    expect(text).toMatchObject({ id: resp.message_id, stat: 'DELIVRD', err: '000', text: 'Hello world' });
+    expect(sim.submits).toHaveLength(1);
+    expect(sim.submits[0]).toMatchObject({ smscMsgId: resp.message_id, text: 'Hello world', destination: '491701234567' });
+    await expect.poll(() => sim.stats.receiptsAcked).toBe(1);
+    expect(sim.stats).toMatchObject({ binds: 1, submits: 1, accepted: 1, receiptsSent: 1, throttled: 0, errors: 0 });
+  });
+
+  it('no receipt without registered_delivery; decimal ids on request', async () => {
+    const { sim, client } = await setup({ idFormat: 'dec' });
+    const a = await client.submit({ destination_addr: '1', short_message: Buffer.from('x') });
+    const b = await client.submit({ destination_addr: '2', short_message: Buffer.from('y'), registered_delivery: 1 });
+    expect(a.message_id).toMatch(/^\d+$/);
+    const [r] = await client.waitForReceipts(1);
+    expect(receiptId(r!)).toBe(b.message_id);
+    await new Promise((res) => setTimeout(res, 50));
+    expect(client.receipts).toHaveLength(1);
+    expect(sim.stats.receiptsSent).toBe(1);
+  });
+
+  it('reassembles long messages: UDH (GSM and UCS-2) and SAR TLVs', async () => {
+    const { sim, client } = await setup();
+    const gsm = 'Long GSM text with € and {braces} '.repeat(8);
+    const ucs = 'Привет, мир! 😀 '.repeat(10);
+    const r1 = await client.submitText('ACME', '4911', gsm);
+    const r2 = await client.submitText('ACME', '4912', ucs);
+    expect(r1.length).toBeGreaterThan(1);
+    expect(r2.length).toBeGreaterThan(1);
+    for (const [seq, text] of [[1, 'abc'], [2, 'def']] as const) {
+      await client.submit({
+        source_addr: 'ACME',
+        destination_addr: '4913',
+        short_message: Buffer.from(text),
+        tlvs: [uint16Tlv(TLV.sar_msg_ref_num, 0x1234), uint8Tlv(TLV.sar_total_segments, 2), uint8Tlv(TLV.sar_segment_seqnum, seq)],
+      });
+    }
+    await client.submitText('ACME', '4914', 'short one');
+    const msgs = sim.messages();
+    expect(msgs.map((m) => [m.destination, m.text, m.parts])).toEqual([
+      ['4911', gsm, r1.length],
+      ['4912', ucs, r2.length],
+      ['4913', 'abcdef', 2],
+      ['4914', 'short one', 1],
+    ]);
+    expect(msgs[0]!.smscMsgIds).toEqual(r1.map((r) => r.message_id));
+  });
+
+  it('answers ESME_RTHROTTLED above the configured rate', async () => {
+    const { sim, client } = await setup({ throttleAbovePerSec: 3 });
+    const resps = await Promise.all(Array.from({ length: 8 }, (_, i) => client.submit({ destination_addr: String(i), short_message: Buffer.from('t') })));
+    const throttled = resps.filter((r) => r.status === STATUS.ESME_RTHROTTLED).length;
+    // All 8 may straddle a second boundary: at most 3 per second are accepted.
+    expect(throttled).toBeGreaterThanOrEqual(2);
+    expect(sim.stats.throttled).toBe(throttled);
+    expect(sim.stats.accepted).toBe(8 - throttled);
+  });
+
+  it('answers ESME_RSUBMITFAIL for the configured error rate', async () => {
+    const { sim, client } = await setup({ errorRate: 1 });
+    const r = await client.submit({ destination_addr: '1', short_message: Buffer.from('x') });
+    expect(r.status).toBe(STATUS.ESME_RSUBMITFAIL);
+    expect(sim.stats).toMatchObject({ submits: 1, errors: 1, accepted: 0 });
+  });
+
+  it('receiptBeforeResp: the receipt arrives before the submit_sm_resp', async () => {
+    const { client } = await setup({ receiptBeforeResp: true });
+    const resp = await client.submit({ destination_addr: '1', short_message: Buffer.from('race'), registered_delivery: 1 });
+    // The deliver_sm was written first on the same socket, so it is already here.
+    expect(client.receipts).toHaveLength(1);
+    expect(receiptId(client.receipts[0]!)).toBe(resp.message_id);
+  });
+
+  it('checks credentials and bind state', async () => {
+    const sim = await startSmscSim({ systemId: 'acme', password: 'secret' });
+    closers.push(() => sim.close());
+    const err = await connectTestClient({ host: sim.host, port: sim.port, systemId: 'acme', password: 'wrong' }).catch((e: unknown) => e);
+    expect(err).toMatchObject({ status: STATUS.ESME_RBINDFAIL });
+    const rx = await connectTestClient({ host: sim.host, port: sim.port, systemId: 'acme', password: 'secret', mode: 'receiver' });
+    closers.push(() => rx.close());
+    expect((await rx.submit({ destination_addr: '1' })).status).toBe(STATUS.ESME_RINVBNDSTS);
+    expect((await rx.session.request({ command: 'bind_receiver', system_id: 'acme', password: 'secret' })).status).toBe(STATUS.ESME_RALYBND);
+    const raw = await connectSession({ host: sim.host, port: sim.port });
+    closers.push(() => raw.destroy());
+    expect((await raw.request({ command: 'submit_sm', destination_addr: '1' })).status).toBe(STATUS.ESME_RINVBNDSTS);
+  });
+
+  it('routes a receipt to another receiver of the same system_id, or queues it until one binds', async () => {
+    const { sim, client: tx } = await setup({ receiptDelayMs: 1 }, 'transmitter');
+    const resp = await tx.submit({ destination_addr: '1', short_message: Buffer.from('q'), registered_delivery: 1 });
+    await new Promise((r) => setTimeout(r, 30));
+    expect(sim.stats.receiptsSent).toBe(0);
+    const rx: TestClient = await connectTestClient({ host: sim.host, port: sim.port, systemId: 'acme', password: 'x', mode: 'receiver' });
+    closers.push(() => rx.close());
+    const [r] = await rx.waitForReceipts(1);
+    expect(receiptId(r!)).toBe(resp.message_id);
+    // Now a receiver is bound: the next receipt goes to it directly.
+    const resp2 = await tx.submit({ destination_addr: '2', short_message: Buffer.from('q2'), registered_delivery: 1 });
+    await rx.waitForReceipts(2);
+    expect(receiptId(rx.receipts[1]!)).toBe(resp2.message_id);
+    expect(tx.receipts).toHaveLength(0);
+  });
+
+  it('a bindSession against the sim reports the SMSC system_id', async () => {
+    const sim = await startSmscSim();
+    closers.push(() => sim.close());
+    const s = await connectSession({ host: sim.host, port: sim.port });
+    closers.push(() => s.destroy());
+    expect((await bindSession(s, { mode: 'transmitter', system_id: 'any', password: 'any' })).system_id).toBe('SMSCSIM');
+  });
+});

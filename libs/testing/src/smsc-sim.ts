@@ -1,0 +1,250 @@
+import type { Server } from 'node:net';
+import {
+  createSmppServer,
+  cstringTlv,
+  encodeGsm7,
+  ESM_CLASS,
+  formatReceiptText,
+  listen,
+  MESSAGE_STATE,
+  SessionClosedError,
+  SmppTimeoutError,
+  STATUS,
+  TLV,
+  uint8Tlv,
+  type Pdu,
+  type PduInit,
+  type SmppLogger,
+  type SmppSession,
+} from '@smsgw/smpp';
+import { describeSubmit, reassemble, type SimMessage, type SimSubmit } from './sim-submits';
+
+export interface SmscSimOptions {
+  host?: string;
+  /** 0 = random free port. */
+  port?: number;
+  /** Accept only this system_id (any when undefined). */
+  systemId?: string;
+  /** Accept only this password (any when undefined). */
+  password?: string;
+  receiptDelayMs?: number;
+  /** Send a DELIVRD receipt for every accepted submit with registered_delivery & 1 (default true). */
+  receipts?: boolean;
+  idFormat?: 'hex' | 'dec';
+  /** Answer ESME_RTHROTTLED above this many submits per second (0/undefined = never). */
+  throttleAbovePerSec?: number;
+  /** Fraction (0..1) of submits answered ESME_RSUBMITFAIL. */
+  errorRate?: number;
+  /** Send the receipt BEFORE the submit_sm_resp, to exercise that race in the client. */
+  receiptBeforeResp?: boolean;
+  /** Keep every accepted submit in memory (default true). */
+  record?: boolean;
+  window?: number;
+  logger?: SmppLogger;
+  /** Undelivered receipts kept while no receiver is bound (default 10000; the oldest go first). */
+  maxQueuedReceipts?: number;
+}
+
+export interface SmscSimStats {
+  binds: number;
+  submits: number;
+  accepted: number;
+  throttled: number;
+  errors: number;
+  receiptsSent: number;
+  receiptsAcked: number;
+}
+
+export interface SmscSim {
+  port: number;
+  host: string;
+  stats: SmscSimStats;
+  submits: SimSubmit[];
+  messages(): SimMessage[];
+  close(): Promise<void>;
+}
+
+type Mode = 'transmitter' | 'receiver' | 'transceiver';
+interface Bound {
+  session: SmppSession;
+  systemId: string;
+  mode: Mode;
+}
+interface QueuedReceipt {
+  systemId: string;
+  pdu: PduInit;
+  attempts: number;
+}
+
+const MAX_RECEIPT_ATTEMPTS = 5;
+
+/** An in-process SMSC for tests and load runs (house style: go-smpp smpptest server). */
+export async function startSmscSim(opts: SmscSimOptions = {}): Promise<SmscSim> {
+  const host = opts.host ?? '127.0.0.1';
+  const receiptDelayMs = opts.receiptDelayMs ?? 50;
+  const wantReceipts = opts.receipts ?? true;
+  const record = opts.record ?? true;
+  const maxQueued = opts.maxQueuedReceipts ?? 10_000;
+  const log = opts.logger;
+  const stats: SmscSimStats = { binds: 0, submits: 0, accepted: 0, throttled: 0, errors: 0, receiptsSent: 0, receiptsAcked: 0 };
+  const submits: SimSubmit[] = [];
+  const bound = new Map<SmppSession, Bound>();
+  const sessions = new Set<SmppSession>();
+  const queue: QueuedReceipt[] = [];
+  const timers = new Set<NodeJS.Timeout>();
+  let nextId = 1;
+  let rateSecond = 0;
+  let rateCount = 0;
+  let closing = false;
+
+  const newMsgId = () => {
+    const n = nextId++;
+    return opts.idFormat === 'dec' ? String(n) : n.toString(16).padStart(8, '0');
+  };
+
+  const canReceive = (b: Bound | undefined): b is Bound => !!b && !b.session.closed && b.mode !== 'transmitter';
+
+  /** Prefer the session the submit came in on, else any RX/TRX of the same system_id. */
+  const receiverFor = (systemId: string, preferred?: SmppSession): SmppSession | undefined => {
+    const own = preferred ? bound.get(preferred) : undefined;
+    if (canReceive(own) && own.systemId === systemId) return own.session;
+    for (const b of bound.values()) if (canReceive(b) && b.systemId === systemId) return b.session;
+    return undefined;
+  };
+
+  const enqueue = (r: QueuedReceipt) => {
+    if (queue.length >= maxQueued) queue.shift();
+    queue.push(r);
+  };
+
+  const deliver = (r: QueuedReceipt, preferred?: SmppSession) => {
+    if (closing) return;
+    const session = receiverFor(r.systemId, preferred);
+    if (!session) return enqueue(r);
+    r.attempts++;
+    stats.receiptsSent++;
+    session.request(r.pdu).then(
+      (resp) => {
+        if (resp.status === 0) stats.receiptsAcked++;
+        else log?.warn({ status: resp.status }, 'receipt refused by client');
+      },
+      (err: Error) => {
+        // The receiver went away or did not answer: keep the receipt for the next bind.
+        if ((err instanceof SessionClosedError || err instanceof SmppTimeoutError) && r.attempts < MAX_RECEIPT_ATTEMPTS) enqueue(r);
+      },
+    );
+  };
+
+  const flushQueue = (systemId: string) => {
+    const mine = queue.filter((r) => r.systemId === systemId);
+    if (mine.length === 0 || !receiverFor(systemId)) return;
+    for (let i = queue.length - 1; i >= 0; i--) if (queue[i]!.systemId === systemId) queue.splice(i, 1);
+    for (const r of mine) deliver(r);
+  };
+
+  const receiptPdu = (p: Pdu, smscMsgId: string, text: string, submitDate: Date): PduInit => {
+    const body = formatReceiptText({ id: smscMsgId, submitDate, doneDate: new Date(), stat: 'DELIVRD', err: 0, text: gsmSafe(text) });
+    return {
+      command: 'deliver_sm',
+      source_addr_ton: p.dest_addr_ton,
+      source_addr_npi: p.dest_addr_npi,
+      source_addr: p.destination_addr,
+      dest_addr_ton: p.source_addr_ton,
+      dest_addr_npi: p.source_addr_npi,
+      destination_addr: p.source_addr,
+      esm_class: ESM_CLASS.DELIVERY_RECEIPT,
+      data_coding: 0,
+      short_message: encodeGsm7(body) ?? Buffer.from(body, 'latin1'),
+      tlvs: [cstringTlv(TLV.receipted_message_id, smscMsgId), uint8Tlv(TLV.message_state, MESSAGE_STATE.DELIVERED)],
+    };
+  };
+
+  const onSubmit = (s: SmppSession, b: Bound | undefined, p: Pdu) => {
+    // §2.3: submit_sm only in BOUND_TX / BOUND_TRX.
+    if (!b || b.mode === 'receiver') return s.respond(p, { status: STATUS.ESME_RINVBNDSTS });
+    stats.submits++;
+    if (opts.throttleAbovePerSec) {
+      const sec = Math.floor(Date.now() / 1000);
+      if (sec !== rateSecond) {
+        rateSecond = sec;
+        rateCount = 0;
+      }
+      if (++rateCount > opts.throttleAbovePerSec) {
+        stats.throttled++;
+        return s.respond(p, { status: STATUS.ESME_RTHROTTLED });
+      }
+    }
+    if (opts.errorRate && Math.random() < opts.errorRate) {
+      stats.errors++;
+      return s.respond(p, { status: STATUS.ESME_RSUBMITFAIL });
+    }
+    stats.accepted++;
+    const smscMsgId = newMsgId();
+    const at = Date.now();
+    const rec = describeSubmit(p, smscMsgId, at);
+    if (record) submits.push(rec);
+    const receipt = wantReceipts && (p.registered_delivery ?? 0) & 1 ? { systemId: b.systemId, pdu: receiptPdu(p, smscMsgId, rec.text, new Date(at)), attempts: 0 } : undefined;
+    if (receipt && opts.receiptBeforeResp) deliver(receipt, s);
+    s.respond(p, { message_id: smscMsgId });
+    if (receipt && !opts.receiptBeforeResp) {
+      const t = setTimeout(() => {
+        timers.delete(t);
+        deliver(receipt, s);
+      }, receiptDelayMs);
+      timers.add(t);
+    }
+  };
+
+  const onBind = (s: SmppSession, p: Pdu) => {
+    if (bound.has(s)) return s.respond(p, { status: STATUS.ESME_RALYBND });
+    const systemId = p.system_id ?? '';
+    // SMPP.md: unknown user and wrong password look the same (ESME_RBINDFAIL).
+    const ok = (opts.systemId === undefined || opts.systemId === systemId) && (opts.password === undefined || opts.password === p.password);
+    if (!ok) return s.respond(p, { status: STATUS.ESME_RBINDFAIL });
+    const mode = p.command.slice('bind_'.length) as Mode;
+    bound.set(s, { session: s, systemId, mode });
+    stats.binds++;
+    s.respond(p, { system_id: 'SMSCSIM' });
+    if (mode !== 'transmitter') flushQueue(systemId);
+  };
+
+  const server: Server = createSmppServer(
+    (s) => {
+      sessions.add(s);
+      s.on('pdu', (p) => {
+        if (p.command.startsWith('bind_')) return onBind(s, p);
+        if (p.command === 'submit_sm') return onSubmit(s, bound.get(s), p);
+        if (p.command === 'outbind' || p.command === 'alert_notification') return;
+        s.respond(p, { status: bound.has(s) ? STATUS.ESME_RINVCMDID : STATUS.ESME_RINVBNDSTS });
+      });
+      s.on('close', () => {
+        sessions.delete(s);
+        bound.delete(s);
+      });
+    },
+    { window: opts.window, logger: opts.logger },
+  );
+  const port = await listen(server, opts.port ?? 0, host);
+
+  return {
+    port,
+    host,
+    stats,
+    submits,
+    messages: () => reassemble(submits),
+    close: async () => {
+      closing = true;
+      for (const t of timers) clearTimeout(t);
+      timers.clear();
+      for (const s of sessions) s.destroy();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}
+
+/** The receipt carries the first 20 characters; replace what GSM cannot show. */
+function gsmSafe(text: string): string {
+  return Array.from(text.slice(0, 40))
+    .map((ch) => (encodeGsm7(ch) ? ch : '?'))
+    .join('');
+}

@@ -1,0 +1,38 @@
+import { parseArgs } from 'node:util';
+import { APPS, supervise, type Supervised } from './supervisor';
+
+/**
+ * `npm start`: the whole gateway on this machine — the SMSC simulator as the upstream and the
+ * five apps as separate processes, each restarted if it dies. Ctrl-C stops everything.
+ */
+const { values } = parseArgs({
+  options: {
+    config: { type: 'string' },
+    'no-sim': { type: 'boolean', default: false },
+    help: { type: 'boolean', default: false },
+  },
+});
+if (values.help) {
+  console.log('usage: npm start [-- --config gateway.yaml] [--no-sim]\n  runs the SMSC simulator (port 2776) and the five apps; Ctrl-C stops them');
+  process.exit(0);
+}
+const env = values.config ? { GATEWAY_CONFIG: values.config } : {};
+const procs: Supervised[] = [];
+if (!values['no-sim']) {
+  procs.push(supervise({ name: 'smsc-sim', entry: 'tools/smsc-sim/src/main.ts', args: ['--port', '2776'], restart: true, output: 'inherit' }));
+}
+for (const app of APPS) {
+  procs.push(supervise({ name: app, entry: `apps/${app}/src/main.ts`, env, restart: true, output: 'inherit' }));
+}
+console.error(`[run-local] started ${procs.map((p) => p.name).join(', ')}; SMPP clients bind to 127.0.0.1:2775 (demo/demo)`);
+
+let stopping = false;
+const stop = async () => {
+  if (stopping) process.exit(1);
+  stopping = true;
+  console.error('[run-local] stopping…');
+  await Promise.allSettled(procs.map((p) => p.stop()));
+  process.exit(0);
+};
+process.on('SIGINT', () => void stop());
+process.on('SIGTERM', () => void stop());

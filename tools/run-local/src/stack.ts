@@ -1,0 +1,117 @@
+import { createServer } from 'node:net';
+import { mkdtempSync, rmSync, writeFileSync, createWriteStream } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { stringify } from 'yaml';
+import { APPS, supervise, type App, type Supervised } from './supervisor';
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const addr = srv.address();
+      const port = typeof addr === 'object' && addr ? addr.port : 0;
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+export interface StackOptions {
+  redisUrl: string;
+  prefix: string;
+  smsc: { host: string; port: number; sessions?: number; window?: number; throughput?: number };
+  clients: Array<{ systemId: string; password: string }>;
+  /** Extra config deep-merged over the generated one (journal, dlr, streams…). */
+  extra?: Record<string, unknown>;
+  /** S3 endpoint; absent: the exporter's embedded server on a free port. */
+  s3Endpoint?: string;
+  logLevel?: string;
+  /** File that receives every app's output (debugging a failed run). */
+  logFile?: string;
+  apps?: readonly App[];
+}
+
+export interface Stack {
+  ingressPort: number;
+  httpPorts: Record<App, number>;
+  s3: { endpoint: string; dir: string };
+  procs: Map<App, Supervised>;
+  configPath: string;
+  stop(): Promise<void>;
+}
+
+async function waitReady(url: string, timeoutMs: number): Promise<void> {
+  const end = Date.now() + timeoutMs;
+  let last = '';
+  while (Date.now() < end) {
+    try {
+      const res = await fetch(url);
+      if (res.ok) return;
+      last = await res.text();
+    } catch (err) {
+      last = (err as Error).message;
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`${url} not ready after ${timeoutMs} ms: ${last}`);
+}
+
+function merge(into: Record<string, unknown>, from: Record<string, unknown>): void {
+  for (const [k, v] of Object.entries(from)) {
+    const cur = into[k];
+    if (v && typeof v === 'object' && !Array.isArray(v) && cur && typeof cur === 'object' && !Array.isArray(cur)) {
+      merge(cur as Record<string, unknown>, v as Record<string, unknown>);
+    } else into[k] = v;
+  }
+}
+
+/** Starts the five apps as separate processes on a generated config; resolves once all are ready. */
+export async function startStack(o: StackOptions): Promise<Stack> {
+  const dir = mkdtempSync(join(tmpdir(), 'smsgw-stack-'));
+  const ingressPort = await freePort();
+  const httpPorts = {} as Record<App, number>;
+  for (const app of APPS) httpPorts[app] = await freePort();
+  const s3Port = await freePort();
+  const s3Dir = join(dir, 's3');
+  const config = {
+    redis: { url: o.redisUrl, prefix: o.prefix },
+    state: { backend: 'redis' },
+    s3: o.s3Endpoint ? { endpoint: o.s3Endpoint } : { embedded: { dir: s3Dir, port: s3Port } },
+    ingress: { host: '127.0.0.1', port: ingressPort },
+    http: { host: '127.0.0.1', ports: httpPorts },
+    log: { level: o.logLevel ?? 'warn' },
+    clients: o.clients,
+    smscs: [{ id: 'sim', host: o.smsc.host, port: o.smsc.port, systemId: 'gw', password: 'gw', sessions: o.smsc.sessions ?? 2, window: o.smsc.window ?? 200, throughput: o.smsc.throughput ?? 0, reconnectMinMs: 100 }],
+    routes: [{ prefix: '', smscs: ['sim'] }],
+  };
+  merge(config, o.extra ?? {});
+  const configPath = join(dir, 'gateway.yaml');
+  writeFileSync(configPath, stringify(config));
+  const log = o.logFile ? createWriteStream(o.logFile, { flags: 'a' }) : undefined;
+  const procs = new Map<App, Supervised>();
+  for (const app of o.apps ?? APPS) {
+    procs.set(
+      app,
+      supervise({
+        name: app,
+        entry: `apps/${app}/src/main.ts`,
+        env: { GATEWAY_CONFIG: configPath },
+        restart: false,
+        output: (line) => log?.write(`${line}\n`),
+      }),
+    );
+  }
+  const stop = async () => {
+    await Promise.allSettled([...procs.values()].map((p) => p.stop(10_000)));
+    log?.end();
+    rmSync(dir, { recursive: true, force: true });
+  };
+  try {
+    await Promise.all([...procs.keys()].map((app) => waitReady(`http://127.0.0.1:${httpPorts[app]}/readyz`, 30_000)));
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+  return { ingressPort, httpPorts, s3: { endpoint: o.s3Endpoint ?? `http://127.0.0.1:${s3Port}`, dir: s3Dir }, procs, configPath, stop };
+}

@@ -1,0 +1,23 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startSmscSim, type SmscSim } from '@smsgw/testing';
+import { runBench } from './bench-client';
+
+// smpp-bench against the SMSC simulator (which also answers binds and sends receipts): the
+// summary's counts must match what the simulator saw.
+describe('smpp-bench', () => {
+  let sim: SmscSim;
+  beforeAll(async () => {
+    sim = await startSmscSim({ port: 0, receiptDelayMs: 5 });
+  });
+  afterAll(() => sim.close());
+
+  it('submits N messages with a window and counts every response and receipt', async () => {
+    const s = await runBench({ host: '127.0.0.1', port: sim.port, systemId: 'x', password: 'y', count: 300, window: 20, receiptTimeoutMs: 10_000 });
+    expect(s.accepted).toBe(300);
+    expect(s.byStatus).toEqual({ ESME_ROK: 300 });
+    expect(s.receipts).toBe(300);
+    expect(s.receiptsByStat).toEqual({ DELIVRD: 300 });
+    expect(sim.stats.submits).toBe(300);
+    expect(s.submitToReceiptMs.p50).toBeGreaterThan(0);
+  });
+});
