@@ -68,7 +68,6 @@ export function createMessageSender(deps: MessageSenderDeps): BatchHandler {
       return { result: 'failed' };
     }
     const m = parsed.data;
-    const log = logger.child({ msgId: m.id });
     const got = await redis.set(leaseKey(m.id), 'sending', 'PX', leaseMs, 'NX');
     if (got === null) {
       // Claimed already: by a sender still at work (retry later), or the message went out.
@@ -78,7 +77,7 @@ export function createMessageSender(deps: MessageSenderDeps): BatchHandler {
       return { result: sent ? 'duplicate' : 'retry' };
     }
     try {
-      return await sendClaimed(m, e, log);
+      return await sendClaimed(m, e);
     } catch (err) {
       // Let the next delivery of this entry claim it again at once.
       await redis.del(leaseKey(m.id)).catch(() => undefined);
@@ -86,7 +85,9 @@ export function createMessageSender(deps: MessageSenderDeps): BatchHandler {
     }
   };
 
-  const sendClaimed = async (m: OutEntry, e: StreamEntry, log: Logger): Promise<Outcome> => {
+  const sendClaimed = async (m: OutEntry, e: StreamEntry): Promise<Outcome> => {
+    // Bound only on the rare paths that log: a child logger per message costs on the hot path.
+    const log = { warn: (o: object, msg: string) => logger.warn({ msgId: m.id, ...o }, msg) };
     // A redelivery may find some parts already acknowledged by the SMSC: never send those again.
     const known = e.deliveries > 1 ? await store.get(m.id) : null;
     const prepared = prepareParts(m, (ref = (ref + 1) & 0xff));

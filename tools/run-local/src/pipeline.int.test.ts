@@ -146,3 +146,45 @@ describe('the whole pipeline on real parts (5 app processes, SMSC simulator, Red
     await client.close();
   }, 120_000);
 });
+
+describe('receipts that beat their submit_sm_resp (SMSC sends the receipt first)', () => {
+  let ns: Awaited<ReturnType<typeof redisNamespace>>;
+  let sim: SmscSim;
+  let stack: Stack;
+
+  beforeAll(async () => {
+    ns = await redisNamespace('e2e-race');
+    sim = await startSmscSim({ port: 0, receiptBeforeResp: true, receiptDelayMs: 0 });
+    stack = await startStack({
+      redisUrl: ns.url,
+      prefix: ns.prefix,
+      smsc: { host: '127.0.0.1', port: sim.port },
+      clients: [{ systemId: 'acme', password: 'acmepw' }],
+      extra: { dlr: { retryDelayMs: 100 } },
+    });
+  }, 90_000);
+
+  afterAll(async () => {
+    await stack?.stop();
+    await sim?.close();
+    await ns?.cleanup();
+  }, 60_000);
+
+  it('still correlates every receipt and delivers one DELIVRD receipt per message', async () => {
+    const client = await connectTestClient({ host: '127.0.0.1', port: stack.ingressPort, systemId: 'acme', password: 'acmepw', mode: 'transceiver' });
+    const ids: string[] = [];
+    for (let i = 0; i < 100; i++) {
+      const resp = await client.submit({
+        source_addr_ton: 5, source_addr: 'ACME', dest_addr_ton: 1, dest_addr_npi: 1, destination_addr: `4477009${String(i).padStart(5, '0')}`,
+        registered_delivery: 1, short_message: encodeGsm7(`race ${i}`)!,
+      });
+      expect(resp.status).toBe(0);
+      ids.push(resp.message_id!);
+    }
+    await client.waitForReceipts(100, 30_000);
+    const stats = client.receipts.map((r) => parseReceiptText(r.short_message!.toString('latin1')));
+    expect(stats.map((s) => s.stat)).toEqual(new Array(100).fill('DELIVRD'));
+    expect(stats.map((s) => s.id).sort()).toEqual([...ids].sort());
+    await client.close();
+  }, 60_000);
+});

@@ -1,0 +1,50 @@
+import { describe, expect, it } from 'vitest';
+import { pino } from 'pino';
+import { dlrInEntrySchema, outEntrySchema, streamNames, type InEntry } from '@smsgw/contracts';
+import { createPolicyPipeline, createRouter, defaultPolicyStages } from '@smsgw/domain';
+import { createAppMetrics, createMetricsRegistry } from '@smsgw/platform';
+import { createRedisStateStore } from '@smsgw/store';
+import { redisNamespace } from '@smsgw/testing';
+import { createPolicyHandler } from './policy-handler';
+
+const inEntry = (id: string, dst: string): InEntry => ({
+  v: 1, id, sys: 'acme',
+  src: { ton: 5, npi: 0, addr: 'ACME', norm: 'ACME' },
+  dst: { ton: 1, npi: 1, addr: dst, norm: dst },
+  dc: 0, esm: 0, rd: 1, pid: 0, pri: 0, sm: Buffer.from('hi').toString('base64'), at: Date.now(),
+});
+
+describe('policy-worker handler (real Redis)', () => {
+  it('routes by longest prefix, rejects what no route covers, journals both, and acks all', async () => {
+    const ns = await redisNamespace('policy');
+    try {
+      const names = streamNames(ns.prefix);
+      const store = createRedisStateStore({ redis: ns.redis, prefix: ns.prefix });
+      const handler = createPolicyHandler({
+        redis: ns.redis, store, names, logger: pino({ level: 'silent' }), metrics: createAppMetrics(createMetricsRegistry('p')),
+        route: createRouter([{ prefix: '44', smscs: ['uk'] }, { prefix: '447', smscs: ['ukm'], pool: 'mobile' }]),
+        policy: createPolicyPipeline(defaultPolicyStages()),
+      });
+      const entries = [
+        { id: '1-0', data: inEntry('a', '447700900123'), deliveries: 1, size: 0 },
+        { id: '2-0', data: inEntry('b', '441234567'), deliveries: 1, size: 0 },
+        { id: '3-0', data: inEntry('c', '33612345678'), deliveries: 1, size: 0 },
+        { id: '4-0', data: { not: 'an entry' }, deliveries: 1, size: 0 },
+      ];
+      expect(await handler(entries)).toEqual({ ack: ['1-0', '2-0', '3-0', '4-0'] });
+      const read = async (s: string) => ((await ns.redis.xrange(s, '-', '+')) as [string, string[]][]).map(([, f]) => JSON.parse(f[1]));
+      expect((await read(names.out('mobile'))).map((e) => outEntrySchema.parse(e).id)).toEqual(['a']);
+      expect((await read(names.out('uk'))).map((e) => outEntrySchema.parse(e).id)).toEqual(['b']);
+      const [rej] = (await read(names.dlrIn)).map((e) => dlrInEntrySchema.parse(e));
+      expect(rej).toMatchObject({ k: 'fail', id: 'c', state: 'POLICY_REJECTED', reason: 'no-route' });
+      expect((await store.get('c'))?.state).toBe('POLICY_REJECTED');
+      expect((await store.get('a'))?.state).toBe('ROUTED');
+      const journal = (await read(names.journal)).flat();
+      expect(journal.filter((r) => r.ev === 'rejected')).toMatchObject([{ id: 'c', bucket: 'mcp', stage: 'routing' }]);
+      expect(journal.filter((r) => r.ev === 'accepted').map((r) => r.id).sort()).toEqual(['a', 'b', 'c']);
+      expect(await ns.redis.xlen(names.dead)).toBe(1); // the malformed entry, kept for inspection
+    } finally {
+      await ns.cleanup();
+    }
+  });
+});

@@ -1,0 +1,88 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { pino } from 'pino';
+import { streamNames, type OutEntry } from '@smsgw/contracts';
+import { createAppMetrics, createMetricsRegistry, type SmscConfig } from '@smsgw/platform';
+import type { StreamEntry } from '@smsgw/redis';
+import { createRedisStateStore } from '@smsgw/store';
+import { redisNamespace, startSmscSim, type SmscSim } from '@smsgw/testing';
+import { encodeGsm7 } from '@smsgw/smpp';
+import { createMessageSender } from './message-sender';
+import { createSmscLink, type SmscLink } from './smsc-link';
+
+const logger = pino({ level: 'silent' });
+
+function outEntry(id: string, text: string): OutEntry {
+  return {
+    v: 1, id, sys: 'acme',
+    src: { ton: 5, npi: 0, addr: 'ACME', norm: 'ACME' },
+    dst: { ton: 1, npi: 1, addr: '447700900123', norm: '447700900123' },
+    dc: 0, esm: 0, rd: 1, pid: 0, pri: 0, sm: encodeGsm7(text)!.toString('base64'), at: Date.now(),
+    pool: 'sim', smscs: ['sim'], rt: Date.now(),
+  };
+}
+
+describe('sender (real Redis, SMSC simulator over TCP)', () => {
+  const cleanups: Array<() => Promise<void>> = [];
+  afterEach(async () => {
+    for (const c of cleanups.splice(0).reverse()) await c();
+  });
+
+  async function setup(simOpts: Parameters<typeof startSmscSim>[0] = {}, maxRetryMs = 5_000) {
+    const ns = await redisNamespace('sender');
+    const sim: SmscSim = await startSmscSim({ port: 0, receipts: false, ...simOpts });
+    const smsc: SmscConfig = {
+      id: 'sim', host: '127.0.0.1', port: sim.port, systemId: 'gw', password: 'gw', systemType: '', sessions: 2, window: 10,
+      throughput: 0, enquireLinkMs: 0, responseTimeoutMs: 2_000, reconnectMinMs: 50, reconnectMaxMs: 500,
+    };
+    const metrics = createAppMetrics(createMetricsRegistry('sender-test'));
+    const link: SmscLink = createSmscLink({ smsc, logger, onDeliver: async () => 0 });
+    link.start();
+    const store = createRedisStateStore({ redis: ns.redis, prefix: ns.prefix });
+    const names = streamNames(ns.prefix);
+    const handler = createMessageSender({
+      redis: ns.redis, store, names, prefix: ns.prefix, links: new Map([['sim', link]]), throughput: new Map([['sim', 0]]),
+      metrics, logger, maxRetryMs,
+    });
+    cleanups.push(ns.cleanup, () => sim.close(), () => link.stop());
+    expect(await link.waitBound(5_000)).toBe(true);
+    return { ns, sim, store, names, handler };
+  }
+
+  const entry = (data: OutEntry, deliveries = 1): StreamEntry => ({ id: `${Date.now()}-${Math.random()}`, data, deliveries, size: 0 });
+
+  it('sends a long message part by part in order and stores every SMSC id', async () => {
+    const { sim, store, handler } = await setup();
+    const text = 'x'.repeat(200) + ' end';
+    await store.createMessage({ id: 'm1', sys: 'acme', src: 'ACME', dst: '447700900123', rd: 1, state: 'ROUTED', at: Date.now() });
+    const e = entry(outEntry('m1', text));
+    expect(await handler([e])).toEqual({ ack: [e.id] });
+    const msgs = sim.messages();
+    expect(msgs).toHaveLength(1);
+    expect(msgs[0]).toMatchObject({ text, parts: 2 });
+    expect(sim.submits.map((s) => s.udh?.seq)).toEqual([1, 2]);
+    const rec = await store.get('m1');
+    expect(rec?.state).toBe('SUBMITTED');
+    expect(rec?.smscIds).toEqual(msgs[0].smscMsgIds.map((id) => id.toLowerCase().replace(/^0+(?=.)/, '')));
+    expect(await store.findCorrelation('sim', rec!.smscIds[1]!)).toEqual({ id: 'm1', part: 1, parts: 2 });
+  });
+
+  it('never submits a message twice: a redelivered entry and a duplicate entry are acked without a second submit', async () => {
+    const { sim, store, handler } = await setup();
+    await store.createMessage({ id: 'm2', sys: 'acme', src: 'ACME', dst: '447700900123', rd: 1, state: 'ROUTED', at: Date.now() });
+    const e = entry(outEntry('m2', 'hello'));
+    await handler([e]);
+    const again = entry(outEntry('m2', 'hello'), 2);
+    const dup = entry(outEntry('m2', 'hello'), 1);
+    expect(await handler([again, dup])).toEqual({ ack: [again.id, dup.id] });
+    expect(sim.stats.submits).toBe(1);
+  });
+
+  it('leaves a message pending (not failed) while the SMSC answers temporary errors', async () => {
+    const { ns, sim, names, handler } = await setup({ errorRate: 1 }, 300);
+    const e = entry(outEntry('m3', 'hello'));
+    expect(await handler([e])).toEqual({ ack: [] });
+    expect(sim.stats.submits).toBeGreaterThan(1); // retried with backoff
+    expect(await ns.redis.xlen(names.dlrIn)).toBe(0); // nothing marked failed
+    expect(await ns.redis.exists(`${ns.prefix}:lease:{m3}`)).toBe(0); // the next delivery may claim it at once
+  });
+});
