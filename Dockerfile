@@ -7,7 +7,5 @@ COPY libs ./libs
 COPY tools ./tools
 RUN npm ci --omit=dev --no-audit --no-fund
 ENV NODE_ENV=production
-# A larger young generation: in-flight messages outlive small scavenges (see README, Benchmarks).
-ENV NODE_OPTIONS=--max-semi-space-size=64
 USER node
 CMD ["node", "--import", "tsx", "apps/ingress/src/main.ts"]

@@ -1,6 +1,6 @@
 import {
   dlrInEntrySchema, journalEventId, RECEIPT_STAT, stateFromStat, stateFromTlv,
-  type ClientReceipt, type DlrInEntry, type DlrInFailure, type DlrInReceipt, type JournalRecord, type MessageState, type StreamNames,
+  type ClientReceipt, type DlrInEntry, type DlrInFailure, type DlrInReceipt, type JournalEntry, type MessageState, type StreamNames,
 } from '@smsgw/contracts';
 import { aggregatePartStates, normaliseSmscMsgId, wantsReceipt } from '@smsgw/domain';
 import type { AppMetrics, Logger } from '@smsgw/platform';
@@ -21,7 +21,7 @@ export interface ReceiptHandlerDeps {
   now?: () => number;
 }
 
-type Result = { done: boolean; journal?: JournalRecord[] };
+type Result = { done: boolean; journal?: JournalEntry[] };
 
 const dayOf = (ms: number) => new Date(ms).toISOString().slice(0, 10);
 const errField = (n: number) => String(n % 1000).padStart(3, '0');
@@ -50,13 +50,13 @@ export function createReceiptHandler(deps: ReceiptHandlerDeps): BatchHandler {
   const { store, names, redis, metrics, logger } = deps;
   const now = deps.now ?? Date.now;
 
-  const finish = async (rec: MessageRecord, state: MessageState, err: string, src: ClientReceipt['src'], dst: ClientReceipt['dst'], extra: JournalRecord[]): Promise<Result> => {
+  const finish = async (rec: MessageRecord, state: MessageState, err: string, src: ClientReceipt['src'], dst: ClientReceipt['dst'], extra: JournalEntry[]): Promise<Result> => {
     const t = now();
     const moved = await store.transition(rec.id, state, { at: t, err: Number(err) || undefined });
     if (moved.applied) await store.incrementStats(dayOf(t), rec.sys, rec.smsc ?? '-', state);
     const recs = [...extra];
     recs.push({
-      v: 1, eid: journalEventId(rec.id, 'final'), ts: t, ev: 'final', bucket: 'proxy', app: 'dlr-worker', id: rec.id, sys: rec.sys,
+      ts: t, ev: 'final', id: rec.id, sys: rec.sys,
       src: rec.src, dst: rec.dst, smsc: rec.smsc, seg: rec.parts, state, latencyMs: t - rec.createdAt,
     });
     if (wantsReceipt(rec.rd, state)) {
@@ -82,23 +82,20 @@ export function createReceiptHandler(deps: ReceiptHandlerDeps): BatchHandler {
       return {
         done: true,
         journal: [{
-          v: 1, eid: journalEventId(`${r.smsc}:${key}`, 'receipt_orphaned'), ts: now(), ev: 'receipt_orphaned', bucket: 'proxy',
-          app: 'dlr-worker', smsc: r.smsc, smscMsgId: info.smscMsgId, state: info.stat,
+          eid: journalEventId(`${r.smsc}:${key}`, 'receipt_orphaned'), ts: now(), ev: 'receipt_orphaned', smsc: r.smsc, smscMsgId: info.smscMsgId, state: info.stat,
         }],
       };
     }
-    const receiptRec: JournalRecord = {
-      v: 1, eid: journalEventId(corr.id, 'receipt', corr.part), ts: now(), ev: 'receipt', bucket: 'proxy', app: 'dlr-worker',
-      id: corr.id, smsc: r.smsc, smscMsgId: key, part: corr.part, state: info.state,
+    const receiptRec: JournalEntry = {
+      ts: now(), ev: 'receipt', id: corr.id, smsc: r.smsc, smscMsgId: key, part: corr.part, state: info.state,
     };
     if (info.state === 'ENROUTE' || info.state === 'ACCEPTED') {
       return { done: true, journal: [receiptRec] }; // intermediate: recorded, the message goes on
     }
     const part = await store.recordPartFinal(corr.id, corr.part, info.state, { at: now() });
     const whole = aggregatePartStates(part.partStates.length ? part.partStates : [info.state]);
-    if (!whole) return { done: true, journal: [receiptRec] };
-    const rec = await store.get(corr.id);
-    if (!rec) return { done: true, journal: [receiptRec] };
+    const rec = part.record;
+    if (!whole || !rec) return { done: true, journal: [receiptRec] };
     // The receipt travels back: its source is the original destination.
     return finish(rec, whole, info.err.padStart(3, '0').slice(-3), r.dst, r.src, [receiptRec]);
   };

@@ -1,4 +1,4 @@
-import { clientReceiptSchema, GROUPS, journalEventId, type ClientReceipt, type JournalRecord, type StreamNames } from '@smsgw/contracts';
+import { clientReceiptSchema, GROUPS, journalEventId, type ClientReceipt, type JournalEntry, type StreamNames } from '@smsgw/contracts';
 import type { AppMetrics, Logger } from '@smsgw/platform';
 import { createBlockingRedis, createStreamConsumer, runBatch, type EntryOutcome, type Redis, type StreamConsumer, type StreamEntry } from '@smsgw/redis';
 import { formatReceiptText, STATUS, TLV, type Pdu, type SmppSession } from '@smsgw/smpp';
@@ -85,9 +85,8 @@ export function createReceiptDispatcher(deps: ReceiptDispatcherDeps) {
           deps.logger.warn({ msgId: r.id, systemId: sys, status: resp.status }, 'client refused the receipt; will retry');
           return { ack: false };
         }
-        const rec: JournalRecord = {
-          v: 1, eid: journalEventId(r.id, 'delivered_to_client'), ts: Date.now(), ev: 'delivered_to_client', bucket: 'proxy',
-          app: 'ingress', id: r.id, sys, state: r.state,
+        const rec: JournalEntry = {
+          ts: Date.now(), ev: 'delivered_to_client', id: r.id, sys, state: r.state,
         };
         deps.metrics.messages.inc({ stage: 'client_receipt', outcome: 'delivered' });
         return { ack: true, journal: [rec] };

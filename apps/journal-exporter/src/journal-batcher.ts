@@ -1,4 +1,4 @@
-import type { JournalRecord } from '@smsgw/contracts';
+import { expandJournalEntry, JOURNAL_EVENTS, type JournalEntry, type JournalRecord } from '@smsgw/contracts';
 import type { AppMetrics, Logger } from '@smsgw/platform';
 import type { BatchHandler, StreamEntry } from '@smsgw/redis';
 
@@ -23,9 +23,11 @@ interface Batch {
   started: number;
 }
 
-function isRecord(x: unknown): x is JournalRecord {
-  const r = x as Partial<JournalRecord> | null;
-  return !!r && typeof r === 'object' && r.v === 1 && typeof r.eid === 'string' && typeof r.ts === 'number' && (r.bucket === 'proxy' || r.bucket === 'mcp');
+const EVENTS = new Set<string>(JOURNAL_EVENTS);
+
+function isEntry(x: unknown): x is JournalEntry {
+  const r = x as Partial<JournalEntry> | null;
+  return !!r && typeof r === 'object' && typeof r.ts === 'number' && typeof r.ev === 'string' && EVENTS.has(r.ev);
 }
 
 const hourKey = (ts: number) => new Date(ts).toISOString().slice(0, 13); // YYYY-MM-DDTHH
@@ -87,13 +89,13 @@ export function createJournalBatcher(deps: JournalBatcherDeps) {
       batch.ids.push(e.id);
       const list = Array.isArray(e.data) ? e.data : [e.data];
       for (const item of list) {
-        // Producers build records from the typed schema; a cheap shape check keeps foreign
+        // Producers build entries from the typed contract; a cheap shape check keeps foreign
         // entries out without a full parse of every record (the exporter's hot loop).
-        if (!isRecord(item)) {
+        if (!isEntry(item)) {
           deps.metrics.errors.inc({ kind: 'malformed_journal_record' });
           continue;
         }
-        batch.records.push(item);
+        batch.records.push(expandJournalEntry(item));
       }
       batch.bytes += e.size;
     }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { pino } from 'pino';
-import { dlrInEntrySchema, outEntrySchema, streamNames, type InEntry } from '@smsgw/contracts';
+import { dlrInEntrySchema, expandJournalEntry, outEntrySchema, streamNames, type InEntry } from '@smsgw/contracts';
 import { createPolicyPipeline, createRouter, defaultPolicyStages } from '@smsgw/domain';
 import { createAppMetrics, createMetricsRegistry } from '@smsgw/platform';
 import { createRedisStateStore } from '@smsgw/store';
@@ -40,7 +40,7 @@ describe('policy-worker handler (real Redis)', () => {
       expect((await store.get('c'))?.state).toBe('POLICY_REJECTED');
       expect((await store.get('a'))?.state).toBe('ROUTED');
       const journal = (await read(names.journal)).flat();
-      expect(journal.filter((r) => r.ev === 'rejected')).toMatchObject([{ id: 'c', bucket: 'mcp', stage: 'routing' }]);
+      expect(journal.filter((r) => r.ev === 'rejected').map(expandJournalEntry)).toMatchObject([{ id: 'c', bucket: 'mcp', stage: 'routing', reason: 'no-route' }]);
       expect(journal.filter((r) => r.ev === 'accepted').map((r) => r.id).sort()).toEqual(['a', 'b', 'c']);
       expect(await ns.redis.xlen(names.dead)).toBe(1); // the malformed entry, kept for inspection
     } finally {

@@ -1,4 +1,4 @@
-import { inEntrySchema, journalEventId, type DlrInFailure, type InEntry, type JournalRecord, type OutEntry, type StreamNames } from '@smsgw/contracts';
+import { inEntrySchema, journalEventId, type DlrInFailure, type InEntry, type JournalEntry, type OutEntry, type StreamNames } from '@smsgw/contracts';
 import { POLICY_REASON_CODES, type PolicyVerdict, type RouteDecision } from '@smsgw/domain';
 import type { AppMetrics, Logger } from '@smsgw/platform';
 import { runBatch, xaddEntry, type BatchHandler, type EntryOutcome, type Redis, type StreamEntry } from '@smsgw/redis';
@@ -36,8 +36,8 @@ export function createPolicyHandler(deps: PolicyHandlerDeps): BatchHandler {
     }
     const m: InEntry = parsed.data;
     const t = now();
-    const base = { v: 1 as const, app: 'policy-worker', id: m.id, sys: m.sys, src: m.src.norm, dst: m.dst.norm };
-    const accepted: JournalRecord = { ...base, eid: journalEventId(m.id, 'accepted'), ts: m.at, ev: 'accepted', bucket: 'proxy', dc: m.dc };
+    const base = { id: m.id, sys: m.sys };
+    const accepted: JournalEntry = { ...base, ts: m.at, ev: 'accepted', src: m.src.norm, dst: m.dst.norm, dc: m.dc };
     let verdict = deps.policy({ sys: m.sys, src: m.src.norm, dst: m.dst.norm, dc: m.dc });
     const decision = verdict.pass ? deps.route(m.dst.norm) : null;
     if (verdict.pass && !decision) {
@@ -46,8 +46,8 @@ export function createPolicyHandler(deps: PolicyHandlerDeps): BatchHandler {
     if (!verdict.pass) {
       await store.createMessage({ id: m.id, sys: m.sys, src: m.src.norm, dst: m.dst.norm, rd: m.rd, state: 'POLICY_REJECTED', at: t, err: verdict.code });
       const fail: DlrInFailure = { k: 'fail', id: m.id, sys: m.sys, src: m.src, dst: m.dst, state: 'POLICY_REJECTED', err: verdict.code, reason: verdict.reason, at: t };
-      const rejected: JournalRecord = {
-        ...base, eid: journalEventId(m.id, 'rejected'), ts: t, ev: 'rejected', bucket: 'mcp',
+      const rejected: JournalEntry = {
+        ...base, ts: t, ev: 'rejected', dst: m.dst.norm,
         stage: verdict.stage, reason: verdict.reason, err: verdict.code, latencyMs: t - m.at,
       };
       await xaddEntry(redis, names.dlrIn, fail);
@@ -56,8 +56,8 @@ export function createPolicyHandler(deps: PolicyHandlerDeps): BatchHandler {
       return { ack: true, journal: [accepted, rejected] };
     }
     const out: OutEntry = { ...m, pool: decision!.pool, smscs: decision!.smscs, rt: t };
-    const routed: JournalRecord = {
-      ...base, eid: journalEventId(m.id, 'routed'), ts: t, ev: 'routed', bucket: 'mcp', pool: decision!.pool, latencyMs: t - m.at,
+    const routed: JournalEntry = {
+      ...base, ts: t, ev: 'routed', pool: decision!.pool, latencyMs: t - m.at,
     };
     await store.createMessage({ id: m.id, sys: m.sys, src: m.src.norm, dst: m.dst.norm, rd: m.rd, state: 'ROUTED', pool: decision!.pool, at: t });
     await xaddEntry(redis, names.out(decision!.pool), out);

@@ -1,4 +1,4 @@
-import { isFinalState, journalEventId, outEntrySchema, type DlrInFailure, type JournalRecord, type OutEntry, type StreamNames } from '@smsgw/contracts';
+import { isFinalState, journalEventId, outEntrySchema, type DlrInFailure, type JournalEntry, type OutEntry, type StreamNames } from '@smsgw/contracts';
 import { createTokenBucket, normaliseSmscMsgId } from '@smsgw/domain';
 import type { AppMetrics, Logger } from '@smsgw/platform';
 import { runBatch, xaddEntry, type BatchHandler, type EntryOutcome, type Redis, type StreamEntry } from '@smsgw/redis';
@@ -24,7 +24,7 @@ export interface MessageSenderDeps {
   maxRetryMs?: number;
 }
 
-type Outcome = { result: 'sent' | 'failed' | 'duplicate' | 'retry'; journal?: JournalRecord[] };
+type Outcome = { result: 'sent' | 'failed' | 'duplicate' | 'retry'; journal?: JournalEntry[] };
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -53,9 +53,8 @@ export function createMessageSender(deps: MessageSenderDeps): BatchHandler {
     const at = Date.now();
     const failure: DlrInFailure = { k: 'fail', id: m.id, sys: m.sys, src: m.src, dst: m.dst, state: 'FAILED', err: status, reason: `submit_sm_resp status 0x${status.toString(16)}`, at };
     await Promise.all([xaddEntry(redis, names.dlrIn, failure), redis.set(leaseKey(m.id), 'done', 'EX', 86_400)]);
-    const rec: JournalRecord = {
-      v: 1, eid: journalEventId(m.id, 'submit_failed', part), ts: at, ev: 'submit_failed', bucket: 'proxy', app: 'sender',
-      id: m.id, sys: m.sys, smsc, part, err: status, dst: m.dst.norm,
+    const rec: JournalEntry = {
+      ts: at, ev: 'submit_failed', id: m.id, sys: m.sys, smsc, part, err: status, dst: m.dst.norm,
     };
     return rec;
   };
@@ -94,7 +93,7 @@ export function createMessageSender(deps: MessageSenderDeps): BatchHandler {
     const parts = prepared.parts.length;
     const deadline = Date.now() + maxRetryMs;
     let link = chooseLink(m);
-    const journal: JournalRecord[] = [];
+    const journal: JournalEntry[] = [];
     for (let part = 0; part < parts; part++) {
       if (known?.smscIds[part]) continue;
       let attempt = 0;
@@ -134,8 +133,7 @@ export function createMessageSender(deps: MessageSenderDeps): BatchHandler {
           const smscMsgId = normaliseSmscMsgId(resp.message_id ?? '');
           await store.recordSubmit(m.id, { part, parts, smsc: link.id, smscMsgId, at: Date.now() });
           journal.push({
-            v: 1, eid: journalEventId(m.id, 'submitted', part), ts: Date.now(), ev: 'submitted', bucket: 'proxy', app: 'sender',
-            id: m.id, sys: m.sys, dst: m.dst.norm, smsc: link.id, part, seg: parts, dc: prepared.dataCoding, smscMsgId,
+            ts: Date.now(), ev: 'submitted', id: m.id, sys: m.sys, dst: m.dst.norm, smsc: link.id, part, seg: parts, dc: prepared.dataCoding, smscMsgId,
             latencyMs: Date.now() - m.at,
           });
           metrics.messages.inc({ stage: 'sender', outcome: 'part_submitted' });
@@ -157,12 +155,10 @@ export function createMessageSender(deps: MessageSenderDeps): BatchHandler {
         await sleep(Math.min(5_000, 50 * 2 ** Math.min(attempt++, 7)));
       }
     }
-    // The lease turns into a day-long 'done' marker: a duplicate entry of this message (an
-    // upstream redelivery) is acked without a second submit.
-    await Promise.all([
-      store.transition(m.id, 'SUBMITTED', { at: Date.now(), smsc: link!.id }),
-      redis.set(leaseKey(m.id), 'done', 'EX', 86_400),
-    ]);
+    // The store moved the message to SUBMITTED with its last part's acknowledgement. The lease
+    // turns into a day-long 'done' marker: a duplicate entry of this message (an upstream
+    // redelivery) is acked without a second submit.
+    await redis.set(leaseKey(m.id), 'done', 'EX', 86_400);
     metrics.messages.inc({ stage: 'sender', outcome: 'submitted' });
     metrics.latency.observe({ stage: 'sender' }, (Date.now() - m.at) / 1000);
     return { result: 'sent', journal };

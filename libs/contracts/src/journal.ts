@@ -49,3 +49,41 @@ export type JournalRecord = z.infer<typeof journalRecordSchema>;
 export function journalEventId(id: string, ev: JournalEvent, part = 0, attempt = 0): string {
   return `${id}:${ev}:${part}:${attempt}`;
 }
+
+/**
+ * A journal event as the stages write it to the `journal` stream: the record without the fields
+ * the exporter derives (v, eid, bucket, app), so every message costs fewer bytes on its way.
+ * A producer may still set them (eid for events without a message id, app where the event
+ * alone does not say which stage wrote it).
+ */
+export type JournalEntry = Omit<JournalRecord, 'v' | 'eid' | 'bucket' | 'app'> & Partial<Pick<JournalRecord, 'eid' | 'bucket' | 'app'>>;
+
+const EVENT_APP: Record<JournalEvent, string> = {
+  accepted: 'policy-worker',
+  routed: 'policy-worker',
+  rejected: 'policy-worker',
+  submitted: 'sender',
+  submit_failed: 'sender',
+  retried: 'sender',
+  receipt: 'dlr-worker',
+  final: 'dlr-worker',
+  receipt_orphaned: 'dlr-worker',
+  delivered_to_client: 'ingress',
+  dead_lettered: 'unknown',
+};
+
+/** Policy decisions go to the `mcp` bucket, everything else to `proxy`. */
+export function journalBucket(ev: JournalEvent): 'proxy' | 'mcp' {
+  return ev === 'routed' || ev === 'rejected' ? 'mcp' : 'proxy';
+}
+
+/** The full v1 record of a journal entry (what lands in S3). */
+export function expandJournalEntry(e: JournalEntry): JournalRecord {
+  return {
+    v: 1,
+    eid: e.eid ?? journalEventId(e.id ?? '-', e.ev, e.part ?? 0),
+    bucket: e.bucket ?? journalBucket(e.ev),
+    app: e.app ?? EVENT_APP[e.ev],
+    ...e,
+  };
+}

@@ -1,11 +1,11 @@
-import type { JournalRecord } from '@smsgw/contracts';
+import type { JournalEntry } from '@smsgw/contracts';
 import type { Redis } from 'ioredis';
 import { xaddEntry, type StreamEntry } from './stream-entry';
 
 /** What handling one entry gave: ack it or not, and the journal records it produced. */
 export interface EntryOutcome {
   ack: boolean;
-  journal?: JournalRecord[];
+  journal?: JournalEntry[];
 }
 
 /**
@@ -21,7 +21,7 @@ export async function runBatch(
 ): Promise<{ ack: string[] }> {
   const results = await Promise.allSettled(entries.map(handleOne));
   const ack: string[] = [];
-  const journal: JournalRecord[] = [];
+  const journal: JournalEntry[] = [];
   results.forEach((r, i) => {
     if (r.status === 'rejected') return opts.onError(r.reason, entries[i]);
     if (r.value.ack) ack.push(entries[i].id);

@@ -1,4 +1,4 @@
-import { journalEventId, type DlrInFailure, type JournalRecord, type StreamNames } from '@smsgw/contracts';
+import { journalEventId, type DlrInFailure, type JournalEntry, type StreamNames } from '@smsgw/contracts';
 import type { Redis } from 'ioredis';
 import { xaddEntry, type StreamEntry } from './stream-entry';
 
@@ -10,8 +10,8 @@ export function createDeadLetterHandler(redis: Redis, names: StreamNames, app: s
   return async (e: StreamEntry): Promise<void> => {
     const m = e.data as Partial<{ id: string; sys: string; src: DlrInFailure['src']; dst: DlrInFailure['dst'] }> | undefined;
     const at = Date.now();
-    const rec: JournalRecord = {
-      v: 1, eid: journalEventId(m?.id ?? e.id, 'dead_lettered'), ts: at, ev: 'dead_lettered', bucket: 'proxy', app,
+    const rec: JournalEntry = {
+      eid: journalEventId(m?.id ?? e.id, 'dead_lettered'), ts: at, ev: 'dead_lettered', app,
       id: m?.id, sys: m?.sys, reason: `delivered ${e.deliveries} times`,
     };
     const writes: Promise<unknown>[] = [xaddEntry(redis, names.journal, [rec])];

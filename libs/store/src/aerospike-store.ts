@@ -1,6 +1,6 @@
 import * as Aerospike from 'aerospike';
 import { canTransition, type MessageState } from '@smsgw/contracts';
-import type { PartFinalResult, StateStore } from './state-store';
+import type { MessageRecord, PartFinalResult, StateStore } from './state-store';
 import {
   AS_STATUS,
   CORR_BINS,
@@ -170,18 +170,28 @@ export async function createAerospikeStateStore(opts: AerospikeStateStoreOptions
       const corr = { [CORR_BINS.id]: id, [CORR_BINS.part]: input.part, [CORR_BINS.parts]: input.parts };
       const corrK = new Aerospike.Key(ns, sets.corr, corrKey(input.smsc, input.smscMsgId));
       // Both writes in flight together; the correlation is a plain overwrite, safe to repeat.
-      await Promise.all([
+      const [, submitted] = await Promise.all([
         withRetry(() => client.put(corrK, corr, meta, writePolicy), true),
-        readModifyWrite(msgKey(id), undefined, (bins) => {
+        readModifyWrite(msgKey(id), false, (bins) => {
+          const parts = Math.max(Number(bins[MSG_BINS.parts] ?? 0), input.parts);
           const ops: Op[] = [
             maps.put(MSG_BINS.smscIds, String(input.part), input.smscMsgId),
             op.write(MSG_BINS.smsc, input.smsc),
-            op.write(MSG_BINS.parts, Math.max(Number(bins[MSG_BINS.parts] ?? 0), input.parts)),
+            op.write(MSG_BINS.parts, parts),
             updatedAt(bins, input.at),
           ];
-          return { ops, result: undefined };
+          // Every part acknowledged → SUBMITTED in the same write (ARCHITECTURE.md lifecycle).
+          const ids = parseMessageBins(id, bins).smscIds;
+          ids[input.part] = input.smscMsgId;
+          let all = true;
+          for (let i = 0; i < parts; i++) if (!ids[i]) all = false;
+          const state = bins[MSG_BINS.state] as MessageState;
+          const moves = all && canTransition(state, 'SUBMITTED');
+          if (moves) ops.push(op.write(MSG_BINS.state, 'SUBMITTED'), maps.put(MSG_BINS.times, 'SUBMITTED', input.at));
+          return { ops, result: moves };
         }),
       ]);
+      return { submitted };
     },
 
     async findCorrelation(smsc, smscMsgId) {
@@ -194,15 +204,18 @@ export async function createAerospikeStateStore(opts: AerospikeStateStoreOptions
     async recordPartFinal(id, part, state, input) {
       assertPartIndex(part);
       assertFinalState(state);
-      return readModifyWrite<PartFinalResult>(msgKey(id), { applied: false, partStates: [] }, (bins) => {
+      return readModifyWrite<PartFinalResult>(msgKey(id), { applied: false, partStates: [], record: null }, (bins) => {
+        const record = parseMessageBins(id, bins);
         const partStates = partStatesOf(bins);
-        if (partStates[part]) return { result: { applied: false, partStates } };
+        if (partStates[part]) return { result: { applied: false, partStates, record } };
         const next = [...partStates];
         while (next.length <= part) next.push(null);
         next[part] = state;
         const ops: Op[] = [maps.put(MSG_BINS.partStates, String(part), state), updatedAt(bins, input.at)];
         if (input.err !== undefined) ops.push(op.write(MSG_BINS.err, input.err));
-        return { ops, result: { applied: true, partStates: next } };
+        const after: MessageRecord = { ...record, partStates: next, updatedAt: Math.max(record.updatedAt, input.at) };
+        if (input.err !== undefined) after.err = input.err;
+        return { ops, result: { applied: true, partStates: next, record: after } };
       });
     },
 

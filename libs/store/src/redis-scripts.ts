@@ -40,19 +40,33 @@ touch(KEYS[1], ARGV[2], ARGV[3])
 return {1, cur}
 `;
 
-/** ARGV: part, parts, smsc, smscMsgId, at, ttl → 1 recorded, 0 message absent. */
-export const SUBMIT_LUA = `${TOUCH}
+/**
+ * ARGV: part, parts, smsc, smscMsgId, at, ttl → 1 recorded, 2 recorded and every part is now
+ * acknowledged (the message moved to SUBMITTED), 0 message absent.
+ */
+export const SUBMIT_LUA = `${ALLOWED}${TOUCH}
 if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
 redis.call('HSET', KEYS[1], 's:' .. ARGV[1], ARGV[4], 'smsc', ARGV[3])
 local n = tonumber(redis.call('HGET', KEYS[1], 'n') or '0')
-if tonumber(ARGV[2]) > n then redis.call('HSET', KEYS[1], 'n', ARGV[2]) end
+if tonumber(ARGV[2]) > n then
+  n = tonumber(ARGV[2])
+  redis.call('HSET', KEYS[1], 'n', n)
+end
 touch(KEYS[1], ARGV[5], ARGV[6])
+for i = 0, n - 1 do
+  if redis.call('HEXISTS', KEYS[1], 's:' .. i) == 0 then return 1 end
+end
+local cur = redis.call('HGET', KEYS[1], 'st')
+if ALLOWED[cur .. '>SUBMITTED'] then
+  redis.call('HSET', KEYS[1], 'st', 'SUBMITTED', 't:SUBMITTED', ARGV[5])
+  return 2
+end
 return 1
 `;
 
 /**
- * ARGV: part, state, at, ttl, err ('' = none) → {applied, state of part 0, part 1, ...} with ''
- * for a part not final yet ('' because a nil would end the Lua array), or {-1} when absent.
+ * ARGV: part, state, at, ttl, err ('' = none) → {applied, field, value, field, value, …}: the
+ * whole hash after the write, so the caller needs no second read; {-1} when absent.
  */
 export const PART_FINAL_LUA = `${TOUCH}
 if redis.call('EXISTS', KEYS[1]) == 0 then return {-1} end
@@ -63,11 +77,8 @@ if redis.call('HSETNX', KEYS[1], f, ARGV[2]) == 1 then
   if ARGV[5] ~= '' then redis.call('HSET', KEYS[1], 'err', ARGV[5]) end
   touch(KEYS[1], ARGV[3], ARGV[4])
 end
-local n = tonumber(redis.call('HGET', KEYS[1], 'n') or '0')
-local p = tonumber(ARGV[1]) + 1
-if p > n then n = p end
-local out = {applied}
-for i = 0, n - 1 do out[#out + 1] = redis.call('HGET', KEYS[1], 'p:' .. i) or '' end
+local out = redis.call('HGETALL', KEYS[1])
+table.insert(out, 1, applied)
 return out
 `;
 

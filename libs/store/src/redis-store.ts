@@ -88,10 +88,11 @@ export function createRedisStateStore(opts: RedisStateStoreOptions): StateStore 
       // Two single-key writes on different hash tags; issued together so auto-pipelining sends
       // them in one round trip. The correlation is written even if the message record expired:
       // a late receipt then still finds its UUID for the journal.
-      await Promise.all([
+      const [res] = await Promise.all([
         cmd.smsgwStoreSubmit(keys.msg(id), input.part, input.parts, input.smsc, input.smscMsgId, input.at, ttl),
         redis.set(keys.corr(input.smsc, input.smscMsgId), `${id} ${input.part} ${input.parts}`, 'EX', ttl),
       ]);
+      return { submitted: res === 2 };
     },
 
     async findCorrelation(smsc, smscMsgId): Promise<Correlation | null> {
@@ -109,9 +110,12 @@ export function createRedisStateStore(opts: RedisStateStoreOptions): StateStore 
         | number
         | string
       )[];
-      if (res[0] === -1) return { applied: false, partStates: [] };
-      const partStates = res.slice(1).map((s) => (typeof s === 'string' && isMessageState(s) ? s : null));
-      return { applied: res[0] === 1, partStates };
+      if (res[0] === -1) return { applied: false, partStates: [], record: null };
+      const h: Record<string, string> = {};
+      for (let i = 1; i + 1 < res.length; i += 2) h[String(res[i])] = String(res[i + 1]);
+      // parseMessageHash sizes the parts to cover p:<part>, so the part just written is in it.
+      const record = parseMessageHash(id, h);
+      return { applied: res[0] === 1, partStates: record.partStates, record };
     },
 
     async get(id) {

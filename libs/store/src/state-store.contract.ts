@@ -119,6 +119,23 @@ export function describeStateStoreContract(
       const rec = await store.get(m.id);
       expect(rec).toMatchObject({ parts: 3, smsc, partStates: [null, null, null], updatedAt: T0 + 22 });
       expect(rec?.smscIds).toEqual([0, 1, 2].map((p) => `X${p}-${m.id.slice(0, 8)}`));
+      expect(rec?.state).toBe('SUBMITTED'); // every part acknowledged
+    });
+
+    it('moves to SUBMITTED with the last acknowledged part, exactly once', async () => {
+      const m = input({ state: 'ROUTED' });
+      await store.createMessage(m);
+      expect(await store.recordSubmit(m.id, { part: 1, parts: 2, smsc: 's1', smscMsgId: `b-${m.id}`, at: T0 + 5 })).toEqual({ submitted: false });
+      expect((await store.get(m.id))?.state).toBe('ROUTED');
+      expect(await store.recordSubmit(m.id, { part: 0, parts: 2, smsc: 's1', smscMsgId: `a-${m.id}`, at: T0 + 6 })).toEqual({ submitted: true });
+      const rec = await store.get(m.id);
+      expect(rec).toMatchObject({ state: 'SUBMITTED', times: { SUBMITTED: T0 + 6 } });
+      // A repeated acknowledgement (resend after an in-doubt submit) does not move it again.
+      expect(await store.recordSubmit(m.id, { part: 0, parts: 2, smsc: 's1', smscMsgId: `a2-${m.id}`, at: T0 + 7 })).toEqual({ submitted: false });
+      // A final state is never left, not even by a late acknowledgement.
+      await store.transition(m.id, 'DELIVERED', { at: T0 + 8 });
+      expect(await store.recordSubmit(m.id, { part: 1, parts: 2, smsc: 's1', smscMsgId: `b2-${m.id}`, at: T0 + 9 })).toEqual({ submitted: false });
+      expect((await store.get(m.id))?.state).toBe('DELIVERED');
     });
 
     it('sets a part final once and reports all part states', async () => {
@@ -127,16 +144,16 @@ export function describeStateStoreContract(
       for (const part of [0, 1, 2]) {
         await store.recordSubmit(m.id, { part, parts: 3, smsc: 's1', smscMsgId: `${m.id}-${part}`, at: T0 + 1 });
       }
-      expect(await store.recordPartFinal(m.id, 1, 'DELIVERED', { at: T0 + 30 })).toEqual({
-        applied: true,
-        partStates: [null, 'DELIVERED', null],
-      });
+      const first = await store.recordPartFinal(m.id, 1, 'DELIVERED', { at: T0 + 30 });
+      expect(first).toMatchObject({ applied: true, partStates: [null, 'DELIVERED', null] });
+      // The record after the write comes with the answer (no second read for the caller).
+      expect(first.record).toMatchObject({ id: m.id, sys: 'acme', dst: '4915112345678', rd: 1, parts: 3, partStates: [null, 'DELIVERED', null], updatedAt: T0 + 30 });
       // The duplicate receipt, even with another outcome, changes nothing.
-      expect(await store.recordPartFinal(m.id, 1, 'UNDELIVERABLE', { at: T0 + 31 })).toEqual({
+      expect(await store.recordPartFinal(m.id, 1, 'UNDELIVERABLE', { at: T0 + 31 })).toMatchObject({
         applied: false,
         partStates: [null, 'DELIVERED', null],
       });
-      expect(await store.recordPartFinal(m.id, 0, 'DELIVERED', { at: T0 + 32 })).toEqual({
+      expect(await store.recordPartFinal(m.id, 0, 'DELIVERED', { at: T0 + 32 })).toMatchObject({
         applied: true,
         partStates: ['DELIVERED', 'DELIVERED', null],
       });
@@ -147,7 +164,7 @@ export function describeStateStoreContract(
       const rec = await store.get(m.id);
       expect(rec?.partStates.slice(0, 2)).toEqual(['DELIVERED', 'DELIVERED']);
       expect(['DELIVERED', 'EXPIRED']).toContain(rec?.partStates[2]);
-      expect(rec?.state).toBe('ROUTED'); // the message state moves only through transition()
+      expect(rec?.state).toBe('SUBMITTED'); // part finals never move the message state: transition() does
     });
 
     it('rejects a non-final part state and a bad part index', async () => {
@@ -172,8 +189,8 @@ export function describeStateStoreContract(
       const id = randomUUID();
       expect(await store.get(id)).toBeNull();
       expect(await store.transition(id, 'ROUTED', { at: T0 })).toEqual({ applied: false, prev: null });
-      expect(await store.recordPartFinal(id, 0, 'DELIVERED', { at: T0 })).toEqual({ applied: false, partStates: [] });
-      await store.recordSubmit(id, { part: 0, parts: 1, smsc: 's1', smscMsgId: `m-${id}`, at: T0 });
+      expect(await store.recordPartFinal(id, 0, 'DELIVERED', { at: T0 })).toEqual({ applied: false, partStates: [], record: null });
+      expect(await store.recordSubmit(id, { part: 0, parts: 1, smsc: 's1', smscMsgId: `m-${id}`, at: T0 })).toEqual({ submitted: false });
       expect(await store.get(id)).toBeNull(); // recordSubmit does not resurrect the record
     });
   });

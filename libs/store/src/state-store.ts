@@ -54,6 +54,8 @@ export interface Correlation {
 export interface PartFinalResult {
   applied: boolean; // false when that part was already final (duplicate receipt)
   partStates: (MessageState | null)[];
+  /** The record after the write (no second read needed); null when the message is absent. */
+  record: MessageRecord | null;
 }
 
 /**
@@ -67,8 +69,12 @@ export interface StateStore {
   createMessage(input: CreateMessageInput): Promise<boolean>;
   /** Moves the message to `to` if that is a forward step; `applied` false otherwise or if absent. */
   transition(id: string, to: MessageState, input: TransitionInput): Promise<{ applied: boolean; prev: MessageState | null }>;
-  /** Records the SMSC's acknowledgement of one part: its SMSC id, and the correlation (smsc, smscMsgId) → (id, part). */
-  recordSubmit(id: string, input: RecordSubmitInput): Promise<void>;
+  /**
+   * Records the SMSC's acknowledgement of one part: its SMSC id, and the correlation
+   * (smsc, smscMsgId) → (id, part). When every part 0…parts-1 has an SMSC id, the message moves
+   * to SUBMITTED in the same write (if that is a forward step); `submitted` says this call did it.
+   */
+  recordSubmit(id: string, input: RecordSubmitInput): Promise<{ submitted: boolean }>;
   findCorrelation(smsc: string, smscMsgId: string): Promise<Correlation | null>;
   /** Sets the final state of one part unless that part is final already. */
   recordPartFinal(id: string, part: number, state: MessageState, input: TransitionInput): Promise<PartFinalResult>;

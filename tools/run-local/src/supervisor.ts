@@ -4,8 +4,6 @@ import { dirname, resolve } from 'node:path';
 
 export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
 
-export const DEFAULT_NODE_ARGS = '--max-semi-space-size=64';
-
 export const APPS = ['ingress', 'policy-worker', 'sender', 'dlr-worker', 'journal-exporter'] as const;
 export type App = (typeof APPS)[number];
 
@@ -55,10 +53,8 @@ export function supervise(o: SupervisedOptions): Supervised {
   let exited: Promise<void> = Promise.resolve();
 
   const launch = () => {
-    // A larger young generation: in-flight messages outlive small scavenges, and copying them
-    // cost ~20% CPU in the sender and dlr-worker (measured with --cpu-prof). SMSGW_NODE_ARGS
-    // replaces these flags (e.g. --cpu-prof for profiling).
-    const nodeArgs = (process.env.SMSGW_NODE_ARGS ?? DEFAULT_NODE_ARGS).split(' ').filter(Boolean);
+    // SMSGW_NODE_ARGS adds Node flags to every supervised process (e.g. --cpu-prof for profiling).
+    const nodeArgs = (process.env.SMSGW_NODE_ARGS ?? '').split(' ').filter(Boolean);
     const c = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', resolve(REPO_ROOT, o.entry), ...(o.args ?? [])], {
       cwd: REPO_ROOT,
       env: { ...process.env, ...o.env },

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
@@ -28,10 +29,28 @@ const stack = await startStack({
   extra: { streams: { batchSize: 500 }, ingress: { host: '127.0.0.1', window: 1000 }, journal: { maxAgeMs: 5_000 } },
   logFile: process.env.BENCH_LOG,
 });
+/** CPU seconds (user + system) a process used so far, from /proc (Linux); undefined elsewhere. */
+function cpuSeconds(pid: number | undefined): number | undefined {
+  if (!pid) return undefined;
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / 100; // utime, stime in clock ticks (USER_HZ 100)
+  } catch {
+    return undefined;
+  }
+}
+const procs = [['smsc-sim', sim] as const, ...[...stack.procs].map(([n, p]) => [n, p] as const)];
+const before = new Map(procs.map(([n, p]) => [n, cpuSeconds(p.pid) ?? 0]));
+const benchCpu0 = process.cpuUsage();
 try {
   const summary = await runBench({ host: '127.0.0.1', port: stack.ingressPort, systemId: 'bench', password: 'bench', count, window });
   const machine = { cpus: cpus().length, cpu: cpus()[0]?.model, memGiB: Math.round(totalmem() / 2 ** 30), node: process.version };
-  console.log(JSON.stringify({ ...summary, window, machine }));
+  // CPU per message of each process during the run: where the cost of a message goes.
+  const cpuUsPerMsg: Record<string, number> = {};
+  for (const [n, p] of procs) cpuUsPerMsg[n] = Math.round((((cpuSeconds(p.pid) ?? 0) - before.get(n)!) * 1e6) / count);
+  const b = process.cpuUsage(benchCpu0);
+  cpuUsPerMsg['smpp-bench'] = Math.round((b.user + b.system) / count);
+  console.log(JSON.stringify({ ...summary, window, cpuUsPerMsg, machine }));
 } finally {
   await stack.stop();
   await sim.stop();

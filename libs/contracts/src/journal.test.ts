@@ -1,0 +1,16 @@
+import { describe, expect, it } from 'vitest';
+import { expandJournalEntry, journalRecordSchema } from './journal';
+
+describe('journal entries', () => {
+  it('expand to full v1 records: eid, bucket and app derived from the event', () => {
+    const routed = expandJournalEntry({ ts: 1, ev: 'routed', id: 'u1', sys: 'acme', pool: 'p' });
+    expect(routed).toEqual({ v: 1, eid: 'u1:routed:0:0', bucket: 'mcp', app: 'policy-worker', ts: 1, ev: 'routed', id: 'u1', sys: 'acme', pool: 'p' });
+    expect(journalRecordSchema.parse(routed)).toEqual(routed);
+    const part = expandJournalEntry({ ts: 2, ev: 'receipt', id: 'u1', part: 2 });
+    expect(part).toMatchObject({ eid: 'u1:receipt:2:0', bucket: 'proxy', app: 'dlr-worker' });
+  });
+  it('keeps what a producer set itself', () => {
+    const e = expandJournalEntry({ ts: 3, ev: 'dead_lettered', eid: 'x:dead_lettered:0:0', app: 'sender' });
+    expect(e).toMatchObject({ eid: 'x:dead_lettered:0:0', app: 'sender', bucket: 'proxy' });
+  });
+});
