@@ -3,9 +3,9 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { pino } from 'pino';
 import { createAppMetrics, createMetricsRegistry } from '@smsgw/platform';
 import { createRedis, xaddEntry } from '@smsgw/redis';
-import { streamNames, inEntrySchema } from '@smsgw/contracts';
+import { streamNames, inEntrySchema, type ClientReceipt } from '@smsgw/contracts';
 import { connectTestClient, redisNamespace } from '@smsgw/testing';
-import { decodePdu, encodePdu, encodeGsm7, STATUS, type Pdu } from '@smsgw/smpp';
+import { decodePdu, encodePdu, encodeGsm7, getTlv, parseReceiptText, STATUS, TLV, type Pdu } from '@smsgw/smpp';
 import { createIngressServer } from './ingress-server';
 import { createSubmitHandler } from './submit-handler';
 import { createReceiptDispatcher } from './receipt-dispatcher';
@@ -166,5 +166,34 @@ describe('ingress SMPP server', () => {
     expect((await c.submit({ ...base, destination_addr: '' })).status).toBe(STATUS.ESME_RINVDSTADR);
     expect((await c.submit({ ...base, validity_period: '261126120000000X' })).status).toBe(STATUS.ESME_RINVEXPIRY);
     expect((await c.submit({ ...base, data_coding: 8, short_message: Buffer.from([0, 65, 0]) })).status).toBe(STATUS.ESME_RINVMSGLEN);
+  });
+
+  it('keeps receipts of an unbound client until it binds, then delivers each once and acks it', async () => {
+    const { ns, ing } = await setup();
+    const receipt = (id: string): ClientReceipt => ({
+      v: 1, id, src: { ton: 5, npi: 0, addr: 'ACME' }, dst: { ton: 1, npi: 1, addr: '447700900123' },
+      state: 'DELIVERED', stat: 'DELIVRD', err: '000', sub: 1, dlvrd: 1, sd: Date.now() - 1000, dd: Date.now(), at: Date.now(),
+    });
+    for (const id of ['r-1', 'r-2', 'r-3']) await xaddEntry(ns.redis, ing.names.dlr('acme'), receipt(id));
+    // A transmitter bind gets no receipts.
+    const tx = await connectTestClient({ host: '127.0.0.1', port: ing.port, systemId: 'acme', password: 'acmepw', mode: 'transmitter' });
+    cleanups.push(() => tx.close());
+    await new Promise((r) => setTimeout(r, 300));
+    expect(tx.receipts).toHaveLength(0);
+    const rx = await connectTestClient({ host: '127.0.0.1', port: ing.port, systemId: 'acme', password: 'acmepw', mode: 'receiver' });
+    cleanups.push(() => rx.close());
+    await rx.waitForReceipts(3, 5_000);
+    const got = rx.receipts.map((p) => ({ text: parseReceiptText(p.short_message!.toString('latin1')), p }));
+    expect(got.map((g) => g.text.id)).toEqual(['r-1', 'r-2', 'r-3']);
+    for (const { text, p } of got) {
+      expect(text.stat).toBe('DELIVRD');
+      expect(p).toMatchObject({ esm_class: 0x04, source_addr: '447700900123', destination_addr: 'ACME' });
+      expect(getTlv(p, TLV.receipted_message_id)?.toString('latin1')).toBe(`${text.id}\0`);
+      expect(getTlv(p, TLV.message_state)?.[0]).toBe(2);
+    }
+    const pending = async () => ((await ns.redis.xpending(ing.names.dlr('acme'), 'ingress')) as [number])[0];
+    for (let i = 0; i < 50 && (await pending()) > 0; i++) await new Promise((r) => setTimeout(r, 20));
+    expect(await pending()).toBe(0);
+    expect(rx.receipts).toHaveLength(3); // each once
   });
 });
