@@ -85,4 +85,15 @@ describe('sender (real Redis, SMSC simulator over TCP)', () => {
     expect(await ns.redis.xlen(names.dlrIn)).toBe(0); // nothing marked failed
     expect(await ns.redis.exists(`${ns.prefix}:lease:{m3}`)).toBe(0); // the next delivery may claim it at once
   });
+
+  it('a copy of a sent message seen after its lease expired is still not sent again', async () => {
+    const { ns, sim, store, handler } = await setup();
+    await store.createMessage({ id: 'm4', sys: 'acme', src: 'ACME', dst: '447700900123', rd: 1, state: 'ROUTED', at: Date.now() });
+    await handler([entry(outEntry('m4', 'hello'))]);
+    await ns.redis.del(`${ns.prefix}:lease:{m4}`); // the lease expired
+    const late = { ...outEntry('m4', 'hello'), at: Date.now() - 10 * 60_000 }; // accepted long ago
+    const copy = entry(late, 1);
+    expect(await handler([copy])).toEqual({ ack: [copy.id] });
+    expect(sim.stats.submits).toBe(1);
+  });
 });

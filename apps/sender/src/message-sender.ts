@@ -3,7 +3,7 @@ import { createTokenBucket, normaliseSmscMsgId } from '@smsgw/domain';
 import type { AppMetrics, Logger } from '@smsgw/platform';
 import { runBatch, xaddEntry, type BatchHandler, type EntryOutcome, type Redis, type StreamEntry } from '@smsgw/redis';
 import { STATUS, TLV, type Pdu } from '@smsgw/smpp';
-import type { StateStore } from '@smsgw/store';
+import type { MessageRecord, StateStore } from '@smsgw/store';
 import type { SmscLink } from './smsc-link';
 import { prepareParts } from './prepare-parts';
 import { classifySubmitStatus } from './submit-errors';
@@ -41,6 +41,7 @@ export function createMessageSender(deps: MessageSenderDeps): BatchHandler {
   let ref = Math.floor(Math.random() * 256);
   let rr = 0;
   const leaseKey = (id: string) => `${deps.prefix}:lease:{${id}}`;
+  const sentAlready = (rec: MessageRecord | null) => !!rec && (rec.state === 'SUBMITTED' || isFinalState(rec.state));
 
   const chooseLink = (m: OutEntry): SmscLink | undefined => {
     const candidates = m.smscs.map((id) => deps.links.get(id)).filter((l): l is SmscLink => !!l);
@@ -52,7 +53,7 @@ export function createMessageSender(deps: MessageSenderDeps): BatchHandler {
   const fail = async (m: OutEntry, status: number, smsc: string, part: number) => {
     const at = Date.now();
     const failure: DlrInFailure = { k: 'fail', id: m.id, sys: m.sys, src: m.src, dst: m.dst, state: 'FAILED', err: status, reason: `submit_sm_resp status 0x${status.toString(16)}`, at };
-    await Promise.all([xaddEntry(redis, names.dlrIn, failure), redis.set(leaseKey(m.id), 'done', 'EX', 86_400)]);
+    await xaddEntry(redis, names.dlrIn, failure);
     const rec: JournalEntry = {
       ts: at, ev: 'submit_failed', id: m.id, sys: m.sys, smsc, part, err: status, dst: m.dst.norm,
     };
@@ -70,10 +71,7 @@ export function createMessageSender(deps: MessageSenderDeps): BatchHandler {
     const got = await redis.set(leaseKey(m.id), 'sending', 'PX', leaseMs, 'NX');
     if (got === null) {
       // Claimed already: by a sender still at work (retry later), or the message went out.
-      if ((await redis.get(leaseKey(m.id))) === 'done') return { result: 'duplicate' };
-      const rec = await store.get(m.id);
-      const sent = rec && (rec.state === 'SUBMITTED' || isFinalState(rec.state));
-      return { result: sent ? 'duplicate' : 'retry' };
+      return { result: sentAlready(await store.get(m.id)) ? 'duplicate' : 'retry' };
     }
     try {
       return await sendClaimed(m, e);
@@ -87,8 +85,13 @@ export function createMessageSender(deps: MessageSenderDeps): BatchHandler {
   const sendClaimed = async (m: OutEntry, e: StreamEntry): Promise<Outcome> => {
     // Bound only on the rare paths that log: a child logger per message costs on the hot path.
     const log = { warn: (o: object, msg: string) => logger.warn({ msgId: m.id, ...o }, msg) };
-    // A redelivery may find some parts already acknowledged by the SMSC: never send those again.
-    const known = e.deliveries > 1 ? await store.get(m.id) : null;
+    // The lease is never turned into a "done" marker (a write per message): a copy of this
+    // message seen while the lease lives hits the branch above; a copy seen after the lease
+    // expired is necessarily older than leaseMs (the first copy was claimed after acceptance),
+    // so old or redelivered entries consult the store, which knows what the SMSC acknowledged.
+    const suspect = e.deliveries > 1 || Date.now() - m.at > leaseMs / 2;
+    const known = suspect ? await store.get(m.id) : null;
+    if (sentAlready(known)) return { result: 'duplicate' };
     const prepared = prepareParts(m, (ref = (ref + 1) & 0xff));
     const parts = prepared.parts.length;
     const deadline = Date.now() + maxRetryMs;
@@ -155,10 +158,7 @@ export function createMessageSender(deps: MessageSenderDeps): BatchHandler {
         await sleep(Math.min(5_000, 50 * 2 ** Math.min(attempt++, 7)));
       }
     }
-    // The store moved the message to SUBMITTED with its last part's acknowledgement. The lease
-    // turns into a day-long 'done' marker: a duplicate entry of this message (an upstream
-    // redelivery) is acked without a second submit.
-    await redis.set(leaseKey(m.id), 'done', 'EX', 86_400);
+    // The store moved the message to SUBMITTED with its last part's acknowledgement.
     metrics.messages.inc({ stage: 'sender', outcome: 'submitted' });
     metrics.latency.observe({ stage: 'sender' }, (Date.now() - m.at) / 1000);
     return { result: 'sent', journal };

@@ -62,7 +62,8 @@ export function createJournalSink(opts: JournalSinkOptions): JournalSink {
     async putBatch(bucket, kind, records, range, at) {
       if (records.length === 0) throw new RangeError('putBatch needs at least one record');
       const key = journalObjectKey(kind, instance, range, at);
-      const body = await gzip(Buffer.from(toNdjson(records)));
+      // Level 3: a quarter of the CPU of the default level 6 for objects ~5% larger (measured).
+      const body = await gzip(Buffer.from(toNdjson(records)), { level: 3 });
       await client.send(
         new PutObjectCommand({
           Bucket: buckets[bucket],

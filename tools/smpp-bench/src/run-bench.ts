@@ -26,7 +26,7 @@ const stack = await startStack({
   prefix,
   smsc: { host: '127.0.0.1', port: simPort, sessions: 2, window: 500 },
   clients: [{ systemId: 'bench', password: 'bench' }],
-  extra: { streams: { batchSize: 500 }, ingress: { host: '127.0.0.1', window: 1000 }, journal: { maxAgeMs: 5_000 } },
+  extra: { ingress: { host: '127.0.0.1' }, journal: { maxAgeMs: 5_000 } },
   logFile: process.env.BENCH_LOG,
 });
 /** CPU seconds (user + system) a process used so far, from /proc (Linux); undefined elsewhere. */
@@ -42,6 +42,14 @@ function cpuSeconds(pid: number | undefined): number | undefined {
 const procs = [['smsc-sim', sim] as const, ...[...stack.procs].map(([n, p]) => [n, p] as const)];
 const before = new Map(procs.map(([n, p]) => [n, cpuSeconds(p.pid) ?? 0]));
 const benchCpu0 = process.cpuUsage();
+// Redis' own CPU (INFO cpu): the one server every stage shares.
+const redisInfo = new Redis(redisUrl);
+const redisCpu = async () => {
+  const info = await redisInfo.info('cpu');
+  const get = (k: string) => Number(new RegExp(`^${k}:([0-9.]+)`, 'm').exec(info)?.[1] ?? 0);
+  return get('used_cpu_user') + get('used_cpu_sys');
+};
+const redisCpu0 = await redisCpu();
 try {
   const summary = await runBench({ host: '127.0.0.1', port: stack.ingressPort, systemId: 'bench', password: 'bench', count, window });
   const machine = { cpus: cpus().length, cpu: cpus()[0]?.model, memGiB: Math.round(totalmem() / 2 ** 30), node: process.version };
@@ -50,8 +58,10 @@ try {
   for (const [n, p] of procs) cpuUsPerMsg[n] = Math.round((((cpuSeconds(p.pid) ?? 0) - before.get(n)!) * 1e6) / count);
   const b = process.cpuUsage(benchCpu0);
   cpuUsPerMsg['smpp-bench'] = Math.round((b.user + b.system) / count);
+  cpuUsPerMsg.redis = Math.round((((await redisCpu()) - redisCpu0) * 1e6) / count);
   console.log(JSON.stringify({ ...summary, window, cpuUsPerMsg, machine }));
 } finally {
+  redisInfo.disconnect();
   await stack.stop();
   await sim.stop();
   const redis = new Redis(redisUrl);
