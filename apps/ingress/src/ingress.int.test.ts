@@ -18,7 +18,7 @@ async function startIngress(redisUrl: string, prefix: string) {
   const metrics = createAppMetrics(createMetricsRegistry('ingress-test'));
   const redis = createRedis(redisUrl, { commandTimeoutMs: 1_000 });
   const names = streamNames(prefix);
-  const receipts = createReceiptDispatcher({ redis, redisUrl, names, instance: 'test', metrics, logger, batchSize: 10, claimIdleMs: 1_000, maxDeliveries: 5 });
+  const receipts = createReceiptDispatcher({ redis, redisUrl, names, instance: 'test', metrics, logger, batchSize: 10, claimIdleMs: 1_000 });
   const server = createIngressServer({
     host: '127.0.0.1', port: 0, clients: clients.map((c) => ({ ...c, bindTypes: [...c.bindTypes] })), session,
     submit: createSubmitHandler({ enqueue: (e) => xaddEntry(redis, names.in, e), backlogFull: () => false }),

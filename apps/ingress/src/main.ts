@@ -1,15 +1,15 @@
-import { streamNames } from '@smsgw/contracts';
-import { bootApp, createCloser } from '@smsgw/platform';
-import { createRedis, xaddEntry, watchStreams } from '@smsgw/redis';
 import { GROUPS } from '@smsgw/contracts';
+import { bootApp } from '@smsgw/platform';
+import { createStageRuntime, xaddEntry } from '@smsgw/redis';
+import { createBacklogMonitor } from './backlog-monitor';
 import { createIngressServer } from './ingress-server';
 import { createReceiptDispatcher } from './receipt-dispatcher';
 import { createSubmitHandler } from './submit-handler';
-import { createBacklogMonitor } from './backlog-monitor';
 
-await bootApp('ingress', process, async ({ config, logger, metrics, instance }) => {
-  const names = streamNames(config.redis.prefix);
-  const redis = createRedis(config.redis.url, { commandTimeoutMs: config.redis.commandTimeoutMs, name: instance });
+await bootApp('ingress', process, async (ctx) => {
+  const { config, logger, metrics, instance } = ctx;
+  const rt = createStageRuntime(ctx);
+  const { redis, names } = rt;
   const backlog = createBacklogMonitor(redis, names.in, config.ingress.maxBacklog);
   const receipts = createReceiptDispatcher({
     redis,
@@ -19,8 +19,8 @@ await bootApp('ingress', process, async ({ config, logger, metrics, instance }) 
     metrics,
     logger,
     batchSize: Math.min(config.streams.batchSize, 100),
+    // A receipt left pending by a dropped bind is retried soon, not after the full claim time.
     claimIdleMs: Math.min(config.streams.claimIdleMs, 5_000),
-    maxDeliveries: config.streams.maxDeliveries,
   });
   const server = createIngressServer({
     host: config.ingress.host,
@@ -34,21 +34,10 @@ await bootApp('ingress', process, async ({ config, logger, metrics, instance }) 
   });
   const port = await server.start();
   logger.info({ port }, 'SMPP server listening');
-  const stopGauges = watchStreams(redis, () => [{ stream: names.in, group: GROUPS.policy }], {
-    length: metrics.streamLength,
-    pending: metrics.streamPending,
+  rt.watch(names.in, GROUPS.policy);
+  return rt.start({
+    backlog: { close: backlog.stop },
+    smpp: server,
+    receipts,
   });
-  return {
-    checks: { redis: async () => void (await redis.ping()) },
-    close: createCloser(
-      [
-        ['gauges', stopGauges],
-        ['backlog', backlog.stop],
-        ['smpp', () => server.close()],
-        ['receipts', () => receipts.close()],
-        ['redis', () => void redis.disconnect()],
-      ],
-      logger,
-    ),
-  };
 });

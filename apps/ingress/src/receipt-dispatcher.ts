@@ -13,7 +13,6 @@ export interface ReceiptDispatcherDeps {
   logger: Logger;
   batchSize: number;
   claimIdleMs: number;
-  maxDeliveries: number;
 }
 
 /** The deliver_sm that carries one receipt to the client (SMPP v3.4 Appendix B, §5.2.12 esm_class 0x04). */

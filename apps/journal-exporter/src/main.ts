@@ -1,12 +1,13 @@
-import { GROUPS, streamNames } from '@smsgw/contracts';
-import { bootApp, createCloser } from '@smsgw/platform';
-import { createBlockingRedis, createRedis, createStreamConsumer, watchStreams } from '@smsgw/redis';
+import { GROUPS } from '@smsgw/contracts';
+import { bootApp } from '@smsgw/platform';
+import { createStageRuntime } from '@smsgw/redis';
 import { createJournalSink, createS3Client, ensureBuckets, startEmbeddedS3 } from '@smsgw/s3';
 import { createJournalBatcher } from './journal-batcher';
 
-await bootApp('journal-exporter', process, async ({ config, logger, metrics, instance }) => {
-  const names = streamNames(config.redis.prefix);
-  const redis = createRedis(config.redis.url, { commandTimeoutMs: config.redis.commandTimeoutMs, name: instance });
+await bootApp('journal-exporter', process, async (ctx) => {
+  const { config, logger, metrics, instance } = ctx;
+  const rt = createStageRuntime(ctx);
+  const { redis, names } = rt;
   // No endpoint configured: the embedded S3-compatible server, for a single local instance.
   const embedded = config.s3.endpoint
     ? undefined
@@ -26,38 +27,19 @@ await bootApp('journal-exporter', process, async ({ config, logger, metrics, ins
     metrics,
     logger,
   });
-  const consumer = createStreamConsumer({
-    redis,
-    blocking: createBlockingRedis(config.redis.url, `${instance}-read`),
+  rt.consumer({
     stream: names.journal,
     group: GROUPS.journal,
-    consumer: instance,
     batchSize: 1_000,
-    blockMs: config.streams.blockMs,
     // Entries wait in this exporter's batch up to maxAgeMs before their ack: never reclaim them sooner.
     claimIdleMs: Math.max(config.streams.claimIdleMs, config.journal.maxAgeMs * 2 + 30_000),
     maxDeliveries: Number.MAX_SAFE_INTEGER, // S3 down is not a poison entry
-    logger,
     handler: batcher.handler,
   });
-  await consumer.start();
   const timer = setInterval(() => void batcher.tick(), Math.min(1_000, config.journal.maxAgeMs));
-  const stopGauges = watchStreams(redis, () => [{ stream: names.journal, group: GROUPS.journal }], {
-    length: metrics.streamLength,
-    pending: metrics.streamPending,
+  return rt.start({
+    timer: { close: () => clearInterval(timer) },
+    batch: batcher,
+    s3: { close: () => { client.destroy(); return embedded?.close(); } },
   });
-  return {
-    checks: { redis: async () => void (await redis.ping()) },
-    close: createCloser(
-      [
-        ['gauges', stopGauges],
-        ['timer', () => clearInterval(timer)],
-        ['consumer', () => consumer.stop()],
-        ['batch', () => batcher.close()],
-        ['redis', () => void redis.disconnect()],
-        ['s3', () => embedded?.close()],
-      ],
-      logger,
-    ),
-  };
 });

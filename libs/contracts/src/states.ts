@@ -17,16 +17,10 @@ export const MESSAGE_STATES = [
 ] as const;
 export type MessageState = (typeof MESSAGE_STATES)[number];
 
-export const FINAL_STATES: ReadonlySet<MessageState> = new Set<MessageState>([
-  'POLICY_REJECTED',
-  'FAILED',
-  'DELIVERED',
-  'UNDELIVERABLE',
-  'EXPIRED',
-  'DELETED',
-  'UNKNOWN',
-  'REJECTED',
-]);
+/** Every state but the three a message passes through on its way (ARCHITECTURE.md lifecycle). */
+export const FINAL_STATES: ReadonlySet<MessageState> = new Set<MessageState>(
+  MESSAGE_STATES.filter((s) => s !== 'ACCEPTED' && s !== 'ROUTED' && s !== 'SUBMITTED'),
+);
 
 const RANK: Record<MessageState, number> = {
   ACCEPTED: 0,

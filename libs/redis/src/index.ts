@@ -5,3 +5,4 @@ export * from './stream-gauges';
 export * from './receipt-emitter';
 export * from './dead-letter';
 export * from './batch-runner';
+export * from './stage-runtime';

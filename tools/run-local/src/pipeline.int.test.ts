@@ -32,32 +32,34 @@ function messageFor(i: number): { text: string; dc: number; bytes: Buffer } {
   }
 }
 
-describe('the whole pipeline on real parts (5 app processes, SMSC simulator, Redis, S3)', () => {
-  let ns: Awaited<ReturnType<typeof redisNamespace>>;
-  let sim: SmscSim;
-  let stack: Stack;
-
+/** A Redis namespace, an SMSC simulator and the five apps for one describe block. */
+function useStack(name: string, simOpts: Parameters<typeof startSmscSim>[0], extra: Record<string, unknown>) {
+  const env = {} as { ns: Awaited<ReturnType<typeof redisNamespace>>; sim: SmscSim; stack: Stack };
   beforeAll(async () => {
-    ns = await redisNamespace('e2e');
-    sim = await startSmscSim({ port: 0, receiptDelayMs: 20 });
-    stack = await startStack({
-      redisUrl: ns.url,
-      prefix: ns.prefix,
-      smsc: { host: '127.0.0.1', port: sim.port },
+    env.ns = await redisNamespace(name);
+    env.sim = await startSmscSim({ port: 0, ...simOpts });
+    env.stack = await startStack({
+      redisUrl: env.ns.url,
+      prefix: env.ns.prefix,
+      smsc: { host: '127.0.0.1', port: env.sim.port },
       clients: [{ systemId: 'acme', password: 'acmepw' }],
-      extra: { journal: { maxAgeMs: 500 } },
+      extra,
       logFile: process.env.E2E_LOG,
     });
   }, 90_000);
-
   afterAll(async () => {
-    await stack?.stop();
-    await sim?.close();
-    await ns?.cleanup();
+    await env.stack?.stop();
+    await env.sim?.close();
+    await env.ns?.cleanup();
   }, 60_000);
+  return env;
+}
+
+describe('the whole pipeline on real parts (5 app processes, SMSC simulator, Redis, S3)', () => {
+  const env = useStack('e2e', { receiptDelayMs: 20 }, { journal: { maxAgeMs: 500 } });
 
   it('delivers 1,000 messages and brings one DELIVRD receipt per message back', async () => {
-    const client = await connectTestClient({ host: '127.0.0.1', port: stack.ingressPort, systemId: 'acme', password: 'acmepw', mode: 'transceiver' });
+    const client = await connectTestClient({ host: '127.0.0.1', port: env.stack.ingressPort, systemId: 'acme', password: 'acmepw', mode: 'transceiver' });
     const N = 1_000;
     const ids: string[] = new Array(N);
     const expected = new Map<string, string>(); // destination → text
@@ -101,18 +103,18 @@ describe('the whole pipeline on real parts (5 app processes, SMSC simulator, Red
     expect([...byId.keys()].sort()).toEqual([...ids].sort());
 
     // The simulator got every message with the right text, long ones reassembled.
-    const got = new Map(sim.messages().map((m) => [m.destination, m]));
+    const got = new Map(env.sim.messages().map((m) => [m.destination, m]));
     expect(got.size).toBe(N);
     for (const [dest, text] of expected) expect(got.get(dest)?.text, dest).toBe(text);
-    expect(sim.messages().filter((m) => m.parts === 2).length).toBe(N / 4); // 300 GSM septets = 2 parts of ≤ 153
+    expect(env.sim.messages().filter((m) => m.parts === 2).length).toBe(N / 4); // 300 GSM septets = 2 parts of ≤ 153
 
     // The state store says DELIVERED.
-    const store = createRedisStateStore({ redis: ns.redis, prefix: ns.prefix });
+    const store = createRedisStateStore({ redis: env.ns.redis, prefix: env.ns.prefix });
     const states = await Promise.all(ids.map((id) => store.get(id)));
     expect(states.every((r) => r?.state === 'DELIVERED')).toBe(true);
 
     // S3 holds journal records for all of them: accepted and final, each once.
-    const s3 = createS3Client({ endpoint: stack.s3.endpoint, region: 'us-east-1', forcePathStyle: true, accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' });
+    const s3 = createS3Client({ endpoint: env.stack.s3.endpoint, region: 'us-east-1', forcePathStyle: true, accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' });
     const seen = new Map<string, Set<string>>();
     const deadline = Date.now() + 30_000;
     const readAll = async () => {
@@ -148,30 +150,10 @@ describe('the whole pipeline on real parts (5 app processes, SMSC simulator, Red
 });
 
 describe('receipts that beat their submit_sm_resp (SMSC sends the receipt first)', () => {
-  let ns: Awaited<ReturnType<typeof redisNamespace>>;
-  let sim: SmscSim;
-  let stack: Stack;
-
-  beforeAll(async () => {
-    ns = await redisNamespace('e2e-race');
-    sim = await startSmscSim({ port: 0, receiptBeforeResp: true, receiptDelayMs: 0 });
-    stack = await startStack({
-      redisUrl: ns.url,
-      prefix: ns.prefix,
-      smsc: { host: '127.0.0.1', port: sim.port },
-      clients: [{ systemId: 'acme', password: 'acmepw' }],
-      extra: { dlr: { retryDelayMs: 100 } },
-    });
-  }, 90_000);
-
-  afterAll(async () => {
-    await stack?.stop();
-    await sim?.close();
-    await ns?.cleanup();
-  }, 60_000);
+  const env = useStack('e2e-race', { receiptBeforeResp: true, receiptDelayMs: 0 }, { dlr: { retryDelayMs: 100 } });
 
   it('still correlates every receipt and delivers one DELIVRD receipt per message', async () => {
-    const client = await connectTestClient({ host: '127.0.0.1', port: stack.ingressPort, systemId: 'acme', password: 'acmepw', mode: 'transceiver' });
+    const client = await connectTestClient({ host: '127.0.0.1', port: env.stack.ingressPort, systemId: 'acme', password: 'acmepw', mode: 'transceiver' });
     const ids: string[] = [];
     for (let i = 0; i < 100; i++) {
       const resp = await client.submit({

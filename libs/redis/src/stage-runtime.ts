@@ -1,0 +1,92 @@
+import { streamNames, type StreamNames } from '@smsgw/contracts';
+import type { AppContext, ReadinessCheck, StartedApp } from '@smsgw/platform';
+import { createCloser } from '@smsgw/platform';
+import { createDeadLetterHandler } from './dead-letter';
+import { createBlockingRedis, createRedis, type Redis } from './redis-client';
+import { createStreamConsumer, type BatchHandler, type StreamConsumer } from './stream-consumer';
+import { watchStreams } from './stream-gauges';
+
+export interface StageConsumerOptions {
+  stream: string;
+  group: string;
+  handler: BatchHandler;
+  concurrency?: number;
+  /** Overrides of the `streams:` config for this consumer. */
+  batchSize?: number;
+  claimIdleMs?: number;
+  maxDeliveries?: number;
+  /**
+   * Poison entries always go to the dead stream; with 'fail-message' (streams that carry
+   * messages) the message also ends FAILED with a receipt.
+   */
+  deadLetter?: 'keep' | 'fail-message';
+}
+
+/** Anything with a close() the stage owns besides Redis (the state store, SMSC links, …). */
+export interface Resource {
+  close(): Promise<void> | void;
+}
+
+/**
+ * What every stage app shares: its Redis connection, the stream names, consumer-group loops
+ * built from the `streams:` config (with gauges of their length and pending entries), and one
+ * idempotent close that stops the consumers first, then the app's resources, then Redis.
+ */
+export function createStageRuntime(ctx: AppContext) {
+  const { config, logger, metrics, instance } = ctx;
+  const names: StreamNames = streamNames(config.redis.prefix);
+  const redis: Redis = createRedis(config.redis.url, { commandTimeoutMs: config.redis.commandTimeoutMs, name: instance });
+  const consumers: StreamConsumer[] = [];
+  const watched: Array<{ stream: string; group: string }> = [];
+  let stopGauges: () => void = () => undefined;
+
+  return {
+    names,
+    redis,
+    consumer(o: StageConsumerOptions): StreamConsumer {
+      const consumer = createStreamConsumer({
+        redis,
+        blocking: createBlockingRedis(config.redis.url, `${instance}-read-${consumers.length}`),
+        stream: o.stream,
+        group: o.group,
+        consumer: instance,
+        batchSize: o.batchSize ?? config.streams.batchSize,
+        blockMs: config.streams.blockMs,
+        claimIdleMs: o.claimIdleMs ?? config.streams.claimIdleMs,
+        maxDeliveries: o.maxDeliveries ?? config.streams.maxDeliveries,
+        deadStream: names.dead,
+        onDead: o.deadLetter === 'fail-message' ? createDeadLetterHandler(redis, names, ctx.app) : undefined,
+        concurrency: o.concurrency,
+        logger,
+        handler: o.handler,
+      });
+      consumers.push(consumer);
+      watched.push({ stream: o.stream, group: o.group });
+      return consumer;
+    },
+    /** Adds a stream (read by another stage's group) to this app's length/pending gauges. */
+    watch(stream: string, group: string): void {
+      watched.push({ stream, group });
+    },
+    /** Starts every consumer and the stream gauges; returns the app's readiness and close. */
+    async start(resources: Record<string, Resource> = {}, checks: Record<string, ReadinessCheck> = {}): Promise<StartedApp> {
+      await Promise.all(consumers.map((c) => c.start()));
+      stopGauges = watchStreams(redis, () => watched, {
+        length: metrics.streamLength,
+        pending: metrics.streamPending,
+      });
+      return {
+        checks: { redis: async () => void (await redis.ping()), ...checks },
+        close: createCloser(
+          [
+            ['gauges', () => stopGauges()],
+            ['consumers', async () => void (await Promise.allSettled(consumers.map((c) => c.stop())))],
+            ...Object.entries(resources).map(([name, r]): [string, () => Promise<void> | void] => [name, () => r.close()]),
+            ['redis', () => void redis.disconnect()],
+          ],
+          logger,
+        ),
+      };
+    },
+  };
+}
