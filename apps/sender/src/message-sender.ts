@@ -101,13 +101,18 @@ export function createMessageSender(deps: MessageSenderDeps): BatchHandler {
       if (known?.smscIds[part]) continue;
       let attempt = 0;
       for (;;) {
-        if (!link || !(await link.waitBound(Math.max(0, deadline - Date.now())))) {
+        // Past the deadline (no bound session, or temporary errors / in-doubt submits all along)
+        // the message goes back to the stream: retried later, never failed for it.
+        if (Date.now() > deadline || !link || !(await link.waitBound(Math.max(0, deadline - Date.now())))) {
           await redis.del(leaseKey(m.id));
-          log.warn({ smscs: m.smscs }, 'no SMSC session bound: message waits');
+          log.warn({ smscs: m.smscs, part }, 'message not sent in time: it waits in the stream');
           return { result: 'retry' };
         }
         const session = link.pick();
-        if (!session) continue;
+        if (!session) {
+          await sleep(10); // a session closing right now: its close event is on its way
+          continue;
+        }
         const wait = buckets.get(link.id)?.take(1) ?? 0;
         if (wait > 0) await sleep(wait);
         const body = prepared.parts[part];
@@ -150,10 +155,6 @@ export function createMessageSender(deps: MessageSenderDeps): BatchHandler {
           return { result: 'failed', journal: [...journal, rec] };
         }
         if (kind === 'session') session.close(); // rebind, then resend
-        if (Date.now() > deadline) {
-          await redis.del(leaseKey(m.id));
-          return { result: 'retry' };
-        }
         metrics.messages.inc({ stage: 'sender', outcome: `retry_${resp.status}` });
         await sleep(Math.min(5_000, 50 * 2 ** Math.min(attempt++, 7)));
       }
