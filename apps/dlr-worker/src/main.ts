@@ -1,25 +1,49 @@
 import { GROUPS } from '@smsgw/contracts';
+import { createMoRouter } from '@smsgw/domain';
 import { bootApp } from '@smsgw/platform';
 import { createReceiptEmitter, createStageRuntime } from '@smsgw/redis';
 import { openStateStore } from '@smsgw/store';
 import { createReceiptHandler } from './receipt-handler';
+import { createAggregateTracker } from './aggregate-tracker';
+import { createReceiptExpiry } from './receipt-expiry';
 
 await bootApp('dlr-worker', process, async (ctx) => {
   const { config, logger, metrics } = ctx;
   const rt = createStageRuntime(ctx);
   const { redis, names } = rt;
   const store = await openStateStore(config.state, redis, config.redis.prefix);
+  const clients = new Map(config.clients.map((c) => [c.systemId, c.receipts]));
+  const defaultPolicy = { multipart: 'aggregate' as const, aggregateTimeoutMs: 24 * 3600 * 1000 };
+  const receipts = createReceiptHandler({
+    redis, store, names, metrics, logger,
+    group: GROUPS.dlr,
+    emitReceipt: createReceiptEmitter(redis, { prefix: config.redis.prefix }),
+    clientPolicy: (sys) => clients.get(sys) ?? defaultPolicy,
+    moRoute: createMoRouter(config.clients),
+    aggregates: createAggregateTracker(redis, config.redis.prefix),
+    idFormats: new Map(config.smscs.map((s) => [s.id, s.ids.receipt])),
+    orphanAfterMs: config.dlr.orphanAfterMs,
+    retryDelayMs: config.dlr.retryDelayMs,
+  });
   rt.consumer({
     stream: names.dlrIn,
     group: GROUPS.dlr,
     concurrency: 2,
-    handler: createReceiptHandler({
-      redis, store, names, metrics, logger,
-      group: GROUPS.dlr,
-      emitReceipt: createReceiptEmitter(redis, { prefix: config.redis.prefix, maxLen: config.streams.receiptMaxLen }),
-      orphanAfterMs: config.dlr.orphanAfterMs,
-      retryDelayMs: config.dlr.retryDelayMs,
-    }),
+    handler: receipts.handle,
   });
-  return rt.start({ store }, { store: () => store.ping() });
+  // Aggregated receipts whose missing parts timed out (any instance may sweep; idempotent).
+  const sweeper = setInterval(() => {
+    receipts.sweep().catch((err) => logger.warn({ err }, 'aggregate sweep failed'));
+  }, 1_000);
+  // Receipt streams of clients that do not collect them are bounded by age and size.
+  const expire = createReceiptExpiry({
+    redis, names, metrics, logger, maxLen: config.streams.receiptMaxLen, maxAgeMs: config.streams.receiptMaxAgeMs,
+  });
+  const expiry = setInterval(() => {
+    expire(config.clients.map((c) => c.systemId)).catch((err) => logger.warn({ err }, 'receipt expiry failed'));
+  }, 60_000);
+  return rt.start(
+    { timers: { close: () => (clearInterval(sweeper), clearInterval(expiry)) }, store },
+    { store: () => store.ping() },
+  );
 });

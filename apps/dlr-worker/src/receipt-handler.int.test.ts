@@ -5,8 +5,10 @@ import { createAppMetrics, createMetricsRegistry } from '@smsgw/platform';
 import { createBlockingRedis, createReceiptEmitter, createStreamConsumer, xaddEntry } from '@smsgw/redis';
 import { createRedisStateStore } from '@smsgw/store';
 import { formatReceiptText } from '@smsgw/smpp';
+import { normaliseSmscMsgId } from '@smsgw/domain';
 import { redisNamespace } from '@smsgw/testing';
 import { createReceiptHandler } from './receipt-handler';
+import { createAggregateTracker } from './aggregate-tracker';
 
 const until = async (cond: () => Promise<boolean>, ms = 5_000) => {
   const end = Date.now() + ms;
@@ -29,26 +31,34 @@ describe('dlr-worker receipt handling (real Redis)', () => {
     for (const c of cleanups.splice(0).reverse()) await c();
   });
 
-  async function setup(orphanAfterMs = 5_000) {
+  async function setup(
+    orphanAfterMs = 5_000,
+    idFormats?: Map<string, 'text' | 'dec' | 'hex'>,
+    policy: { multipart: 'aggregate' | 'per-part'; aggregateTimeoutMs: number } = { multipart: 'aggregate', aggregateTimeoutMs: 60_000 },
+  ) {
     const ns = await redisNamespace('dlr');
     const names = streamNames(ns.prefix);
     const store = createRedisStateStore({ redis: ns.redis, prefix: ns.prefix });
     const metrics = createAppMetrics(createMetricsRegistry('dlr-test'));
+    const receipts = createReceiptHandler({
+      redis: ns.redis, store, names, metrics, logger: pino({ level: 'silent' }), group: GROUPS.dlr,
+      emitReceipt: createReceiptEmitter(ns.redis, { prefix: ns.prefix }),
+      clientPolicy: () => policy,
+      moRoute: (dst) => (dst === '12345' ? 'acme' : null),
+      aggregates: createAggregateTracker(ns.redis, ns.prefix),
+      orphanAfterMs, retryDelayMs: 100, idFormats,
+    });
     const consumer = createStreamConsumer({
       redis: ns.redis, blocking: createBlockingRedis(ns.url), stream: names.dlrIn, group: GROUPS.dlr, consumer: 'c',
       blockMs: 50, claimIdleMs: 1_000,
-      handler: createReceiptHandler({
-        redis: ns.redis, store, names, metrics, logger: pino({ level: 'silent' }), group: GROUPS.dlr,
-        emitReceipt: createReceiptEmitter(ns.redis, { prefix: ns.prefix, maxLen: 1000 }),
-        orphanAfterMs, retryDelayMs: 100,
-      }),
+      handler: receipts.handle,
     });
     await consumer.start();
     cleanups.push(ns.cleanup, () => consumer.stop());
     const clientReceipts = async () =>
       ((await ns.redis.xrange(names.dlr('acme'), '-', '+')) as [string, string[]][]).map(([, f]) => clientReceiptSchema.parse(JSON.parse(f[1])));
     const create = (id: string, rd = 1) => store.createMessage({ id, sys: 'acme', src: 'ACME', dst: '447700900123', rd, state: 'ROUTED', pool: 'sim', at: Date.now() });
-    return { ns, names, store, clientReceipts, create };
+    return { ns, names, store, clientReceipts, create, receipts };
   }
 
   it('a receipt that arrives before its submit_sm_resp mapping waits and then correlates', async () => {
@@ -104,5 +114,65 @@ describe('dlr-worker receipt handling (real Redis)', () => {
     await until(async () => (await clientReceipts()).length === 1);
     const [r] = await clientReceipts();
     expect(r).toMatchObject({ id: 'm-3', state: 'FAILED', stat: 'UNDELIV', err: '069' });
+  });
+
+  it('correlates receipts written in hex with submit ids that were decimal (per-SMSC id formats)', async () => {
+    const { ns, names, store, clientReceipts, create } = await setup(5_000, new Map([['sim', 'hex' as const]]));
+    await create('m-5');
+    // The sender stored the submit_sm_resp id "255" of a 'dec' SMSC in its canonical form.
+    await store.recordSubmit('m-5', { part: 0, parts: 1, smsc: 'sim', smscMsgId: normaliseSmscMsgId('255', 'dec'), at: Date.now() });
+    await xaddEntry(ns.redis, names.dlrIn, receiptEntry('000000FF'));
+    await until(async () => (await clientReceipts()).length === 1);
+    expect((await clientReceipts())[0]).toMatchObject({ id: 'm-5', stat: 'DELIVRD' });
+  });
+
+  async function threeParts(store: Awaited<ReturnType<typeof setup>>['store'], create: Awaited<ReturnType<typeof setup>>['create'], id: string) {
+    await create(id);
+    for (const part of [0, 1, 2]) await store.recordSubmit(id, { part, parts: 3, smsc: 'sim', smscMsgId: `${id}-p${part}`, at: Date.now() });
+  }
+
+  it('per-part policy: one client receipt per part, each once, and the message ends with the last', async () => {
+    const { ns, names, store, clientReceipts, create } = await setup(5_000, undefined, { multipart: 'per-part', aggregateTimeoutMs: 60_000 });
+    await threeParts(store, create, 'm-6');
+    for (const [p, stat] of [[0, 'DELIVRD'], [1, 'DELIVRD'], [1, 'DELIVRD'], [2, 'UNDELIV']] as const) {
+      await xaddEntry(ns.redis, names.dlrIn, receiptEntry(`m-6-p${p}`, stat));
+    }
+    await until(async () => (await store.get('m-6'))?.state === 'UNDELIVERABLE');
+    await new Promise((r) => setTimeout(r, 200));
+    expect((await clientReceipts()).map((r) => [r.id, r.stat])).toEqual([['m-6', 'DELIVRD'], ['m-6', 'DELIVRD'], ['m-6', 'UNDELIV']]);
+  });
+
+  it('aggregate policy: a part whose receipt never comes counts as UNKNOWN once the timeout passes', async () => {
+    const { ns, names, store, clientReceipts, create, receipts } = await setup(5_000, undefined, { multipart: 'aggregate', aggregateTimeoutMs: 300 });
+    await threeParts(store, create, 'm-7');
+    await xaddEntry(ns.redis, names.dlrIn, receiptEntry('m-7-p0'));
+    await xaddEntry(ns.redis, names.dlrIn, receiptEntry('m-7-p1'));
+    await until(async () => (await store.get('m-7'))?.partStates.filter(Boolean).length === 2);
+    expect(await receipts.sweep()).toBe(0); // not due yet
+    await new Promise((r) => setTimeout(r, 350));
+    expect(await receipts.sweep()).toBe(1);
+    const rs = await clientReceipts();
+    expect(rs).toHaveLength(1);
+    expect(rs[0]).toMatchObject({ id: 'm-7', state: 'UNKNOWN', stat: 'UNKNOWN', src: { addr: 'ACME' } });
+    expect((await store.get('m-7'))?.state).toBe('UNKNOWN');
+    // The late third receipt changes nothing and sends nothing.
+    await xaddEntry(ns.redis, names.dlrIn, receiptEntry('m-7-p2'));
+    await new Promise((r) => setTimeout(r, 300));
+    expect(await clientReceipts()).toHaveLength(1);
+    expect(await receipts.sweep()).toBe(0);
+  });
+
+  it('routes an MO to the client owning the number (once), and journals one nobody owns', async () => {
+    const { ns, names } = await setup();
+    const mo = (dst: string) => ({ k: 'mo' as const, smsc: 'sim', src: addr('447700900123'), dst: { ton: 0, npi: 0, addr: dst }, dc: 0, sm: Buffer.from('STOP').toString('base64'), at: Date.now() });
+    await xaddEntry(ns.redis, names.dlrIn, mo('12345'));
+    await xaddEntry(ns.redis, names.dlrIn, mo('999'));
+    const stream = async () => ((await ns.redis.xrange(names.dlr('acme'), '-', '+')) as [string, string[]][]).map(([, f]) => JSON.parse(f[1]));
+    await until(async () => (await stream()).length === 1);
+    expect((await stream())[0]).toMatchObject({ k: 'mo', dst: { addr: '12345' }, sm: Buffer.from('STOP').toString('base64') });
+    await until(async () => {
+      const j = ((await ns.redis.xrange(names.journal, '-', '+')) as [string, string[]][]).flatMap(([, f]) => JSON.parse(f[1]));
+      return j.some((r: { ev: string; dst: string }) => r.ev === 'mo_unroutable' && r.dst === '999') && j.some((r: { ev: string; sys: string }) => r.ev === 'mo_received' && r.sys === 'acme');
+    });
   });
 });

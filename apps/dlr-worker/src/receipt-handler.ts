@@ -1,20 +1,28 @@
 import {
-  dlrInEntrySchema, journalEventId, RECEIPT_STAT, stateFromStat, stateFromTlv,
-  type ClientReceipt, type DlrInEntry, type DlrInFailure, type DlrInReceipt, type JournalEntry, type MessageState, type StreamNames,
+  dlrInEntrySchema, isFinalState, journalEventId, RECEIPT_STAT, stateFromStat, stateFromTlv,
+  type ClientMo, type ClientReceipt, type DlrInEntry, type DlrInMo, type DlrInFailure, type DlrInReceipt, type JournalEntry, type MessageState, type StreamNames,
 } from '@smsgw/contracts';
-import { aggregatePartStates, normaliseSmscMsgId, wantsReceipt } from '@smsgw/domain';
+import { aggregatePartStates, normaliseSmscMsgId, wantsReceipt, type SmscIdFormat } from '@smsgw/domain';
 import type { AppMetrics, Logger } from '@smsgw/platform';
 import { runBatch, xaddEntry, type BatchHandler, type Redis, type StreamEntry } from '@smsgw/redis';
 import { decodeText, parseReceiptText } from '@smsgw/smpp';
 import type { MessageRecord, StateStore } from '@smsgw/store';
+import type { AggregateTracker } from './aggregate-tracker';
 
 export interface ReceiptHandlerDeps {
   redis: Redis;
   store: StateStore;
   names: StreamNames;
-  emitReceipt: (stream: string, sys: string, id: string, payload: ClientReceipt) => Promise<boolean>;
+  emitReceipt: (stream: string, sys: string, id: string, payload: ClientReceipt | ClientMo) => Promise<boolean>;
   metrics: AppMetrics;
   logger: Logger;
+  /** The client owning an MO destination number, or null (clients[].moNumbers). */
+  moRoute: (destination: string) => string | null;
+  /** Each client's receipt policy for multipart messages (clients[].receipts). */
+  clientPolicy: (sys: string) => { multipart: 'aggregate' | 'per-part'; aggregateTimeoutMs: number };
+  aggregates: AggregateTracker;
+  /** How each SMSC writes ids in its receipts (default 'text'). */
+  idFormats?: Map<string, SmscIdFormat>;
   orphanAfterMs: number;
   retryDelayMs: number;
   group: string;
@@ -46,11 +54,19 @@ export function readReceipt(r: DlrInReceipt) {
  * once. Failures (policy rejections, permanent submit errors) end the message the same way.
  * A receipt whose submit mapping is not stored yet is retried until `orphanAfterMs`.
  */
-export function createReceiptHandler(deps: ReceiptHandlerDeps): BatchHandler {
+export function createReceiptHandler(deps: ReceiptHandlerDeps): { handle: BatchHandler; sweep: () => Promise<number> } {
   const { store, names, redis, metrics, logger } = deps;
   const now = deps.now ?? Date.now;
 
-  const finish = async (rec: MessageRecord, state: MessageState, err: string, src: ClientReceipt['src'], dst: ClientReceipt['dst'], extra: JournalEntry[]): Promise<Result> => {
+  const clientReceipt = (rec: MessageRecord, state: MessageState, err: string, src: ClientReceipt['src'], dst: ClientReceipt['dst'], t: number): ClientReceipt => ({
+    v: 1, id: rec.id, src, dst, state, stat: RECEIPT_STAT[state], err, sub: 1, dlvrd: state === 'DELIVERED' ? 1 : 0,
+    sd: rec.times.SUBMITTED ?? rec.createdAt, dd: t, at: t,
+  });
+
+  const finish = async (
+    rec: MessageRecord, state: MessageState, err: string, src: ClientReceipt['src'], dst: ClientReceipt['dst'], extra: JournalEntry[],
+    withReceipt = true,
+  ): Promise<Result> => {
     const t = now();
     const moved = await store.transition(rec.id, state, { at: t, err: Number(err) || undefined });
     if (moved.applied) await store.incrementStats(dayOf(t), rec.sys, rec.smsc ?? '-', state);
@@ -59,20 +75,17 @@ export function createReceiptHandler(deps: ReceiptHandlerDeps): BatchHandler {
       ts: t, ev: 'final', id: rec.id, sys: rec.sys,
       src: rec.src, dst: rec.dst, smsc: rec.smsc, seg: rec.parts, state, latencyMs: t - rec.createdAt,
     });
-    if (wantsReceipt(rec.rd, state)) {
-      const payload: ClientReceipt = {
-        v: 1, id: rec.id, src, dst, state, stat: RECEIPT_STAT[state], err, sub: 1, dlvrd: state === 'DELIVERED' ? 1 : 0,
-        sd: rec.times.SUBMITTED ?? rec.createdAt, dd: t, at: t,
-      };
-      await deps.emitReceipt(names.dlr(rec.sys), rec.sys, rec.id, payload);
+    if (withReceipt && wantsReceipt(rec.rd, state)) {
+      await deps.emitReceipt(names.dlr(rec.sys), rec.sys, rec.id, clientReceipt(rec, state, err, src, dst, t));
     }
+    if (rec.parts > 1) await deps.aggregates.done(rec.id);
     metrics.messages.inc({ stage: 'dlr', outcome: state.toLowerCase() });
     return { done: true, journal: recs };
   };
 
   const onReceipt = async (e: StreamEntry, r: DlrInReceipt): Promise<Result> => {
     const info = readReceipt(r);
-    const key = normaliseSmscMsgId(info.smscMsgId);
+    const key = normaliseSmscMsgId(info.smscMsgId, deps.idFormats?.get(r.smsc));
     const corr = key ? await store.findCorrelation(r.smsc, key) : null;
     if (!corr) {
       const first = r.first ?? r.at;
@@ -93,11 +106,23 @@ export function createReceiptHandler(deps: ReceiptHandlerDeps): BatchHandler {
       return { done: true, journal: [receiptRec] }; // intermediate: recorded, the message goes on
     }
     const part = await store.recordPartFinal(corr.id, corr.part, info.state, { at: now() });
-    const whole = aggregatePartStates(part.partStates.length ? part.partStates : [info.state]);
     const rec = part.record;
-    if (!whole || !rec) return { done: true, journal: [receiptRec] };
+    if (!rec) return { done: true, journal: [receiptRec] };
+    const err = info.err.padStart(3, '0').slice(-3);
+    const policy = deps.clientPolicy(rec.sys);
+    const multipart = rec.parts > 1;
     // The receipt travels back: its source is the original destination.
-    return finish(rec, whole, info.err.padStart(3, '0').slice(-3), r.dst, r.src, [receiptRec]);
+    const [src, dst] = [r.dst, r.src];
+    if (multipart && policy.multipart === 'per-part' && wantsReceipt(rec.rd, info.state)) {
+      // One receipt per part, each written once (dedupe marker per part).
+      await deps.emitReceipt(names.dlr(rec.sys), rec.sys, `${rec.id}:${corr.part}`, clientReceipt(rec, info.state, err, src, dst, now()));
+    }
+    const whole = aggregatePartStates(part.partStates);
+    if (!whole) {
+      if (multipart && policy.multipart === 'aggregate') await deps.aggregates.pending({ id: rec.id, src, dst }, now() + policy.aggregateTimeoutMs);
+      return { done: true, journal: [receiptRec] };
+    }
+    return finish(rec, whole, err, src, dst, [receiptRec], !multipart || policy.multipart === 'aggregate');
   };
 
   const onFailure = async (f: DlrInFailure): Promise<Result> => {
@@ -107,6 +132,25 @@ export function createReceiptHandler(deps: ReceiptHandlerDeps): BatchHandler {
       return { done: true };
     }
     return finish(rec, f.state, errField(f.err), f.src, f.dst, []);
+  };
+
+  /**
+   * A deliver_sm that is not a receipt is a mobile-originated message: it goes to the client
+   * owning the destination (written once per dlr-in entry), or is journaled as unroutable.
+   */
+  const onMo = async (e: StreamEntry, d: DlrInMo): Promise<Result> => {
+    const sys = deps.moRoute(d.dst.addr);
+    const base = { ts: now(), smsc: d.smsc, src: d.src.addr, dst: d.dst.addr, dc: d.dc };
+    if (!sys) {
+      metrics.messages.inc({ stage: 'dlr', outcome: 'mo_unroutable' });
+      logger.warn({ smscId: d.smsc, destination: d.dst.addr }, 'MO for a number no client owns: journaled');
+      return { done: true, journal: [{ ...base, eid: journalEventId(`mo:${e.id}`, 'mo_unroutable'), ev: 'mo_unroutable' }] };
+    }
+    const id = `mo-${e.id}`;
+    const mo: ClientMo = { v: 1, k: 'mo', id, src: d.src, dst: d.dst, dc: d.dc, sm: d.sm, at: d.at };
+    await deps.emitReceipt(names.dlr(sys), sys, id, mo);
+    metrics.messages.inc({ stage: 'dlr', outcome: 'mo_routed' });
+    return { done: true, journal: [{ ...base, id, sys, ev: 'mo_received' }] };
   };
 
   const handleOne = async (e: StreamEntry): Promise<Result> => {
@@ -119,9 +163,7 @@ export function createReceiptHandler(deps: ReceiptHandlerDeps): BatchHandler {
     const d: DlrInEntry = parsed.data;
     if (d.k === 'receipt') return onReceipt(e, d);
     if (d.k === 'fail') return onFailure(d);
-    metrics.messages.inc({ stage: 'dlr', outcome: 'mo' });
-    logger.info({ smscId: d.smsc, source: d.src.addr }, 'mobile-originated message received (MO routing not configured)');
-    return { done: true };
+    return onMo(e, d);
   };
 
   /** A receipt that came too early goes back into `dlr-in` after a delay; the original is acked then. */
@@ -134,7 +176,7 @@ export function createReceiptHandler(deps: ReceiptHandlerDeps): BatchHandler {
     }, deps.retryDelayMs).unref();
   };
 
-  return (entries) =>
+  const handle: BatchHandler = (entries) =>
     runBatch(
       entries,
       async (e) => {
@@ -151,4 +193,27 @@ export function createReceiptHandler(deps: ReceiptHandlerDeps): BatchHandler {
         },
       },
     );
+
+  /**
+   * Multipart messages whose other parts' receipts did not come in time get their aggregated
+   * receipt now: the missing parts count as UNKNOWN (the worst state wins, SMPP.md).
+   */
+  const sweep = async (): Promise<number> => {
+    const due = await deps.aggregates.due(now());
+    let finished = 0;
+    for (const p of due) {
+      const rec = await store.get(p.id);
+      if (!rec || isFinalState(rec.state)) {
+        await deps.aggregates.done(p.id);
+        continue;
+      }
+      const states = Array.from({ length: Math.max(rec.parts, rec.partStates.length) }, (_, i) => rec.partStates[i] ?? 'UNKNOWN');
+      const res = await finish(rec, aggregatePartStates(states) ?? 'UNKNOWN', '000', p.src, p.dst, []);
+      if (res.journal?.length) await xaddEntry(redis, names.journal, res.journal);
+      finished++;
+    }
+    return finished;
+  };
+
+  return { handle, sweep };
 }

@@ -1,10 +1,11 @@
 import { describe, expect, it } from 'vitest';
+import { clientSchema } from '@smsgw/platform';
 import { createAuthenticator } from './bind-auth';
 
 describe('bind authentication', () => {
   const auth = createAuthenticator([
-    { systemId: 'acme', password: 'pw1', bindTypes: ['transmitter', 'receiver', 'transceiver'], maxBinds: 10 },
-    { systemId: 'txonly', password: 'pw2', bindTypes: ['transmitter'], maxBinds: 10 },
+    clientSchema.parse({ systemId: 'acme', password: 'pw1' }),
+    clientSchema.parse({ systemId: 'txonly', password: 'pw2', bindTypes: ['transmitter'] }),
   ]);
   it('accepts the right password', () => {
     expect(auth('acme', 'pw1', 'transceiver')).toMatchObject({ ok: true, client: { systemId: 'acme' } });

@@ -3,6 +3,7 @@ import type { ClientConfig, Logger, AppMetrics } from '@smsgw/platform';
 import { createSmppServer, STATUS, type Pdu, type SmppSession } from '@smsgw/smpp';
 import { createAuthenticator, type BindMode } from './bind-auth';
 import type { SubmitOutcome } from './submit-handler';
+import type { QueryOutcome } from './query-handler';
 
 export interface IngressServerDeps {
   host: string;
@@ -10,6 +11,7 @@ export interface IngressServerDeps {
   clients: readonly ClientConfig[];
   session: { window: number; sessionInitMs: number; enquireLinkMs: number; inactivityMs: number; responseTimeoutMs: number; receiptWindow: number };
   submit: (pdu: Pdu, sys: string) => Promise<SubmitOutcome>;
+  query: (pdu: Pdu, sys: string) => Promise<QueryOutcome>;
   receipts: { attach(sys: string, s: SmppSession): void; detach(sys: string, s: SmppSession): void };
   metrics: AppMetrics;
   logger: Logger;
@@ -108,8 +110,22 @@ export function createIngressServer(deps: IngressServerDeps) {
           });
         return;
       }
-      // Known commands this gateway does not offer (query_sm, cancel_sm, replace_sm, submit_multi,
-      // data_sm, deliver_sm from a client…) get their own *_resp with ESME_RINVCMDID.
+      if (pdu.command === 'query_sm') {
+        const client = sys;
+        deps.query(pdu, client).then(
+          (out) => session.respond(pdu, { status: out.status, ...out.fields }),
+          (err) => {
+            log.warn({ err, systemId: client }, 'query_sm failed');
+            session.respond(pdu, { status: STATUS.ESME_RQUERYFAIL });
+          },
+        );
+        return;
+      }
+      // A queued message is not changed in place: cancel_sm and replace_sm fail with their own
+      // statuses (§5.1.3); other commands this gateway does not offer (submit_multi, data_sm,
+      // deliver_sm from a client…) get their *_resp with ESME_RINVCMDID.
+      if (pdu.command === 'cancel_sm') return session.respond(pdu, { status: STATUS.ESME_RCANCELFAIL });
+      if (pdu.command === 'replace_sm') return session.respond(pdu, { status: STATUS.ESME_RREPLACEFAIL });
       session.respond(pdu, { status: STATUS.ESME_RINVCMDID });
     });
   };

@@ -1,7 +1,7 @@
 import { connect, type Socket } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { pino } from 'pino';
-import { createAppMetrics, createMetricsRegistry } from '@smsgw/platform';
+import { clientSchema, createAppMetrics, createMetricsRegistry } from '@smsgw/platform';
 import { createRedis, xaddEntry } from '@smsgw/redis';
 import { streamNames, inEntrySchema, type ClientReceipt } from '@smsgw/contracts';
 import { connectTestClient, redisNamespace } from '@smsgw/testing';
@@ -9,9 +9,12 @@ import { decodePdu, encodePdu, encodeGsm7, getTlv, parseReceiptText, STATUS, TLV
 import { createIngressServer } from './ingress-server';
 import { createSubmitHandler } from './submit-handler';
 import { createReceiptDispatcher } from './receipt-dispatcher';
+import { createQueryHandler } from './query-handler';
+import { createRedisStateStore } from '@smsgw/store';
 
 const logger = pino({ level: 'silent' });
-const clients = [{ systemId: 'acme', password: 'acmepw', bindTypes: ['transmitter', 'receiver', 'transceiver'] as const, maxBinds: 5 }];
+// Through the schema: options this test does not name take their defaults.
+const clients = [clientSchema.parse({ systemId: 'acme', password: 'acmepw', maxBinds: 5 })];
 const session = { window: 10, sessionInitMs: 2_000, enquireLinkMs: 0, inactivityMs: 0, responseTimeoutMs: 2_000, receiptWindow: 10 };
 
 async function startIngress(redisUrl: string, prefix: string) {
@@ -19,14 +22,16 @@ async function startIngress(redisUrl: string, prefix: string) {
   const redis = createRedis(redisUrl, { commandTimeoutMs: 1_000 });
   const names = streamNames(prefix);
   const receipts = createReceiptDispatcher({ redis, redisUrl, names, instance: 'test', metrics, logger, batchSize: 10, claimIdleMs: 1_000 });
+  const store = createRedisStateStore({ redis, prefix });
   const server = createIngressServer({
-    host: '127.0.0.1', port: 0, clients: clients.map((c) => ({ ...c, bindTypes: [...c.bindTypes] })), session,
+    host: '127.0.0.1', port: 0, clients, session,
     submit: createSubmitHandler({ enqueue: (e) => xaddEntry(redis, names.in, e), backlogFull: () => false }),
+    query: createQueryHandler(store),
     receipts, metrics, logger,
   });
   const port = await server.start();
   return {
-    port, redis, names,
+    port, redis, names, store,
     close: async () => {
       await server.close();
       await receipts.close();
@@ -195,5 +200,38 @@ describe('ingress SMPP server', () => {
     for (let i = 0; i < 50 && (await pending()) > 0; i++) await new Promise((r) => setTimeout(r, 20));
     expect(await pending()).toBe(0);
     expect(rx.receipts).toHaveLength(3); // each once
+  });
+
+  it('answers query_sm from the state store, for the client\'s own messages only', async () => {
+    const { ing } = await setup();
+    const c = await connectTestClient({ host: '127.0.0.1', port: ing.port, systemId: 'acme', password: 'acmepw', mode: 'transceiver' });
+    cleanups.push(() => c.close());
+    const resp = await c.submit({ source_addr: 'ACME', source_addr_ton: 5, dest_addr_ton: 1, destination_addr: '447700900123', short_message: Buffer.from('q') });
+    const id = resp.message_id!;
+    const query = (message_id: string) => c.session.request({ command: 'query_sm', message_id, source_addr_ton: 5, source_addr: 'ACME' });
+    // Not yet through the policy-worker: no record yet.
+    expect((await query(id)).status).toBe(STATUS.ESME_RQUERYFAIL);
+    const t0 = Date.UTC(2026, 10, 26, 13, 14, 15);
+    await ing.store.createMessage({ id, sys: 'acme', src: 'ACME', dst: '447700900123', rd: 1, state: 'ROUTED', at: t0 });
+    expect(await query(id)).toMatchObject({ command: 'query_sm_resp', status: 0, message_id: id, final_date: '', message_state: 1, error_code: 0 });
+    await ing.store.transition(id, 'DELIVERED', { at: t0 + 5_000 });
+    expect(await query(id)).toMatchObject({ status: 0, final_date: '261126131420000+', message_state: 2 });
+    // Another client's message answers as if it did not exist.
+    await ing.store.createMessage({ id: 'other-1', sys: 'globex', src: 'G', dst: '447700900123', rd: 1, state: 'ROUTED', at: t0 });
+    expect((await query('other-1')).status).toBe(STATUS.ESME_RQUERYFAIL);
+    expect((await c.session.request({ command: 'cancel_sm', message_id: id, service_type: '', source_addr: 'ACME', destination_addr: '447700900123' })).status).toBe(STATUS.ESME_RCANCELFAIL);
+  });
+
+  it('delivers a routed MO message as a plain deliver_sm (esm_class 0), not as a receipt', async () => {
+    const { ns, ing } = await setup();
+    await xaddEntry(ns.redis, ing.names.dlr('acme'), {
+      v: 1, k: 'mo', id: 'mo-1', src: { ton: 1, npi: 1, addr: '447700900123' }, dst: { ton: 0, npi: 0, addr: '12345' },
+      dc: 0, sm: encodeGsm7('STOP')!.toString('base64'), at: Date.now(),
+    });
+    const rx = await connectTestClient({ host: '127.0.0.1', port: ing.port, systemId: 'acme', password: 'acmepw', mode: 'transceiver' });
+    cleanups.push(() => rx.close());
+    const [mo] = await rx.waitForReceipts(1, 5_000);
+    expect(mo).toMatchObject({ command: 'deliver_sm', esm_class: 0, data_coding: 0, source_addr: '447700900123', destination_addr: '12345' });
+    expect(mo.short_message?.toString('latin1')).toBe('STOP');
   });
 });

@@ -1,15 +1,24 @@
 import { GROUPS } from '@smsgw/contracts';
 import { bootApp } from '@smsgw/platform';
-import { createStageRuntime, xaddEntry } from '@smsgw/redis';
+import { createRateLimiter, createStageRuntime, limiterMetrics, rateLimitKey, xaddEntry } from '@smsgw/redis';
 import { createBacklogMonitor } from './backlog-monitor';
 import { createIngressServer } from './ingress-server';
 import { createReceiptDispatcher } from './receipt-dispatcher';
 import { createSubmitHandler } from './submit-handler';
+import { createQueryHandler } from './query-handler';
+import { openStateStore } from '@smsgw/store';
 
 await bootApp('ingress', process, async (ctx) => {
   const { config, logger, metrics, instance } = ctx;
   const rt = createStageRuntime(ctx);
   const { redis, names } = rt;
+  const store = await openStateStore(config.state, redis, config.redis.prefix);
+  // Per-client submit rates, shared by every ingress instance (L2 in Redis, L1 leases here).
+  const limiters = new Map(
+    config.clients
+      .filter((c) => c.maxSubmitRate > 0)
+      .map((c) => [c.systemId, createRateLimiter(redis, rateLimitKey(config.redis.prefix, `client:${c.systemId}`), { rate: c.maxSubmitRate }, limiterMetrics(metrics))]),
+  );
   const backlog = createBacklogMonitor(redis, names.in, config.ingress.maxBacklog);
   const receipts = createReceiptDispatcher({
     redis,
@@ -27,7 +36,12 @@ await bootApp('ingress', process, async (ctx) => {
     port: config.ingress.port,
     clients: config.clients,
     session: config.ingress,
-    submit: createSubmitHandler({ enqueue: (e) => xaddEntry(redis, names.in, e), backlogFull: backlog.full }),
+    submit: createSubmitHandler({
+      enqueue: (e) => xaddEntry(redis, names.in, e),
+      backlogFull: backlog.full,
+      allow: (sys) => limiters.get(sys)?.tryTake(1) ?? Promise.resolve(true),
+    }),
+    query: createQueryHandler(store),
     receipts,
     metrics,
     logger,
@@ -39,5 +53,6 @@ await bootApp('ingress', process, async (ctx) => {
     backlog: { close: backlog.stop },
     smpp: server,
     receipts,
+    store,
   });
 });

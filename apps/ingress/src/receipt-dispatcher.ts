@@ -1,4 +1,4 @@
-import { clientReceiptSchema, GROUPS, journalEventId, type ClientReceipt, type JournalEntry, type StreamNames } from '@smsgw/contracts';
+import { clientMoSchema, clientReceiptSchema, GROUPS, type ClientMo, type ClientReceipt, type JournalEntry, type StreamNames } from '@smsgw/contracts';
 import type { AppMetrics, Logger } from '@smsgw/platform';
 import { createBlockingRedis, createStreamConsumer, runBatch, type EntryOutcome, type Redis, type StreamConsumer, type StreamEntry } from '@smsgw/redis';
 import { formatReceiptText, STATUS, TLV, type Pdu, type SmppSession } from '@smsgw/smpp';
@@ -46,6 +46,21 @@ export function receiptPdu(r: ClientReceipt): Partial<Pdu> & { command: 'deliver
   };
 }
 
+/** The deliver_sm of a mobile-originated message (esm_class 0: not a receipt), text as the SMSC sent it. */
+export function moPdu(m: ClientMo): Partial<Pdu> & { command: 'deliver_sm' } {
+  const body = Buffer.from(m.sm, 'base64');
+  const long = body.length > 254;
+  return {
+    command: 'deliver_sm',
+    source_addr_ton: m.src.ton, source_addr_npi: m.src.npi, source_addr: m.src.addr,
+    dest_addr_ton: m.dst.ton, dest_addr_npi: m.dst.npi, destination_addr: m.dst.addr,
+    esm_class: 0,
+    data_coding: m.dc,
+    short_message: long ? Buffer.alloc(0) : body,
+    tlvs: long ? [{ tag: TLV.message_payload, value: body }] : [],
+  };
+}
+
 /**
  * Sends each client's receipts (stream `dlr:<system_id>`) to its receiver/transceiver binds.
  * A client's stream is read only while it has such a bind on this instance; an entry is acked
@@ -64,33 +79,42 @@ export function createReceiptDispatcher(deps: ReceiptDispatcherDeps) {
     return list[i];
   };
 
+  /** The PDU and journal entry for one entry of the client's stream: a receipt, or an MO message. */
+  const toDelivery = (e: StreamEntry): { pdu: Partial<Pdu> & { command: 'deliver_sm' }; id: string; state?: string } | undefined => {
+    const data = e.data as { k?: string } | undefined;
+    if (data?.k === 'mo') {
+      const mo = clientMoSchema.safeParse(data);
+      return mo.success ? { pdu: moPdu(mo.data), id: mo.data.id } : undefined;
+    }
+    const r = clientReceiptSchema.safeParse(data);
+    return r.success ? { pdu: receiptPdu(r.data), id: r.data.id, state: r.data.state } : undefined;
+  };
+
   const deliver = async (sys: string, e: StreamEntry): Promise<EntryOutcome> => {
-    const parsed = clientReceiptSchema.safeParse(e.data);
-    if (!parsed.success) {
+    const d = toDelivery(e);
+    if (!d) {
       deps.metrics.errors.inc({ kind: 'malformed_receipt_entry' });
       deps.logger.error({ entryId: e.id, systemId: sys }, 'malformed client receipt entry dropped to dead-letter');
       await deps.redis.xadd(deps.names.dead, '*', 'd', JSON.stringify({ stream: deps.names.dlr(sys), id: e.id, data: e.data }));
       return { ack: true };
     }
-    const r = parsed.data;
     // Tried on up to two sessions: a session that drops mid-send leaves the receipt for another.
     for (let attempt = 0; attempt < 2; attempt++) {
       const session = pick(sys);
       if (!session) return { ack: false };
       try {
-        const resp = await session.request(receiptPdu(r));
+        const resp = await session.request(d.pdu);
         if (resp.status !== STATUS.ESME_ROK) {
+          // Not acked: it comes back after claimIdleMs (a backoff), on this or another bind.
           deps.metrics.messages.inc({ stage: 'client_receipt', outcome: 'refused' });
-          deps.logger.warn({ msgId: r.id, systemId: sys, status: resp.status }, 'client refused the receipt; will retry');
+          deps.logger.warn({ msgId: d.id, systemId: sys, status: resp.status }, 'client refused the deliver_sm; will retry');
           return { ack: false };
         }
-        const rec: JournalEntry = {
-          ts: Date.now(), ev: 'delivered_to_client', id: r.id, sys, state: r.state,
-        };
-        deps.metrics.messages.inc({ stage: 'client_receipt', outcome: 'delivered' });
+        const rec: JournalEntry = { ts: Date.now(), ev: 'delivered_to_client', id: d.id, sys, state: d.state };
+        deps.metrics.messages.inc({ stage: 'client_receipt', outcome: d.state ? 'delivered' : 'mo_delivered' });
         return { ack: true, journal: [rec] };
       } catch (err) {
-        deps.logger.debug({ err, msgId: r.id, systemId: sys }, 'receipt not delivered on this session');
+        deps.logger.debug({ err, msgId: d.id, systemId: sys }, 'deliver_sm not delivered on this session');
       }
     }
     return { ack: false };

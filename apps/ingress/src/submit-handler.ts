@@ -10,6 +10,8 @@ export interface SubmitHandlerDeps {
   enqueue: (entry: InEntry) => Promise<unknown>;
   /** True while `in` holds more unprocessed entries than its bound. */
   backlogFull: () => boolean;
+  /** Per-client submit rate (L1+L2 limiter): false → the client is over its rate. */
+  allow?: (sys: string) => Promise<boolean>;
   now?: () => number;
   newId?: () => string;
 }
@@ -54,7 +56,8 @@ export function validateSubmit(pdu: Pdu, sys: string, id: string, at: number): {
 
 /**
  * submit_sm → UUID → XADD to `in` → ESME_ROK with the UUID, in that order: ROK is never sent
- * before Redis answered. Redis away or `in` over its bound → ESME_RMSGQFUL.
+ * before Redis answered. Redis away or `in` over its bound → ESME_RMSGQFUL; a client over its
+ * submit rate → ESME_RTHROTTLED.
  */
 export function createSubmitHandler(deps: SubmitHandlerDeps): (pdu: Pdu, sys: string) => Promise<SubmitOutcome> {
   const now = deps.now ?? Date.now;
@@ -63,6 +66,8 @@ export function createSubmitHandler(deps: SubmitHandlerDeps): (pdu: Pdu, sys: st
     const v = validateSubmit(pdu, sys, newId(), now());
     if (!('entry' in v)) return v;
     if (deps.backlogFull()) return { status: STATUS.ESME_RMSGQFUL, reason: 'in stream over its backlog bound' };
+    // Over its own rate: refused at once, nothing queued (SMPP.md: ESME_RTHROTTLED).
+    if (deps.allow && !(await deps.allow(sys))) return { status: STATUS.ESME_RTHROTTLED, reason: 'client over its submit rate' };
     try {
       await deps.enqueue(v.entry);
     } catch (err) {

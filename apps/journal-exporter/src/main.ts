@@ -2,10 +2,13 @@ import { GROUPS } from '@smsgw/contracts';
 import { bootApp } from '@smsgw/platform';
 import { createStageRuntime } from '@smsgw/redis';
 import { createJournalSink, createS3Client, ensureBuckets, startEmbeddedS3 } from '@smsgw/s3';
+import { createBatchLedger } from './batch-ledger';
 import { createJournalBatcher } from './journal-batcher';
+import { createStatsSnapshots } from './stats-snapshots';
 
 await bootApp('journal-exporter', process, async (ctx) => {
   const { config, logger, metrics, instance } = ctx;
+  const j = config.journal;
   const rt = createStageRuntime(ctx);
   const { redis, names } = rt;
   // No endpoint configured: the embedded S3-compatible server, for a single local instance.
@@ -17,13 +20,20 @@ await bootApp('journal-exporter', process, async (ctx) => {
   await ensureBuckets(client, [config.s3.buckets.proxy, config.s3.buckets.mcp]).catch((err) =>
     logger.warn({ err: (err as Error).message }, 'could not create buckets (they may exist, or S3 is away)'),
   );
-  const sink = createJournalSink({ client, buckets: config.s3.buckets, instance: config.journal.instance ?? instance });
+  const keyInstance = j.instance ?? instance;
+  const sink = createJournalSink({ client, buckets: config.s3.buckets, instance: keyInstance });
+  // The ledger fences batches by consumer name: it must be the name the consumer reads with.
+  const ledger = createBatchLedger({ redis, stream: names.journal, group: GROUPS.journal, consumer: instance });
   const batcher = createJournalBatcher({
-    upload: (bucket, records, range, at) => sink.putBatch(bucket, 'events', records, range, at),
-    ack: (ids) => redis.xack(names.journal, GROUPS.journal, ...ids),
-    maxRecords: config.journal.maxRecords,
-    maxBytes: config.journal.maxBytes,
-    maxAgeMs: config.journal.maxAgeMs,
+    ledger,
+    store: sink,
+    instance: keyInstance,
+    maxRecords: j.maxRecords,
+    maxBytes: j.maxBytes,
+    maxAgeMs: j.maxAgeMs,
+    retryMinMs: j.retryMinMs,
+    retryMaxMs: j.retryMaxMs,
+    statsPeriodMs: j.statsEveryMinutes * 60_000,
     metrics,
     logger,
   });
@@ -31,14 +41,24 @@ await bootApp('journal-exporter', process, async (ctx) => {
     stream: names.journal,
     group: GROUPS.journal,
     batchSize: 1_000,
-    // Entries wait in this exporter's batch up to maxAgeMs before their ack: never reclaim them sooner.
-    claimIdleMs: Math.max(config.streams.claimIdleMs, config.journal.maxAgeMs * 2 + 30_000),
+    // Taking over sooner is safe (batches are fenced in Redis) but wastes uploads of live peers.
+    claimIdleMs: j.claimIdleMs ?? Math.max(config.streams.claimIdleMs, j.maxAgeMs * 2 + 30_000),
     maxDeliveries: Number.MAX_SAFE_INTEGER, // S3 down is not a poison entry
     handler: batcher.handler,
   });
-  const timer = setInterval(() => void batcher.tick(), Math.min(1_000, config.journal.maxAgeMs));
+  const timer = setInterval(() => void batcher.tick(), Math.min(1_000, j.maxAgeMs));
+  const stats = j.statsEveryMinutes
+    ? createStatsSnapshots({
+        ledger,
+        putJson: (key, doc) => sink.putJson('proxy', key, doc),
+        minutes: j.statsEveryMinutes,
+        graceMs: j.statsGraceMs,
+        logger,
+      })
+    : undefined;
+  const statsTimer = stats ? setInterval(() => void stats.tick(), 10_000) : undefined;
   return rt.start({
-    timer: { close: () => clearInterval(timer) },
+    timer: { close: () => { clearInterval(timer); if (statsTimer) clearInterval(statsTimer); } },
     batch: batcher,
     s3: { close: () => { client.destroy(); return embedded?.close(); } },
   });

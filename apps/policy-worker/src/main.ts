@@ -1,25 +1,65 @@
 import { GROUPS } from '@smsgw/contracts';
-import { createPolicyPipeline, createRouter, defaultPolicyStages } from '@smsgw/domain';
-import { bootApp } from '@smsgw/platform';
+import { createRouter } from '@smsgw/domain';
+import { bootApp, loadConfig } from '@smsgw/platform';
 import { createStageRuntime } from '@smsgw/redis';
 import { openStateStore } from '@smsgw/store';
+import { startAdminApi } from './admin-api';
+import { createDeferredQueue } from './deferred-queue';
+import { createMcp } from './mcp';
 import { createPolicyHandler } from './policy-handler';
+import { policyKeys } from './policy-keys';
+import { createPolicySettings } from './policy-settings';
 
 await bootApp('policy-worker', process, async (ctx) => {
   const { config, logger, metrics } = ctx;
   const rt = createStageRuntime(ctx);
   const { redis, names } = rt;
   const store = await openStateStore(config.state, redis, config.redis.prefix);
+  const keys = policyKeys(config.redis.prefix);
+  const settings = createPolicySettings(config.policy);
+  const deferred = createDeferredQueue(redis, keys.deferred, names.in);
   rt.consumer({
     stream: names.in,
     group: GROUPS.policy,
     concurrency: 2,
     deadLetter: 'fail-message',
     handler: createPolicyHandler({
-      redis, store, names, metrics, logger,
+      redis, store, names, metrics, logger, deferred,
       route: createRouter(config.routes),
-      policy: createPolicyPipeline(defaultPolicyStages()),
+      policy: createMcp({ redis, keys, resolve: settings.resolver }),
     }),
   });
-  return rt.start({ store }, { store: () => store.ping() });
+
+  // SIGHUP: the policy section is read again; a bad file is refused and the rules in force stay.
+  const argIdx = process.argv.indexOf('--config');
+  const configPath = argIdx >= 0 ? process.argv[argIdx + 1] : process.env.GATEWAY_CONFIG;
+  process.on('SIGHUP', () => {
+    try {
+      settings.replace(loadConfig({ path: configPath, env: process.env }).policy);
+      logger.info({ configPath }, 'policy rules reloaded');
+    } catch (err) {
+      logger.error({ reason: (err as Error).message }, 'policy reload refused; the rules in force stay');
+    }
+  });
+
+  let releasing = false;
+  const releaseTimer = setInterval(() => {
+    if (releasing) return;
+    releasing = true;
+    deferred
+      .release(Date.now())
+      .then((n) => n && logger.info({ released: n }, 'deferred messages back to in'))
+      .catch((err) => logger.warn({ err }, 'deferred release failed; retried on the next tick'))
+      .finally(() => (releasing = false));
+  }, config.policy.deferPollMs);
+
+  const admin = config.policy.admin.token
+    ? await startAdminApi(config.policy.admin, { redis, keys, token: config.policy.admin.token, activeRules: settings.shown, logger })
+    : undefined;
+  if (admin) logger.info({ adminPort: admin.port }, 'policy admin API listening');
+
+  return rt.start(
+    { deferred: { close: () => clearInterval(releaseTimer) }, ...(admin ? { admin } : {}), store },
+    { store: () => store.ping() },
+  );
 });

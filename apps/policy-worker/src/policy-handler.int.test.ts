@@ -1,11 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { pino } from 'pino';
 import { dlrInEntrySchema, expandJournalEntry, outEntrySchema, streamNames, type InEntry } from '@smsgw/contracts';
-import { createPolicyPipeline, createRouter, defaultPolicyStages } from '@smsgw/domain';
+import { createPolicyResolver, createRouter, emptyPolicySettings } from '@smsgw/domain';
 import { createAppMetrics, createMetricsRegistry } from '@smsgw/platform';
 import { createRedisStateStore } from '@smsgw/store';
 import { redisNamespace } from '@smsgw/testing';
+import { createMcp } from './mcp';
 import { createPolicyHandler } from './policy-handler';
+import { policyKeys } from './policy-keys';
 
 const inEntry = (id: string, dst: string): InEntry => ({
   v: 1, id, sys: 'acme',
@@ -23,7 +25,7 @@ describe('policy-worker handler (real Redis)', () => {
       const handler = createPolicyHandler({
         redis: ns.redis, store, names, logger: pino({ level: 'silent' }), metrics: createAppMetrics(createMetricsRegistry('p')),
         route: createRouter([{ prefix: '44', smscs: ['uk'] }, { prefix: '447', smscs: ['ukm'], pool: 'mobile' }]),
-        policy: createPolicyPipeline(defaultPolicyStages()),
+        policy: createMcp({ redis: ns.redis, keys: policyKeys(ns.prefix), resolve: () => createPolicyResolver(emptyPolicySettings()) }),
       });
       const entries = [
         { id: '1-0', data: inEntry('a', '447700900123'), deliveries: 1, size: 0 },

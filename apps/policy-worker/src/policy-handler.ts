@@ -1,47 +1,55 @@
-import { inEntrySchema, journalEventId, type DlrInFailure, type InEntry, type JournalEntry, type OutEntry, type StreamNames } from '@smsgw/contracts';
-import { POLICY_REASON_CODES, type PolicyVerdict, type RouteDecision } from '@smsgw/domain';
+import { inEntrySchema, type DlrInFailure, type InEntry, type JournalEntry, type OutEntry, type StreamNames } from '@smsgw/contracts';
+import { reject, type PolicyVerdict, type RouteDecision } from '@smsgw/domain';
 import type { AppMetrics, Logger } from '@smsgw/platform';
 import { runBatch, xaddEntry, type BatchHandler, type EntryOutcome, type Redis, type StreamEntry } from '@smsgw/redis';
 import type { StateStore } from '@smsgw/store';
+import type { DeferredQueue } from './deferred-queue';
+import type { BatchPolicy } from './mcp';
 
 export interface PolicyHandlerDeps {
   redis: Redis;
   store: StateStore;
   names: StreamNames;
   route: (destination: string) => RouteDecision | null;
-  policy: (input: { sys: string; src: string; dst: string; dc: number }) => PolicyVerdict;
+  /** The MCP over a whole read batch (one verdict per item, same order). */
+  policy: BatchPolicy;
+  /** Where quiet-hours `defer` verdicts wait; without it such a message is rejected. */
+  deferred?: DeferredQueue;
   metrics: AppMetrics;
   logger: Logger;
   now?: () => number;
 }
 
 /**
- * One batch of `in`: policy pipeline, routing, then the outputs — the routed entry in
- * `out:<pool>` or a rejection in `dlr-in` — and the journal, all written before the entry is
- * acknowledged. A redelivered entry is written again (at-least-once); the sender's lease makes
- * the second copy harmless.
+ * One batch of `in`: the MCP verdicts of the whole batch first (its Redis lookups pipelined),
+ * then per entry the outputs — the routed entry in `out:<pool>`, a rejection in `dlr-in`, or a
+ * deferral — and the journal, all written before the entry is acknowledged. If the policy
+ * cannot be decided (Redis unreachable) nothing but malformed entries is acked: the batch
+ * comes back. A redelivered entry is written again (at-least-once); the sender's lease makes
+ * the second copy harmless, and the counting marker keeps it from being counted twice.
  */
 export function createPolicyHandler(deps: PolicyHandlerDeps): BatchHandler {
   const now = deps.now ?? Date.now;
   const { redis, store, names, metrics } = deps;
 
-  const handleOne = async (e: StreamEntry): Promise<EntryOutcome> => {
-    const parsed = inEntrySchema.safeParse(e.data);
-    if (!parsed.success) {
-      // Not an entry we can read: keep it for inspection, never loop on it.
-      await redis.xadd(names.dead, '*', 'd', JSON.stringify({ stream: names.in, id: e.id, error: 'malformed', data: e.data }));
-      metrics.errors.inc({ kind: 'malformed_entry' });
-      deps.logger.error({ entryId: e.id }, 'malformed entry in the in stream moved to dead-letter');
-      return { ack: true };
-    }
-    const m: InEntry = parsed.data;
+  const malformed = async (e: StreamEntry): Promise<void> => {
+    // Not an entry we can read: keep it for inspection, never loop on it.
+    await redis.xadd(names.dead, '*', 'd', JSON.stringify({ stream: names.in, id: e.id, error: 'malformed', data: e.data }));
+    metrics.errors.inc({ kind: 'malformed_entry' });
+    deps.logger.error({ entryId: e.id }, 'malformed entry in the in stream moved to dead-letter');
+  };
+
+  const output = async (m: InEntry, decision: RouteDecision | null, verdict: PolicyVerdict): Promise<EntryOutcome> => {
     const t = now();
     const base = { id: m.id, sys: m.sys };
     const accepted: JournalEntry = { ...base, ts: m.at, ev: 'accepted', src: m.src.norm, dst: m.dst.norm, dc: m.dc };
-    let verdict = deps.policy({ sys: m.sys, src: m.src.norm, dst: m.dst.norm, dc: m.dc });
-    const decision = verdict.pass ? deps.route(m.dst.norm) : null;
-    if (verdict.pass && !decision) {
-      verdict = { pass: false, stage: 'routing', reason: 'no-route', code: POLICY_REASON_CODES['no-route'] };
+    if (verdict.pass && !decision) verdict = reject('no-route');
+    if (!verdict.pass && verdict.deferUntil !== undefined && deps.deferred) {
+      // Quiet hours: the message waits and runs the whole policy again when released.
+      await deps.deferred.defer(m, verdict.deferUntil);
+      metrics.messages.inc({ stage: 'policy', outcome: 'deferred' });
+      deps.logger.info({ msgId: m.id, until: new Date(verdict.deferUntil).toISOString() }, 'message deferred by quiet hours');
+      return { ack: true };
     }
     if (!verdict.pass) {
       await store.createMessage({ id: m.id, sys: m.sys, src: m.src.norm, dst: m.dst.norm, rd: m.rd, state: 'POLICY_REJECTED', at: t, err: verdict.code });
@@ -52,13 +60,11 @@ export function createPolicyHandler(deps: PolicyHandlerDeps): BatchHandler {
       };
       await xaddEntry(redis, names.dlrIn, fail);
       metrics.messages.inc({ stage: 'policy', outcome: 'rejected' });
-      deps.logger.info({ msgId: m.id, stage: verdict.stage, reason: verdict.reason }, 'message rejected by policy');
+      deps.logger.info({ msgId: m.id, systemId: m.sys, stage: verdict.stage, reason: verdict.reason }, 'message rejected by policy');
       return { ack: true, journal: [accepted, rejected] };
     }
     const out: OutEntry = { ...m, pool: decision!.pool, smscs: decision!.smscs, rt: t };
-    const routed: JournalEntry = {
-      ...base, ts: t, ev: 'routed', pool: decision!.pool, latencyMs: t - m.at,
-    };
+    const routed: JournalEntry = { ...base, ts: t, ev: 'routed', pool: decision!.pool, latencyMs: t - m.at };
     await store.createMessage({ id: m.id, sys: m.sys, src: m.src.norm, dst: m.dst.norm, rd: m.rd, state: 'ROUTED', pool: decision!.pool, at: t });
     await xaddEntry(redis, names.out(decision!.pool), out);
     metrics.messages.inc({ stage: 'policy', outcome: 'routed' });
@@ -66,8 +72,28 @@ export function createPolicyHandler(deps: PolicyHandlerDeps): BatchHandler {
     return { ack: true, journal: [accepted, routed] };
   };
 
-  return (entries) =>
-    runBatch(entries, handleOne, {
+  return async (entries) => {
+    const good: Array<{ e: StreamEntry; m: InEntry; decision: RouteDecision | null }> = [];
+    const bad: StreamEntry[] = [];
+    for (const e of entries) {
+      const parsed = inEntrySchema.safeParse(e.data);
+      if (parsed.success) good.push({ e, m: parsed.data, decision: deps.route(parsed.data.dst.norm) });
+      else bad.push(e);
+    }
+    const badAck = (await Promise.allSettled(bad.map(malformed))).flatMap((r, i) => (r.status === 'fulfilled' ? [bad[i]!.id] : []));
+    let verdicts: PolicyVerdict[];
+    try {
+      verdicts = await deps.policy(good.map((g) => ({ entry: g.m, pool: g.decision?.pool ?? null })));
+    } catch (err) {
+      metrics.errors.inc({ kind: 'policy_lookup' });
+      deps.logger.warn({ err }, 'policy lookups failed; batch stays pending');
+      return { ack: badAck };
+    }
+    const byId = new Map(good.map((g, i) => [g.e.id, { ...g, verdict: verdicts[i]! }]));
+    const res = await runBatch(good.map((g) => g.e), (e) => {
+      const g = byId.get(e.id)!;
+      return output(g.m, g.decision, g.verdict);
+    }, {
       redis,
       journalStream: names.journal,
       onError: (err, e) => {
@@ -75,4 +101,7 @@ export function createPolicyHandler(deps: PolicyHandlerDeps): BatchHandler {
         deps.logger.warn({ err, entryId: e.id }, 'policy output not written; entry stays pending');
       },
     });
+    const acked = new Set([...badAck, ...res.ack]);
+    return { ack: entries.map((e) => e.id).filter((id) => acked.has(id)) };
+  };
 }

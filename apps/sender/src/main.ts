@@ -1,7 +1,7 @@
 import { GROUPS } from '@smsgw/contracts';
 import { poolsOf } from '@smsgw/domain';
 import { bootApp } from '@smsgw/platform';
-import { createStageRuntime } from '@smsgw/redis';
+import { createRateLimiter, createStageRuntime, limiterMetrics, rateLimitKey } from '@smsgw/redis';
 import { openStateStore } from '@smsgw/store';
 import { createDeliverHandler } from './deliver-handler';
 import { createMessageSender } from './message-sender';
@@ -27,7 +27,14 @@ await bootApp('sender', process, async (ctx) => {
   const handler = createMessageSender({
     redis, store, names, links, metrics, logger,
     prefix: config.redis.prefix,
-    throughput: new Map(config.smscs.map((s) => [s.id, s.throughput])),
+    // One limiter per SMSC link with a contracted rate, shared by every sender through Redis.
+    limiters: new Map(
+      config.smscs
+        .filter((s) => s.throughput > 0)
+        .map((s) => [s.id, createRateLimiter(redis, rateLimitKey(config.redis.prefix, `link:${s.id}`), { rate: s.throughput }, limiterMetrics(metrics))]),
+    ),
+    idFormats: new Map(config.smscs.map((s) => [s.id, s.ids.submit])),
+    text: new Map(config.smscs.map((s) => [s.id, s.text])),
   });
   // Every pool of the routes is consumed here: this sender has sessions to all their SMSCs.
   for (const pool of poolsOf(config.routes).keys()) {

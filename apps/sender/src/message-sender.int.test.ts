@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { pino } from 'pino';
 import { streamNames, type OutEntry } from '@smsgw/contracts';
-import { createAppMetrics, createMetricsRegistry, type SmscConfig } from '@smsgw/platform';
+import { createAppMetrics, createMetricsRegistry, smscSchema, type SmscConfig } from '@smsgw/platform';
 import type { StreamEntry } from '@smsgw/redis';
 import { createRedisStateStore } from '@smsgw/store';
 import { redisNamespace, startSmscSim, type SmscSim } from '@smsgw/testing';
@@ -30,17 +30,18 @@ describe('sender (real Redis, SMSC simulator over TCP)', () => {
   async function setup(simOpts: Parameters<typeof startSmscSim>[0] = {}, maxRetryMs = 5_000) {
     const ns = await redisNamespace('sender');
     const sim: SmscSim = await startSmscSim({ port: 0, receipts: false, ...simOpts });
-    const smsc: SmscConfig = {
-      id: 'sim', host: '127.0.0.1', port: sim.port, systemId: 'gw', password: 'gw', systemType: '', sessions: 2, window: 10,
-      throughput: 0, enquireLinkMs: 0, responseTimeoutMs: 2_000, reconnectMinMs: 50, reconnectMaxMs: 500,
-    };
+    // Through the schema: every option this test does not name takes its default.
+    const smsc: SmscConfig = smscSchema.parse({
+      id: 'sim', host: '127.0.0.1', port: sim.port, systemId: 'gw', password: 'gw', sessions: 2, window: 10,
+      enquireLinkMs: 0, responseTimeoutMs: 2_000, reconnectMinMs: 50, reconnectMaxMs: 500,
+    });
     const metrics = createAppMetrics(createMetricsRegistry('sender-test'));
     const link: SmscLink = createSmscLink({ smsc, logger, onDeliver: async () => 0 });
     link.start();
     const store = createRedisStateStore({ redis: ns.redis, prefix: ns.prefix });
     const names = streamNames(ns.prefix);
     const handler = createMessageSender({
-      redis: ns.redis, store, names, prefix: ns.prefix, links: new Map([['sim', link]]), throughput: new Map([['sim', 0]]),
+      redis: ns.redis, store, names, prefix: ns.prefix, links: new Map([['sim', link]]), limiters: new Map(),
       metrics, logger, maxRetryMs,
     });
     cleanups.push(ns.cleanup, () => sim.close(), () => link.stop());

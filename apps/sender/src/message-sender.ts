@@ -1,8 +1,8 @@
 import { isFinalState, journalEventId, outEntrySchema, type DlrInFailure, type JournalEntry, type OutEntry, type StreamNames } from '@smsgw/contracts';
-import { createTokenBucket, normaliseSmscMsgId } from '@smsgw/domain';
-import type { AppMetrics, Logger } from '@smsgw/platform';
-import { runBatch, xaddEntry, type BatchHandler, type EntryOutcome, type Redis, type StreamEntry } from '@smsgw/redis';
-import { STATUS, TLV, type Pdu } from '@smsgw/smpp';
+import { normaliseSmscMsgId, type SmscIdFormat } from '@smsgw/domain';
+import type { AppMetrics, Logger, SmscTextConfig } from '@smsgw/platform';
+import { runBatch, xaddEntry, type BatchHandler, type EntryOutcome, type RateLimiter, type Redis, type StreamEntry } from '@smsgw/redis';
+import { createConcatRefs, STATUS, TLV, type Pdu } from '@smsgw/smpp';
 import type { MessageRecord, StateStore } from '@smsgw/store';
 import type { SmscLink } from './smsc-link';
 import { prepareParts } from './prepare-parts';
@@ -14,8 +14,12 @@ export interface MessageSenderDeps {
   names: StreamNames;
   prefix: string;
   links: Map<string, SmscLink>;
-  /** Segments per second per SMSC link (0 = unlimited), enforced in this process. */
-  throughput: Map<string, number>;
+  /** How each SMSC writes ids in submit_sm_resp (default 'text'). */
+  idFormats?: Map<string, SmscIdFormat>;
+  /** Text options of each SMSC (encodings, segmentation mode); defaults when absent. */
+  text?: Map<string, SmscTextConfig>;
+  /** The link rate limiter of each SMSC with a throughput (L1+L2: the rate holds across every sender). */
+  limiters: Map<string, RateLimiter>;
   metrics: AppMetrics;
   logger: Logger;
   /** How long a claim on a message lasts; a crashed sender's messages are sent again after it. */
@@ -37,8 +41,7 @@ export function createMessageSender(deps: MessageSenderDeps): BatchHandler {
   const { redis, store, names, metrics, logger } = deps;
   const leaseMs = deps.leaseMs ?? 120_000;
   const maxRetryMs = deps.maxRetryMs ?? 60_000;
-  const buckets = new Map([...deps.throughput].map(([id, rate]) => [id, createTokenBucket(rate, Math.max(1, rate / 5))]));
-  let ref = Math.floor(Math.random() * 256);
+  const refs = createConcatRefs();
   let rr = 0;
   const leaseKey = (id: string) => `${deps.prefix}:lease:{${id}}`;
   const sentAlready = (rec: MessageRecord | null) => !!rec && (rec.state === 'SUBMITTED' || isFinalState(rec.state));
@@ -92,14 +95,18 @@ export function createMessageSender(deps: MessageSenderDeps): BatchHandler {
     const suspect = e.deliveries > 1 || Date.now() - m.at > leaseMs / 2;
     const known = suspect ? await store.get(m.id) : null;
     if (sentAlready(known)) return { result: 'duplicate' };
-    const prepared = prepareParts(m, (ref = (ref + 1) & 0xff));
+    let link = chooseLink(m);
+    // Parts are made for the chosen SMSC's text options; references rotate per destination.
+    const prepared = prepareParts(m, refs.next(m.dst.norm), link && deps.text?.get(link.id));
     const parts = prepared.parts.length;
     const deadline = Date.now() + maxRetryMs;
-    let link = chooseLink(m);
     const journal: JournalEntry[] = [];
     for (let part = 0; part < parts; part++) {
       if (known?.smscIds[part]) continue;
       let attempt = 0;
+      let throttled = false;
+      // Tokens are segments: in payload mode the one part carries them all.
+      const tokens = part === 0 ? Math.max(1, prepared.segments - (parts - 1)) : 1;
       for (;;) {
         // Past the deadline (no bound session, or temporary errors / in-doubt submits all along)
         // the message goes back to the stream: retried later, never failed for it.
@@ -113,8 +120,9 @@ export function createMessageSender(deps: MessageSenderDeps): BatchHandler {
           await sleep(10); // a session closing right now: its close event is on its way
           continue;
         }
-        const wait = buckets.get(link.id)?.take(1) ?? 0;
-        if (wait > 0) await sleep(wait);
+        const limiter = deps.limiters.get(link.id);
+        // A part the SMSC throttled goes again before newer messages (no queueing behind them).
+        await limiter?.take(tokens, throttled);
         const body = prepared.parts[part];
         const pdu: Partial<Pdu> & { command: 'submit_sm' } = {
           command: 'submit_sm',
@@ -125,7 +133,7 @@ export function createMessageSender(deps: MessageSenderDeps): BatchHandler {
           registered_delivery: 1, // we always want the SMSC's receipt: it ends the lifecycle
           data_coding: prepared.dataCoding,
           short_message: body.length <= 254 ? body : Buffer.alloc(0),
-          tlvs: body.length <= 254 ? [] : [{ tag: TLV.message_payload, value: body }],
+          tlvs: [...(prepared.tlvs?.[part] ?? []), ...(body.length <= 254 ? [] : [{ tag: TLV.message_payload, value: body }])],
         };
         let resp: Pdu;
         try {
@@ -138,10 +146,10 @@ export function createMessageSender(deps: MessageSenderDeps): BatchHandler {
           continue;
         }
         if (resp.status === STATUS.ESME_ROK && resp.command === 'submit_sm_resp') {
-          const smscMsgId = normaliseSmscMsgId(resp.message_id ?? '');
+          const smscMsgId = normaliseSmscMsgId(resp.message_id ?? '', deps.idFormats?.get(link.id));
           await store.recordSubmit(m.id, { part, parts, smsc: link.id, smscMsgId, at: Date.now() });
           journal.push({
-            ts: Date.now(), ev: 'submitted', id: m.id, sys: m.sys, dst: m.dst.norm, smsc: link.id, part, seg: parts, dc: prepared.dataCoding, smscMsgId,
+            ts: Date.now(), ev: 'submitted', id: m.id, sys: m.sys, dst: m.dst.norm, smsc: link.id, part, seg: prepared.segments, dc: prepared.dataCoding, smscMsgId,
             latencyMs: Date.now() - m.at,
           });
           metrics.messages.inc({ stage: 'sender', outcome: 'part_submitted' });
@@ -156,6 +164,13 @@ export function createMessageSender(deps: MessageSenderDeps): BatchHandler {
         }
         if (kind === 'session') session.close(); // rebind, then resend
         metrics.messages.inc({ stage: 'sender', outcome: `retry_${resp.status}` });
+        throttled = resp.status === STATUS.ESME_RTHROTTLED || resp.status === STATUS.ESME_RMSGQFUL;
+        if (throttled && limiter) {
+          // The link slows down everywhere (multiplicative decrease); the limiter paces the resend.
+          await limiter.throttled().catch(() => undefined);
+          metrics.messages.inc({ stage: 'sender', outcome: 'throttled_by_smsc' });
+          continue;
+        }
         await sleep(Math.min(5_000, 50 * 2 ** Math.min(attempt++, 7)));
       }
     }

@@ -1,30 +1,54 @@
 import type { OutEntry } from '@smsgw/contracts';
-import { decodeText, splitText } from '@smsgw/smpp';
+import type { SmscTextConfig } from '@smsgw/platform';
+import { decodeText, segmentText, type Tlv } from '@smsgw/smpp';
 
 export interface PreparedMessage {
   dataCoding: number;
   esmClass: number;
+  /** short_message of each submit_sm (empty when the part travels in `tlvs` as message_payload). */
   parts: Buffer[];
+  /** Optional TLVs of each part: SAR TLVs, or message_payload in payload mode. */
+  tlvs?: Tlv[][];
+  /** Segments on the air interface (payload mode: those the SMSC will make of one submit). */
+  segments: number;
 }
 
 const TEXT_CODINGS = new Set([0x00, 0x01, 0x03, 0x08]);
 
+const DEFAULT_TEXT: SmscTextConfig = { segmentation: 'udh8', latin1: false, shiftTables: [], gsmPacked: false, reencodeUcs2: false };
+
 /**
- * The parts to submit for one message. Text is re-encoded for the SMSC: GSM 7-bit (data_coding
- * 0) when every character has a GSM code, else UCS-2, split with an 8-bit reference UDH when
- * it needs more than one segment. A client's own UDH, binary data, or text we cannot decode
- * goes through byte for byte with the client's data_coding and esm_class.
+ * The parts to submit for one message on an SMSC with the given text options. Text is
+ * re-encoded for the SMSC: the default GSM alphabet, else an allowed national shift table,
+ * else Latin-1 where allowed, else UCS-2 (a client's explicit UCS-2 — unless `reencodeUcs2` — and
+ * Latin-1 where allowed are kept), then
+ * split in the SMSC's segmentation mode with reference `ref` (rotating per destination). A
+ * client's own UDH, binary data, or text we cannot decode goes through byte for byte with the
+ * client's data_coding and esm_class.
  */
-export function prepareParts(m: OutEntry, ref: number): PreparedMessage {
+export function prepareParts(m: OutEntry, ref: number, text: SmscTextConfig = DEFAULT_TEXT): PreparedMessage {
   const bytes = Buffer.from(m.sm, 'base64');
-  const raw = (): PreparedMessage => ({ dataCoding: m.dc, esmClass: m.esm, parts: [bytes] });
+  const raw = (): PreparedMessage => ({ dataCoding: m.dc, esmClass: m.esm, parts: [bytes], segments: 1 });
   if (m.esm & 0x40 || !TEXT_CODINGS.has(m.dc)) return raw();
-  let text: string;
+  let decoded: string;
   try {
-    text = decodeText(m.dc, bytes);
+    decoded = decodeText(m.dc, bytes);
   } catch {
     return raw();
   }
-  const split = splitText(text, { ref });
-  return { dataCoding: split.dataCoding, esmClass: split.udh ? 0x40 : 0, parts: split.parts };
+  const s = segmentText(decoded, {
+    mode: text.segmentation,
+    ref,
+    latin1: text.latin1,
+    shiftTables: text.shiftTables,
+    packed: text.gsmPacked,
+    clientDataCoding: m.dc === 0x08 && text.reencodeUcs2 ? undefined : m.dc,
+  });
+  return {
+    dataCoding: s.dataCoding,
+    esmClass: s.esmClass,
+    parts: s.parts.map((p) => p.sm),
+    tlvs: s.parts.map((p) => p.tlvs),
+    segments: s.segments,
+  };
 }

@@ -76,6 +76,7 @@ export const dlrInEntrySchema = z.discriminatedUnion('k', [dlrInReceiptSchema, d
 export type DlrInEntry = z.infer<typeof dlrInEntrySchema>;
 export type DlrInReceipt = z.infer<typeof dlrInReceiptSchema>;
 export type DlrInFailure = z.infer<typeof dlrInFailureSchema>;
+export type DlrInMo = z.infer<typeof dlrInMoSchema>;
 
 /** Entry of `dlr:<system_id>`: a receipt ready for the client, sent by ingress as deliver_sm. */
 export const clientReceiptSchema = z.object({
@@ -93,3 +94,16 @@ export const clientReceiptSchema = z.object({
   at: z.number(),
 });
 export type ClientReceipt = z.infer<typeof clientReceiptSchema>;
+
+/** Entry of `dlr:<system_id>` carrying a mobile-originated message routed to the client. */
+export const clientMoSchema = z.object({
+  v: z.literal(1),
+  k: z.literal('mo'),
+  id: z.string(), // our id for the MO (journal key)
+  src: addressSchema.pick({ ton: true, npi: true, addr: true }),
+  dst: addressSchema.pick({ ton: true, npi: true, addr: true }),
+  dc: z.number().int(),
+  sm: z.string(), // base64 of the text as the SMSC sent it
+  at: z.number(),
+});
+export type ClientMo = z.infer<typeof clientMoSchema>;

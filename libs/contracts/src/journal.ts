@@ -12,6 +12,9 @@ export const JOURNAL_EVENTS = [
   'final',
   'delivered_to_client',
   'receipt_orphaned',
+  'receipt_expired',
+  'mo_received',
+  'mo_unroutable',
   'dead_lettered',
 ] as const;
 export type JournalEvent = (typeof JOURNAL_EVENTS)[number];
@@ -68,6 +71,9 @@ const EVENT_APP: Record<JournalEvent, string> = {
   receipt: 'dlr-worker',
   final: 'dlr-worker',
   receipt_orphaned: 'dlr-worker',
+  receipt_expired: 'dlr-worker',
+  mo_received: 'dlr-worker',
+  mo_unroutable: 'dlr-worker',
   delivered_to_client: 'ingress',
   dead_lettered: 'unknown',
 };

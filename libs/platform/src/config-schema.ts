@@ -1,4 +1,7 @@
 import { z } from 'zod';
+import { smscTextSchema } from './config-text';
+import { policySchema } from './config-policy';
+import { journalConfigSchema } from './config-journal';
 
 const port = z.number().int().min(0).max(65535);
 const ms = z.number().int().min(0);
@@ -10,6 +13,18 @@ export const clientSchema = z.object({
   bindTypes: z.array(bindType).min(1).default(['transmitter', 'receiver', 'transceiver']),
   /** Most simultaneous binds of this client (all types together). */
   maxBinds: z.number().int().min(1).default(10),
+  /** submit_sm per second across every ingress instance; above it ESME_RTHROTTLED. 0 = unlimited. */
+  maxSubmitRate: z.number().min(0).default(0),
+  /** Numbers and short codes (digits; a trailing * for a prefix) whose MO messages go to this client. */
+  moNumbers: z.array(z.string().regex(/^[0-9]+\*?$/, 'digits, optionally ending in *')).default([]),
+  receipts: z
+    .object({
+      /** A message sent in several parts: one receipt for the whole message, or one per part. */
+      multipart: z.enum(['aggregate', 'per-part']).default('aggregate'),
+      /** An aggregated receipt goes out this long after the first part's, even if parts are missing (UNKNOWN). */
+      aggregateTimeoutMs: z.number().int().min(1).default(24 * 3600 * 1000),
+    })
+    .prefault({}),
 });
 
 export const smscSchema = z.object({
@@ -23,10 +38,18 @@ export const smscSchema = z.object({
   window: z.number().int().min(1).max(10_000).default(100),
   /** Segments per second for the whole SMSC link across its sessions; 0 = unlimited. */
   throughput: z.number().min(0).default(0),
+  /**
+   * How this SMSC writes message ids: in submit_sm_resp and in receipts (some SMSCs answer in
+   * decimal and report in hex). 'text' compares them as text (case and leading zeros folded).
+   */
+  ids: z
+    .object({ submit: z.enum(['text', 'dec', 'hex']).default('text'), receipt: z.enum(['text', 'dec', 'hex']).default('text') })
+    .prefault({}),
   enquireLinkMs: ms.default(30_000),
   responseTimeoutMs: ms.min(100).default(30_000),
   reconnectMinMs: ms.default(500),
   reconnectMaxMs: ms.default(30_000),
+  text: smscTextSchema.prefault({}),
 });
 
 export const routeSchema = z.object({
@@ -86,14 +109,7 @@ export const gatewayConfigSchema = z
         embedded: z.object({ dir: z.string().default('var/s3'), port: port.default(4569) }).prefault({}),
       })
       .prefault({}),
-    journal: z
-      .object({
-        maxAgeMs: ms.min(100).default(60_000),
-        maxRecords: z.number().int().min(1).default(20_000),
-        maxBytes: z.number().int().min(1024).default(8 * 1024 * 1024),
-        instance: z.string().optional(),
-      })
-      .prefault({}),
+    journal: journalConfigSchema.prefault({}),
     ingress: z
       .object({
         host: z.string().default('0.0.0.0'),
@@ -116,8 +132,9 @@ export const gatewayConfigSchema = z
         blockMs: ms.min(1).default(1_000),
         claimIdleMs: ms.min(100).default(30_000),
         maxDeliveries: z.number().int().min(1).default(10),
-        /** Bound of each client's receipt stream (entries); older receipts are trimmed and counted. */
+        /** Bounds of each client's receipt stream: older or excess receipts are journaled and removed. */
         receiptMaxLen: z.number().int().min(1).default(1_000_000),
+        receiptMaxAgeMs: ms.min(1_000).default(72 * 3600 * 1000),
       })
       .prefault({}),
     dlr: z
@@ -132,6 +149,7 @@ export const gatewayConfigSchema = z
     clients: z.array(clientSchema).default([]),
     smscs: z.array(smscSchema).default([]),
     routes: z.array(routeSchema).default([]),
+    policy: policySchema.prefault({}),
   })
   .superRefine((cfg, ctx) => {
     const ids = new Set<string>();

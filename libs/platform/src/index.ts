@@ -1,4 +1,6 @@
 export * from './config-schema';
+export * from './config-text';
+export * from './config-policy';
 export * from './config';
 export * from './logger';
 export * from './http-server';

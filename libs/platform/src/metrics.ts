@@ -8,6 +8,8 @@ export interface AppMetrics {
   streamLength: Gauge<'stream'>;
   sessionsBound: Gauge<'side' | 'peer'>;
   latency: Histogram<'stage'>;
+  rateEffective: Gauge<'scope'>;
+  rateTokens: Counter<'scope' | 'outcome'>;
 }
 
 export function createAppMetrics(registry: Registry): AppMetrics {
@@ -37,6 +39,18 @@ export function createAppMetrics(registry: Registry): AppMetrics {
       help: 'Time from acceptance to the end of the stage',
       labelNames: ['stage'],
       buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+      registers: [registry],
+    }),
+    rateEffective: new Gauge({
+      name: 'smsgw_rate_effective',
+      help: 'Effective rate of a limiter scope (tokens = segments/s; lowered while an SMSC throttles)',
+      labelNames: ['scope'],
+      registers: [registry],
+    }),
+    rateTokens: new Counter({
+      name: 'smsgw_rate_tokens_total',
+      help: 'Limiter decisions: tokens granted, requests denied, decisions made without Redis (degraded)',
+      labelNames: ['scope', 'outcome'],
       registers: [registry],
     }),
   };

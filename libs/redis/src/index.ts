@@ -6,3 +6,4 @@ export * from './receipt-emitter';
 export * from './dead-letter';
 export * from './batch-runner';
 export * from './stage-runtime';
+export * from './rate-limiter';

@@ -3,6 +3,7 @@ export {
   createJournalSink,
   ensureBuckets,
   journalObjectKey,
+  statsObjectKey,
   toNdjson,
   type JournalBucket,
   type JournalRange,

@@ -65,4 +65,17 @@ describe('journal sink against the embedded S3 server', () => {
       'decisions/v1/dt=2024-03-01/hour=07/exp-2-1700000000000-0-1700000000024-0.ndjson.gz',
     ]);
   });
+
+  it('writes under a recorded key, tells whether an object exists, and stores JSON documents', async () => {
+    const sink = createJournalSink({ client, buckets, instance: 'exp-3' });
+    const key = sink.keyFor('events', range, at);
+    expect(key).toBe('events/v1/dt=2024-03-01/hour=07/exp-3-1700000000000-0-1700000000024-0.ndjson.gz');
+    expect(await sink.exists('proxy', key)).toBe(false);
+    // Another instance finishing exp-3's batch writes exp-3's key.
+    await createJournalSink({ client, buckets, instance: 'exp-4' }).putRecords('proxy', key, records.slice(0, 2));
+    expect(await sink.exists('proxy', key)).toBe(true);
+    await sink.putJson('proxy', 'stats/v1/x.json', { v: 1, n: 2 });
+    const got = await client.send(new GetObjectCommand({ Bucket: 'proxy', Key: 'stats/v1/x.json' }));
+    expect(JSON.parse(await got.Body!.transformToString())).toEqual({ v: 1, n: 2 });
+  });
 });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { journalObjectKey, toNdjson } from './journal-sink';
+import { journalObjectKey, statsObjectKey, toNdjson } from './journal-sink';
 
 describe('journalObjectKey', () => {
   const range = { first: '1700000000000-0', last: '1700000000999-3' };
@@ -29,5 +29,12 @@ describe('journalObjectKey', () => {
 describe('toNdjson', () => {
   it('writes one JSON document per line', () => {
     expect(toNdjson([{ a: 1 }, { b: 'x\ny' }])).toBe('{"a":1}\n{"b":"x\\ny"}\n');
+  });
+});
+
+describe('statsObjectKey', () => {
+  it('names a period by its UTC start and length only', () => {
+    expect(statsObjectKey(new Date('2024-03-01T07:55:00Z'), 5)).toBe('stats/v1/dt=2024-03-01/hour=07/20240301T0755Z-5m.json');
+    expect(() => statsObjectKey(new Date(), 0)).toThrow(RangeError);
   });
 });

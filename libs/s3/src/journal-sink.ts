@@ -1,6 +1,6 @@
 import { promisify } from 'node:util';
 import { gzip as gzipCb } from 'node:zlib';
-import { CreateBucketCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { CreateBucketCommand, HeadObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 
 const gzip = promisify(gzipCb);
 
@@ -28,6 +28,17 @@ export interface JournalSink {
     range: JournalRange,
     at: Date,
   ): Promise<{ key: string; bytes: number }>;
+  /**
+   * The key this sink's instance gives a batch (see journalObjectKey). The exporter records it
+   * before the upload so that whoever finishes the batch writes the very same object.
+   */
+  keyFor(kind: string, range: JournalRange, at: Date): string;
+  /** Uploads records as gzip NDJSON under a key computed earlier (possibly by another instance). */
+  putRecords(bucket: JournalBucket, key: string, records: object[]): Promise<{ key: string; bytes: number }>;
+  /** Uploads one JSON document (statistics snapshots). */
+  putJson(bucket: JournalBucket, key: string, value: unknown): Promise<{ key: string; bytes: number }>;
+  /** Whether the object exists (false on 404 only; other errors throw). */
+  exists(bucket: JournalBucket, key: string): Promise<boolean>;
 }
 
 // Key segments come from config and stream ids; '/' would add partition levels.
@@ -51,6 +62,18 @@ export function journalObjectKey(kind: string, instance: string, range: JournalR
   return `${kind}/v1/dt=${iso.slice(0, 10)}/hour=${iso.slice(11, 13)}/${instance}-${range.first}-${range.last}.ndjson.gz`;
 }
 
+/**
+ * `stats/v1/dt=YYYY-MM-DD/hour=HH/<from>-<minutes>m.json`: one object per period, named by the
+ * period alone (not the instance), so every exporter writing a period's snapshot writes the
+ * same object.
+ */
+export function statsObjectKey(from: Date, minutes: number): string {
+  if (!Number.isInteger(minutes) || minutes < 1) throw new RangeError(`minutes '${minutes}' must be a positive integer`);
+  const iso = from.toISOString();
+  const stamp = `${iso.slice(0, 10).replace(/-/g, '')}T${iso.slice(11, 16).replace(':', '')}Z`;
+  return `stats/v1/dt=${iso.slice(0, 10)}/hour=${iso.slice(11, 13)}/${stamp}-${minutes}m.json`;
+}
+
 export function toNdjson(records: object[]): string {
   return records.map((r) => `${JSON.stringify(r)}\n`).join('');
 }
@@ -58,23 +81,42 @@ export function toNdjson(records: object[]): string {
 export function createJournalSink(opts: JournalSinkOptions): JournalSink {
   const { client, buckets, instance } = opts;
   assertSegment('instance', instance);
+  const putRecords = async (bucket: JournalBucket, key: string, records: object[]) => {
+    if (records.length === 0) throw new RangeError('putRecords needs at least one record');
+    // Level 3: a quarter of the CPU of the default level 6 for objects ~5% larger (measured).
+    const body = await gzip(Buffer.from(toNdjson(records)), { level: 3 });
+    await client.send(
+      new PutObjectCommand({
+        Bucket: buckets[bucket],
+        Key: key,
+        Body: body,
+        ContentLength: body.length,
+        ContentType: 'application/x-ndjson',
+        ContentEncoding: 'gzip',
+      }),
+    );
+    return { key, bytes: body.length };
+  };
   return {
-    async putBatch(bucket, kind, records, range, at) {
-      if (records.length === 0) throw new RangeError('putBatch needs at least one record');
-      const key = journalObjectKey(kind, instance, range, at);
-      // Level 3: a quarter of the CPU of the default level 6 for objects ~5% larger (measured).
-      const body = await gzip(Buffer.from(toNdjson(records)), { level: 3 });
+    keyFor: (kind, range, at) => journalObjectKey(kind, instance, range, at),
+    putRecords,
+    putBatch: (bucket, kind, records, range, at) => putRecords(bucket, journalObjectKey(kind, instance, range, at), records),
+    async putJson(bucket, key, value) {
+      const body = Buffer.from(`${JSON.stringify(value)}\n`);
       await client.send(
-        new PutObjectCommand({
-          Bucket: buckets[bucket],
-          Key: key,
-          Body: body,
-          ContentLength: body.length,
-          ContentType: 'application/x-ndjson',
-          ContentEncoding: 'gzip',
-        }),
+        new PutObjectCommand({ Bucket: buckets[bucket], Key: key, Body: body, ContentLength: body.length, ContentType: 'application/json' }),
       );
       return { key, bytes: body.length };
+    },
+    async exists(bucket, key) {
+      try {
+        await client.send(new HeadObjectCommand({ Bucket: buckets[bucket], Key: key }));
+        return true;
+      } catch (err) {
+        const e = err as { name?: string; $metadata?: { httpStatusCode?: number } };
+        if (e.name === 'NotFound' || e.$metadata?.httpStatusCode === 404) return false;
+        throw err;
+      }
     },
   };
 }

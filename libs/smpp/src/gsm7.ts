@@ -1,52 +1,60 @@
+import {
+  DEFAULT_BASIC,
+  DEFAULT_EXTENSION,
+  LOCKING_SHIFT,
+  SINGLE_SHIFT,
+  type NationalLanguage,
+} from './gsm7-shift-tables';
 import { TextDecodeError } from './text-error';
 
 /**
- * GSM 03.38 (3GPP TS 23.038 §6.2.1) default alphabet, index = septet value. 0x1B is the escape
- * to the extension table and has no character of its own.
+ * Which GSM 7-bit tables a message uses (TS 23.038 §6.2.1.2.4): `locking` replaces the basic
+ * table, `single` the extension table. Absent = the default alphabet / extension table.
  */
-const BASIC =
-  '@£$¥èéùìòÇ\nØø\rÅå' +
-  'Δ_ΦΓΛΩΠΨΣΘΞ\x1bÆæßÉ' +
-  ' !"#¤%&\'()*+,-./' +
-  '0123456789:;<=>?' +
-  '¡ABCDEFGHIJKLMNO' +
-  'PQRSTUVWXYZÄÖÑÜ§' +
-  '¿abcdefghijklmno' +
-  'pqrstuvwxyzäöñüà';
+export interface Gsm7Tables {
+  locking?: NationalLanguage;
+  single?: NationalLanguage;
+}
 
 const ESC = 0x1b;
 
-/** Extension table (TS 23.038 §6.2.1.1): each costs ESC + one septet. */
-const EXTENSION: ReadonlyArray<[number, string]> = [
-  [0x0a, '\f'],
-  [0x14, '^'],
-  [0x28, '{'],
-  [0x29, '}'],
-  [0x2f, '\\'],
-  [0x3c, '['],
-  [0x3d, '~'],
-  [0x3e, ']'],
-  [0x40, '|'],
-  [0x65, '€'],
-];
+interface Codec {
+  /** Character → septet, or (ESC << 8 | code) for characters reached through the escape. */
+  encode: Map<string, number>;
+  basic: string;
+  ext: Map<number, string>;
+}
 
-const ENCODE = new Map<string, number>();
-for (let i = 0; i < BASIC.length; i++) if (i !== ESC) ENCODE.set(BASIC[i]!, i);
-// Extension characters map to (ESC << 8 | code) to tell them apart from basic ones.
-for (const [code, ch] of EXTENSION) ENCODE.set(ch, (ESC << 8) | code);
-const DECODE_EXT = new Map<number, string>(EXTENSION);
+const codecs = new Map<string, Codec>();
 
-/** True when every character is in the default alphabet or its extension table. */
-export function isGsm7(text: string): boolean {
-  for (const ch of text) if (!ENCODE.has(ch)) return false;
+function codecFor(t: Gsm7Tables | undefined): Codec {
+  const key = `${t?.locking ?? ''}/${t?.single ?? ''}`;
+  let c = codecs.get(key);
+  if (c) return c;
+  const basic = (t?.locking && LOCKING_SHIFT[t.locking]) || DEFAULT_BASIC;
+  const extension = t?.single ? SINGLE_SHIFT[t.single] : DEFAULT_EXTENSION;
+  const encode = new Map<string, number>();
+  // Extension first, basic after: a character in both costs one septet, not two.
+  for (const [code, ch] of extension) encode.set(ch, (ESC << 8) | code);
+  for (let i = 0; i < basic.length; i++) if (i !== ESC) encode.set(basic[i]!, i);
+  c = { encode, basic, ext: new Map(extension) };
+  codecs.set(key, c);
+  return c;
+}
+
+/** True when every character is in the basic table or its extension table. */
+export function isGsm7(text: string, tables?: Gsm7Tables): boolean {
+  const { encode } = codecFor(tables);
+  for (const ch of text) if (!encode.has(ch)) return false;
   return true;
 }
 
-/** Number of septets the text needs (extension characters count 2), or null when not GSM. */
-export function gsm7Septets(text: string): number | null {
+/** Number of septets the text needs (escaped characters count 2), or null when not GSM. */
+export function gsm7Septets(text: string, tables?: Gsm7Tables): number | null {
+  const { encode } = codecFor(tables);
   let n = 0;
   for (const ch of text) {
-    const code = ENCODE.get(ch);
+    const code = encode.get(ch);
     if (code === undefined) return null;
     n += code > 0xff ? 2 : 1;
   }
@@ -55,24 +63,28 @@ export function gsm7Septets(text: string): number | null {
 
 /**
  * Encode as unpacked septets (one per octet, as SMPP carries data_coding 0), or null when a
- * character is not representable.
+ * character is not representable with these tables.
  */
-export function encodeGsm7(text: string): Buffer | null {
-  const out: number[] = [];
+export function encodeGsm7(text: string, tables?: Gsm7Tables): Buffer | null {
+  const { encode } = codecFor(tables);
+  const out = Buffer.allocUnsafe(text.length * 2);
+  let n = 0;
   for (const ch of text) {
-    const code = ENCODE.get(ch);
+    const code = encode.get(ch);
     if (code === undefined) return null;
-    if (code > 0xff) out.push(ESC, code & 0xff);
-    else out.push(code);
+    if (code > 0xff) out[n++] = ESC;
+    out[n++] = code & 0xff;
   }
-  return Buffer.from(out);
+  return Buffer.from(out.subarray(0, n));
 }
 
 /**
  * Decode unpacked septets. An unknown extension code shows the basic character, as TS 23.038
- * prescribes for receivers; an octet above 0x7F cannot be a septet and is rejected.
+ * §6.2.1.1 prescribes for receivers (ESC ESC, reserved, shows a space); an octet above 0x7F
+ * cannot be a septet and is rejected.
  */
-export function decodeGsm7(buf: Buffer): string {
+export function decodeGsm7(buf: Buffer, tables?: Gsm7Tables): string {
+  const { basic, ext } = codecFor(tables);
   let s = '';
   for (let i = 0; i < buf.length; i++) {
     const b = buf[i]!;
@@ -82,10 +94,10 @@ export function decodeGsm7(buf: Buffer): string {
       if (next === undefined) break; // a dangling escape carries no character
       if (next > 0x7f) throw new TextDecodeError('invalid', `octet 0x${next.toString(16)} at ${i + 1} is not a GSM septet`);
       i++;
-      s += DECODE_EXT.get(next) ?? (next === ESC ? ' ' : BASIC[next]!);
+      s += ext.get(next) ?? (next === ESC ? ' ' : basic[next]!);
       continue;
     }
-    s += BASIC[b]!;
+    s += basic[b]!;
   }
   return s;
 }

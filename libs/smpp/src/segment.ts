@@ -1,14 +1,7 @@
-import { encodeGsm7 } from './gsm7';
+import type { Gsm7Tables } from './gsm7';
+import { languageById } from './gsm7-shift-tables';
+import { segmentText } from './segmenter';
 import { TextDecodeError } from './text-error';
-import { encodeUcs2 } from './ucs2';
-
-/** Single-message capacity on the air interface (140 octets): 160 septets or 70 UCS-2 units. */
-const GSM_SINGLE = 160;
-const UCS2_SINGLE = 70;
-/** With the 6-octet concatenation UDH (IEI 0x00): 153 septets or 67 UCS-2 units per part. */
-const GSM_PART = 153;
-const UCS2_PART = 67;
-const ESC = 0x1b;
 
 export interface SplitResult {
   /** 0 = GSM 03.38 unpacked septets, 8 = UCS-2 (SMPP v3.4 §5.2.19). */
@@ -19,41 +12,14 @@ export interface SplitResult {
 }
 
 /**
- * Encode a text for submit_sm: GSM 7-bit when every character is in the default alphabet (+
- * extension), else UCS-2; concatenated with an 8-bit reference UDH (05 00 03 ref total seq) when it
- * does not fit one message. An escape pair and a surrogate pair are never split between parts.
+ * Encode a text for submit_sm with the defaults (no Latin-1, no shift tables): GSM 7-bit when
+ * every character is in the default alphabet (+ extension), else UCS-2; concatenated with an
+ * 8-bit reference UDH (05 00 03 ref total seq) when it does not fit one message. See
+ * segmentText for the per-SMSC modes.
  */
 export function splitText(text: string, opts: { ref: number }): SplitResult {
-  const gsm = encodeGsm7(text);
-  if (gsm) {
-    if (gsm.length <= GSM_SINGLE) return { dataCoding: 0, parts: [gsm], udh: false };
-    // Extension codes are never 0x1B, so an ESC at a cut point is always the first of a pair.
-    return { dataCoding: 0, parts: withUdh(cut(gsm, GSM_PART, 1, (b, end) => b[end - 1] === ESC), opts.ref), udh: true };
-  }
-  const ucs2 = encodeUcs2(text);
-  if (ucs2.length <= UCS2_SINGLE * 2) return { dataCoding: 8, parts: [ucs2], udh: false };
-  const isHighSurrogate = (b: Buffer, end: number) => {
-    const unit = b.readUInt16BE(end - 2);
-    return unit >= 0xd800 && unit <= 0xdbff;
-  };
-  return { dataCoding: 8, parts: withUdh(cut(ucs2, UCS2_PART * 2, 2, isHighSurrogate), opts.ref), udh: true };
-}
-
-/** Cut into chunks of at most `size` octets, stepping back one `unit` when the cut splits a pair. */
-function cut(bytes: Buffer, size: number, unit: number, splitsPair: (b: Buffer, end: number) => boolean): Buffer[] {
-  const chunks: Buffer[] = [];
-  for (let i = 0; i < bytes.length; ) {
-    let end = Math.min(i + size, bytes.length);
-    if (end < bytes.length && splitsPair(bytes, end)) end -= unit;
-    chunks.push(bytes.subarray(i, end));
-    i = end;
-  }
-  return chunks;
-}
-
-function withUdh(chunks: Buffer[], ref: number): Buffer[] {
-  if (chunks.length > 255) throw new RangeError(`text needs ${chunks.length} parts; at most 255 fit a UDH`);
-  return chunks.map((c, i) => Buffer.concat([Buffer.from([0x05, 0x00, 0x03, ref & 0xff, chunks.length, i + 1]), c]));
+  const s = segmentText(text, { ref: opts.ref, mode: 'udh8' });
+  return { dataCoding: s.dataCoding as 0 | 8, parts: s.parts.map((p) => p.sm), udh: s.esmClass !== 0 };
 }
 
 export interface ParsedUdh {
@@ -62,13 +28,17 @@ export interface ParsedUdh {
   ref?: number;
   total?: number;
   seq?: number;
+  /** National language identifiers of IEI 0x24 (locking shift) and 0x25 (single shift). */
+  lockingShift?: number;
+  singleShift?: number;
   /** The message content after the UDH. */
   body: Buffer;
 }
 
 /**
  * Parse the User Data Header at the start of short_message (TS 23.040 §9.2.3.24) and pick out a
- * concatenation IE: IEI 0x00 (8-bit reference) or 0x08 (16-bit reference). Every IE is
+ * concatenation IE: IEI 0x00 (8-bit reference) or 0x08 (16-bit reference), and the national
+ * language shift IEs 0x24 / 0x25. Every IE is
  * bounds-checked; a malformed UDH throws TextDecodeError('invalid').
  */
 export function parseUdh(sm: Buffer): ParsedUdh {
@@ -93,8 +63,26 @@ export function parseUdh(sm: Buffer): ParsedUdh {
       result.ref = ref;
       result.total = total;
       result.seq = seq;
+    } else if (iei === 0x24 || iei === 0x25) {
+      // TS 23.040 §9.2.3.24.15/16: one octet, the national language identifier.
+      if (iel !== 1) throw new TextDecodeError('invalid', `national language IE 0x${iei.toString(16)} must be 1 octet`);
+      if (iei === 0x24) result.lockingShift = sm[data]!;
+      else result.singleShift = sm[data]!;
     }
     i = data + iel;
   }
   return result;
+}
+
+/** The GSM tables a parsed UDH announces; a language we have no table for is 'unsupported'. */
+export function udhTables(u: Pick<ParsedUdh, 'lockingShift' | 'singleShift'>): Gsm7Tables {
+  const pick = (id: number | undefined, what: string) => {
+    if (id === undefined || id === 0) return undefined; // 0 = the default tables
+    const lang = languageById(id);
+    if (!lang) throw new TextDecodeError('unsupported', `no ${what} shift table for national language ${id}`);
+    return lang;
+  };
+  const locking = pick(u.lockingShift, 'locking');
+  const single = pick(u.singleShift, 'single');
+  return { ...(locking && { locking }), ...(single && { single }) };
 }

@@ -1,4 +1,6 @@
-import { decodeGsm7 } from './gsm7';
+import { decodeGsm7, type Gsm7Tables } from './gsm7';
+import { unpackSeptets } from './gsm7-pack';
+import { decodeIa5, decodeLatin1 } from './latin1';
 import { TextDecodeError } from './text-error';
 import { decodeUcs2 } from './ucs2';
 
@@ -12,19 +14,30 @@ export const DATA_CODING = {
   UCS2: 0x08,
 } as const;
 
+export interface DecodeTextOptions {
+  /** National language tables announced in the UDH (IEI 0x24 / 0x25). */
+  tables?: Gsm7Tables;
+  /** GSM 7-bit text is packed septets (else one septet per octet, the SMPP norm). */
+  packed?: boolean;
+  /** Fill bits before the first packed septet (after a UDH, TS 23.040 §9.2.3.24). */
+  fillBits?: number;
+}
+
 /**
  * Decode short_message (or message_payload) bytes — without UDH — according to data_coding.
- * 0x00 is taken as GSM 03.38 unpacked, the usual SMSC default. Also understands the GSM
- * "message class" coding group 0xF0–0xF7 (TS 23.038 §4: bit 2 picks default alphabet or 8-bit).
+ * 0x00 is taken as GSM 03.38, the usual SMSC default. Also understands the GSM "message class"
+ * coding group 0xF0–0xF7 (TS 23.038 §4: bit 2 picks default alphabet or 8-bit). Never throws
+ * anything but TextDecodeError.
  */
-export function decodeText(dataCoding: number, bytes: Buffer): string {
+export function decodeText(dataCoding: number, bytes: Buffer, opts: DecodeTextOptions = {}): string {
+  const gsm = () => decodeGsm7(opts.packed ? unpackSeptets(bytes, opts.fillBits ?? 0) : bytes, opts.tables);
   switch (dataCoding) {
     case DATA_CODING.SMSC_DEFAULT:
-      return decodeGsm7(bytes);
+      return gsm();
     case DATA_CODING.IA5:
+      return decodeIa5(bytes);
     case DATA_CODING.LATIN1:
-      // IA5 is 7-bit ASCII, a subset of Latin-1, so one decoder serves both.
-      return bytes.toString('latin1');
+      return decodeLatin1(bytes);
     case DATA_CODING.UCS2:
       return decodeUcs2(bytes);
     case DATA_CODING.BINARY_2:
@@ -32,7 +45,7 @@ export function decodeText(dataCoding: number, bytes: Buffer): string {
       throw new TextDecodeError('binary', `data_coding 0x0${dataCoding} is binary`);
   }
   if ((dataCoding & 0xf0) === 0xf0) {
-    if ((dataCoding & 0x04) === 0) return decodeGsm7(bytes);
+    if ((dataCoding & 0x04) === 0) return gsm();
     throw new TextDecodeError('binary', `data_coding 0x${dataCoding.toString(16)} is 8-bit data`);
   }
   throw new TextDecodeError('unsupported', `data_coding 0x${dataCoding.toString(16)} is not supported`);

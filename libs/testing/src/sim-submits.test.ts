@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { encodeUcs2, TLV, uint16Tlv, uint8Tlv, type Pdu } from '@smsgw/smpp';
+import { encodeUcs2, segmentText, TLV, uint16Tlv, uint8Tlv, type Pdu } from '@smsgw/smpp';
 import { describeSubmit, reassemble } from './sim-submits';
 
 const udh = (ref: number, total: number, seq: number) => Buffer.from([0x05, 0x00, 0x03, ref, total, seq]);
@@ -41,5 +41,34 @@ describe('reassemble', () => {
   it('a resent part replaces the earlier copy', () => {
     const msgs = reassemble([part('a', 1, 2, 1, 'x1'), part('a', 1, 2, 1, 'x2'), part('b', 1, 2, 2, 'x3')]);
     expect(msgs).toEqual([{ source: 'A', destination: 'B', text: 'ab', parts: 2, smscMsgIds: ['x2', 'x3'] }]);
+  });
+});
+
+describe('reassembly of every mode and coding', () => {
+  const modes = ['udh8', 'udh16', 'sar', 'payload'] as const;
+  const texts = [
+    'Price 5€ [a] {b} ~ | \\ ^ '.repeat(16).slice(0, 400),
+    'Привет, мир! '.repeat(16).slice(0, 200),
+    '😀'.repeat(100),
+    'ş'.repeat(170) + ' İstanbul',
+    'Grüße ` '.repeat(40),
+  ];
+  it.each(modes)('%s: parts (shuffled) reassemble to the original text', (mode) => {
+    for (const [i, text] of texts.entries()) {
+      for (const packed of [false, true]) {
+        const seg = segmentText(text, { mode, ref: 300 + i, shiftTables: mode.startsWith('udh') ? ['turkish'] : [], latin1: true, packed });
+        const subs = seg.parts.map((p, n) =>
+          describeSubmit(sm({ esm_class: seg.esmClass, data_coding: seg.dataCoding, short_message: p.sm, tlvs: p.tlvs }), `m${n}`, 0, { gsmPacked: packed }),
+        );
+        const msgs = reassemble([...subs].reverse());
+        expect(msgs).toHaveLength(1);
+        expect(msgs[0]).toMatchObject({ text, parts: seg.parts.length });
+        expect(msgs[0]!.smscMsgIds).toEqual(seg.parts.map((_, n) => `m${n}`));
+      }
+    }
+  });
+
+  it('a malformed UDH gives an empty text, not a crash', () => {
+    expect(describeSubmit(sm({ esm_class: 0x40, short_message: Buffer.from([0x09, 0x00]) }), 'x', 0).text).toBe('');
   });
 });

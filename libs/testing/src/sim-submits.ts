@@ -1,4 +1,4 @@
-import { decodeText, ESM_CLASS, getTlv, parseUdh, TLV, tlvUint16, tlvUint8, type Pdu } from '@smsgw/smpp';
+import { joinParts, readPart, TextDecodeError, type Gsm7Tables, type Pdu, type ReadPart } from '@smsgw/smpp';
 
 /** One accepted submit_sm as the simulator saw it. */
 export interface SimSubmit {
@@ -11,7 +11,11 @@ export interface SimSubmit {
   shortMessage: Buffer;
   /** Concatenation info from a UDH (IEI 0x00/0x08) or from SAR TLVs. */
   udh?: { ref: number; total: number; seq: number };
-  /** Decoded text without UDH ('' when binary or undecodable); message_payload wins over short_message. */
+  /** Content without UDH (GSM as unpacked septets), message_payload winning over short_message. */
+  body: Buffer;
+  /** National language tables announced in the UDH (IEI 0x24 / 0x25). */
+  tables: Gsm7Tables;
+  /** Decoded text of this part alone ('' when binary or undecodable). */
   text: string;
   at: number;
 }
@@ -24,45 +28,40 @@ export interface SimMessage {
   smscMsgIds: string[];
 }
 
-/** Turn an accepted submit_sm into a record: strip the UDH, decode the text, find the part info. */
-export function describeSubmit(p: Pdu, smscMsgId: string, at: number): SimSubmit {
-  const payload = getTlv(p, TLV.message_payload);
-  let body = payload ?? p.short_message ?? Buffer.alloc(0);
-  let udh: SimSubmit['udh'];
-  const esm = p.esm_class ?? 0;
-  if (esm & ESM_CLASS.UDHI) {
-    try {
-      const u = parseUdh(body);
-      body = u.body;
-      if (u.ref !== undefined) udh = { ref: u.ref, total: u.total!, seq: u.seq! };
-    } catch {
-      body = Buffer.alloc(0);
-    }
-  } else {
-    // SMPP v3.4 §5.3.2.22–24: SAR TLVs carry the same information without a UDH.
-    const ref = tlvUint16(getTlv(p, TLV.sar_msg_ref_num));
-    const total = tlvUint8(getTlv(p, TLV.sar_total_segments));
-    const seq = tlvUint8(getTlv(p, TLV.sar_segment_seqnum));
-    if (ref !== undefined && total !== undefined && seq !== undefined) udh = { ref, total, seq };
-  }
-  let text = '';
+/**
+ * Turn an accepted submit_sm into a record: strip the UDH, read SAR TLVs and shift IEs, decode
+ * the text (any data_coding; `gsmPacked`: GSM text arrives as packed septets).
+ */
+export function describeSubmit(p: Pdu, smscMsgId: string, at: number, opts: { gsmPacked?: boolean } = {}): SimSubmit {
+  let part: ReadPart = { dataCoding: p.data_coding ?? 0, body: Buffer.alloc(0), tables: {} };
   try {
-    text = decodeText(p.data_coding ?? 0, body);
-  } catch {
-    text = '';
+    part = readPart(p, { packed: opts.gsmPacked });
+  } catch (err) {
+    if (!(err instanceof TextDecodeError)) throw err;
   }
   return {
     smscMsgId,
     source: p.source_addr ?? '',
     destination: p.destination_addr ?? '',
     dataCoding: p.data_coding ?? 0,
-    esmClass: esm,
+    esmClass: p.esm_class ?? 0,
     registeredDelivery: p.registered_delivery ?? 0,
     shortMessage: p.short_message ?? Buffer.alloc(0),
-    udh,
-    text,
+    udh: part.concat,
+    body: part.body,
+    tables: part.tables,
+    text: textOf([part]),
     at,
   };
+}
+
+function textOf(parts: ReadPart[]): string {
+  try {
+    return joinParts(parts);
+  } catch (err) {
+    if (err instanceof TextDecodeError) return '';
+    throw err;
+  }
 }
 
 /**
@@ -92,10 +91,11 @@ export function reassemble(submits: readonly SimSubmit[]): SimMessage[] {
   }
   return groups.map((g) => {
     const parts = [...g].sort((a, b) => (a.udh?.seq ?? 0) - (b.udh?.seq ?? 0));
+    // Bodies are joined before decoding: what a handset does, and a pair split by a client survives.
     return {
       source: parts[0]!.source,
       destination: parts[0]!.destination,
-      text: parts.map((p) => p.text).join(''),
+      text: textOf(parts.map((p) => ({ dataCoding: p.dataCoding, body: p.body, tables: p.tables }))),
       parts: parts.length,
       smscMsgIds: parts.map((p) => p.smscMsgId),
     };

@@ -31,6 +31,10 @@ export interface SmscSimOptions {
   /** Send a DELIVRD receipt for every accepted submit with registered_delivery & 1 (default true). */
   receipts?: boolean;
   idFormat?: 'hex' | 'dec';
+  /** How receipts write the id (default: idFormat). 'hex' receipts are upper case, zero-padded. */
+  receiptIdFormat?: 'hex' | 'dec';
+  /** Send every receipt twice (as some SMSCs do after a reconnect). */
+  duplicateReceipts?: boolean;
   /** Answer ESME_RTHROTTLED above this many submits per second (0/undefined = never). */
   throttleAbovePerSec?: number;
   /** Fraction (0..1) of submits answered ESME_RSUBMITFAIL. */
@@ -43,6 +47,8 @@ export interface SmscSimOptions {
   logger?: SmppLogger;
   /** Undelivered receipts kept while no receiver is bound (default 10000; the oldest go first). */
   maxQueuedReceipts?: number;
+  /** GSM 7-bit text (data_coding 0) arrives as packed septets, as from an ESME with `gsmPacked`. */
+  gsmPacked?: boolean;
 }
 
 export interface SmscSimStats {
@@ -97,9 +103,10 @@ export async function startSmscSim(opts: SmscSimOptions = {}): Promise<SmscSim> 
   let rateCount = 0;
   let closing = false;
 
-  const newMsgId = () => {
-    const n = nextId++;
-    return opts.idFormat === 'dec' ? String(n) : n.toString(16).padStart(8, '0');
+  const formatId = (n: number, format: 'hex' | 'dec' | undefined, upper = false) => {
+    if (format === 'dec') return String(n);
+    const hex = n.toString(16).padStart(8, '0');
+    return upper ? hex.toUpperCase() : hex;
   };
 
   const canReceive = (b: Bound | undefined): b is Bound => !!b && !b.session.closed && b.mode !== 'transmitter';
@@ -179,12 +186,21 @@ export async function startSmscSim(opts: SmscSimOptions = {}): Promise<SmscSim> 
       return s.respond(p, { status: STATUS.ESME_RSUBMITFAIL });
     }
     stats.accepted++;
-    const smscMsgId = newMsgId();
+    const n = nextId++;
+    const smscMsgId = formatId(n, opts.idFormat);
+    const receiptId = opts.receiptIdFormat ? formatId(n, opts.receiptIdFormat, true) : smscMsgId;
     const at = Date.now();
-    const rec = describeSubmit(p, smscMsgId, at);
+    const rec = describeSubmit(p, smscMsgId, at, { gsmPacked: opts.gsmPacked });
     if (record) submits.push(rec);
-    const receipt = wantReceipts && (p.registered_delivery ?? 0) & 1 ? { systemId: b.systemId, pdu: receiptPdu(p, smscMsgId, rec.text, new Date(at)), attempts: 0 } : undefined;
+    const receipt = wantReceipts && (p.registered_delivery ?? 0) & 1 ? { systemId: b.systemId, pdu: receiptPdu(p, receiptId, rec.text, new Date(at)), attempts: 0 } : undefined;
     if (receipt && opts.receiptBeforeResp) deliver(receipt, s);
+    if (receipt && opts.duplicateReceipts) {
+      const t = setTimeout(() => {
+        timers.delete(t);
+        deliver({ ...receipt, attempts: 0 }, s);
+      }, receiptDelayMs + 20);
+      timers.add(t);
+    }
     s.respond(p, { message_id: smscMsgId });
     if (receipt && !opts.receiptBeforeResp) {
       const t = setTimeout(() => {

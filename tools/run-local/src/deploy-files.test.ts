@@ -8,9 +8,11 @@ const hasCompose = spawnSync('docker-compose', ['version'], { stdio: 'ignore' })
 
 describe('deployment files', () => {
   it('config/gateway.example.yaml is a valid config', () => {
-    const cfg = loadConfig({ path: join(REPO_ROOT, 'config/gateway.example.yaml'), env: { ACME_PASSWORD: 'a', OP1_PASSWORD: 'b' } });
+    const cfg = loadConfig({ path: join(REPO_ROOT, 'config/gateway.example.yaml'), env: { ACME_PASSWORD: 'a', OP1_PASSWORD: 'b', POLICY_ADMIN_TOKEN: 'a-long-enough-admin-token' } });
     expect(cfg.smscs.map((s) => s.id)).toEqual(['op1']);
     expect(cfg.clients[0].password).toBe('a');
+    expect(cfg.policy.rules).toHaveLength(5);
+    expect(cfg.smscs[0].text.segmentation).toBe('udh8');
   });
 
   it('config/gateway.docker.yaml is a valid config', () => {

@@ -21,9 +21,12 @@ export interface StackOptions {
   redisUrl: string;
   prefix: string;
   smsc: { host: string; port: number; sessions?: number; window?: number; throughput?: number };
-  clients: Array<{ systemId: string; password: string }>;
+  /** Client entries as in the config file (any `clients[]` option may be given). */
+  clients: Array<{ systemId: string; password: string } & Record<string, unknown>>;
   /** Extra config deep-merged over the generated one (journal, dlr, streams…). */
   extra?: Record<string, unknown>;
+  /** Extra options deep-merged into the generated SMSC entry (e.g. `text: { segmentation: 'sar' }`). */
+  smscExtra?: Record<string, unknown>;
   /** S3 endpoint; absent: the exporter's embedded server on a free port. */
   s3Endpoint?: string;
   logLevel?: string;
@@ -85,6 +88,7 @@ export async function startStack(o: StackOptions): Promise<Stack> {
     smscs: [{ id: 'sim', host: o.smsc.host, port: o.smsc.port, systemId: 'gw', password: 'gw', sessions: o.smsc.sessions ?? 2, window: o.smsc.window ?? 200, throughput: o.smsc.throughput ?? 0, reconnectMinMs: 100 }],
     routes: [{ prefix: '', smscs: ['sim'] }],
   };
+  merge(config.smscs[0] as Record<string, unknown>, o.smscExtra ?? {});
   merge(config, o.extra ?? {});
   const configPath = join(dir, 'gateway.yaml');
   writeFileSync(configPath, stringify(config));
@@ -108,7 +112,8 @@ export async function startStack(o: StackOptions): Promise<Stack> {
     rmSync(dir, { recursive: true, force: true });
   };
   try {
-    await Promise.all([...procs.keys()].map((app) => waitReady(`http://127.0.0.1:${httpPorts[app]}/readyz`, 30_000)));
+    // Generous: on a loaded 2-core machine five tsx processes can take a while to come up.
+    await Promise.all([...procs.keys()].map((app) => waitReady(`http://127.0.0.1:${httpPorts[app]}/readyz`, 60_000)));
   } catch (err) {
     await stop();
     throw err;

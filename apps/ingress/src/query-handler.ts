@@ -1,0 +1,51 @@
+import { isFinalState, type MessageState } from '@smsgw/contracts';
+import { STATUS, type Pdu } from '@smsgw/smpp';
+import type { StateStore } from '@smsgw/store';
+
+/** message_state of query_sm_resp (SMPP v3.4 §5.2.28); states still on their way are ENROUTE. */
+const QUERY_STATE: Record<MessageState, number> = {
+  ACCEPTED: 1,
+  ROUTED: 1,
+  SUBMITTED: 1,
+  DELIVERED: 2,
+  EXPIRED: 3,
+  DELETED: 4,
+  UNDELIVERABLE: 5,
+  FAILED: 5,
+  UNKNOWN: 7,
+  REJECTED: 8,
+  POLICY_REJECTED: 8,
+};
+
+/** §7.1.1 absolute time, UTC: YYMMDDhhmmss, tenths 0, offset 00, '+'. */
+export function smppAbsoluteTime(ms: number): string {
+  const d = new Date(ms);
+  const p = (n: number) => String(n).padStart(2, '0');
+  return `${p(d.getUTCFullYear() % 100)}${p(d.getUTCMonth() + 1)}${p(d.getUTCDate())}${p(d.getUTCHours())}${p(d.getUTCMinutes())}${p(d.getUTCSeconds())}000+`;
+}
+
+export type QueryOutcome = { status: number; fields?: Partial<Pdu> };
+
+/**
+ * query_sm (§4.8) answered from the state store. A client sees only its own messages: an
+ * unknown UUID and another client's UUID get the same ESME_RQUERYFAIL.
+ */
+export function createQueryHandler(store: StateStore): (pdu: Pdu, sys: string) => Promise<QueryOutcome> {
+  return async (pdu, sys) => {
+    const id = pdu.message_id ?? '';
+    const rec = id ? await store.get(id) : null;
+    if (!rec || rec.sys !== sys) return { status: STATUS.ESME_RQUERYFAIL };
+    const final = isFinalState(rec.state);
+    const at = rec.times[rec.state];
+    return {
+      status: STATUS.ESME_ROK,
+      fields: {
+        message_id: id,
+        final_date: final && at ? smppAbsoluteTime(at) : '',
+        message_state: QUERY_STATE[rec.state],
+        // error_code is one octet (network specific): the low byte of our error, 0 when none.
+        error_code: final && rec.err ? rec.err & 0xff : 0,
+      },
+    };
+  };
+}

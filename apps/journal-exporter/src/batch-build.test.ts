@@ -1,0 +1,60 @@
+import { describe, expect, it } from 'vitest';
+import { buildBatch, compareIds, countForStats } from './batch-build';
+
+const T = Date.UTC(2024, 2, 1, 7, 59, 59, 0);
+const acc = (id: string, ts = T) => ({ ts, ev: 'accepted', id, sys: 'acme' });
+const fin = (id: string, ts = T) => ({ ts, ev: 'final', id, sys: 'acme', smsc: 'sim', state: 'DELIVERED' });
+
+describe('compareIds', () => {
+  it('orders stream ids numerically, not as text', () => {
+    expect(['10-0', '9-1', '9-0', '10-10', '10-2'].sort(compareIds)).toEqual(['9-0', '9-1', '10-0', '10-2', '10-10']);
+  });
+});
+
+describe('buildBatch', () => {
+  it('gives the same objects whatever order the entries come in', () => {
+    const entries = [
+      { id: '2-0', data: [acc('b'), fin('a', T + 2_000)], size: 10 },
+      { id: '1-0', data: [acc('a')], size: 5 },
+      { id: '3-0', data: { ts: T, ev: 'routed', id: 'a' }, size: 5 },
+    ];
+    const a = buildBatch(entries);
+    const b = buildBatch([...entries].reverse());
+    expect(b).toEqual(a);
+    expect(a.ids).toEqual(['1-0', '2-0', '3-0']);
+    expect(a.range).toEqual({ first: '1-0', last: '3-0' });
+    // proxy 07h, proxy 08h (the final crossed the hour), mcp 07h: one object each.
+    expect(a.objects.map((o) => [o.group, o.records.map((r) => r.eid)])).toEqual([
+      ['proxy|2024-03-01T07', ['a:accepted:0:0', 'b:accepted:0:0']],
+      ['proxy|2024-03-01T08', ['a:final:0:0']],
+      ['mcp|2024-03-01T07', ['a:routed:0:0']],
+    ]);
+    expect(a.objects[1].at.toISOString()).toBe('2024-03-01T08:00:01.000Z');
+  });
+
+  it('drops a repeated event id within the batch and skips foreign entries', () => {
+    const built = buildBatch([
+      { id: '1-0', data: [acc('a'), fin('a')], size: 1 },
+      { id: '2-0', data: [acc('a'), { nope: 1 }], size: 1 }, // a stage redelivered `accepted`
+      { id: '3-0', data: undefined, size: 1 },
+    ]);
+    expect(built.records).toBe(2);
+    expect(built.repeats).toBe(1);
+    expect(built.malformed).toBe(2);
+    expect(built.ids).toEqual(['1-0', '2-0', '3-0']); // all acked with the batch
+  });
+});
+
+describe('countForStats', () => {
+  it('counts per period and client/SMSC/event/state', () => {
+    const built = buildBatch([{ id: '1-0', data: [acc('a'), fin('a'), fin('b', T + 1)], size: 1 }]);
+    const stats = countForStats(built.objects, 5 * 60_000);
+    const period = Date.UTC(2024, 2, 1, 7, 55);
+    expect([...stats.keys()]).toEqual([period]);
+    expect(Object.fromEntries(stats.get(period)!)).toEqual({
+      '["acme",null,"accepted",null]': 1,
+      '["acme","sim","final","DELIVERED"]': 2,
+    });
+    expect(countForStats(built.objects, 0).size).toBe(0);
+  });
+});

@@ -1,0 +1,52 @@
+import { inEntrySchema, type InEntry } from '@smsgw/contracts';
+import { xaddEntry, type Redis } from '@smsgw/redis';
+
+/**
+ * Messages held by a quiet-hours `defer` rule: a sorted set scored by release time, member the
+ * `in` entry itself (the same entry deferred twice is one member). Due members are leased by
+ * moving their score forward in one script, written back to `in` — where the whole policy runs
+ * again — and only then removed; a worker that dies in between leaves them to be released
+ * again when the lease ends (at-least-once; a second copy is handled as any redelivery).
+ */
+const LEASE_SCRIPT = `
+local due = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', ARGV[1], 'LIMIT', 0, tonumber(ARGV[2]))
+for _, m in ipairs(due) do redis.call('ZADD', KEYS[1], ARGV[3], m) end
+return due
+`;
+
+const LEASE_MS = 60_000;
+
+type LeaseRedis = Redis & { mcpLeaseDeferred(key: string, now: number, limit: number, until: number): Promise<string[]> };
+
+export interface DeferredQueue {
+  defer(entry: InEntry, until: number): Promise<void>;
+  /** Moves due messages back to `in`; returns how many. */
+  release(now: number, limit?: number): Promise<number>;
+  size(): Promise<number>;
+}
+
+export function createDeferredQueue(redis: Redis, key: string, inStream: string): DeferredQueue {
+  const r = redis as LeaseRedis;
+  if (typeof r.mcpLeaseDeferred !== 'function') r.defineCommand('mcpLeaseDeferred', { numberOfKeys: 1, lua: LEASE_SCRIPT });
+  return {
+    async defer(entry, until) {
+      await redis.zadd(key, until, JSON.stringify(entry));
+    },
+    async release(now, limit = 500) {
+      const due = await r.mcpLeaseDeferred(key, now, limit, now + LEASE_MS);
+      for (const member of due) {
+        let data: unknown;
+        try {
+          data = JSON.parse(member);
+        } catch {
+          data = undefined; // not ours: dropped from the queue below rather than looping on it
+        }
+        const parsed = inEntrySchema.safeParse(data);
+        if (parsed.success) await xaddEntry(redis, inStream, parsed.data);
+        await redis.zrem(key, member);
+      }
+      return due.length;
+    },
+    size: () => redis.zcard(key),
+  };
+}

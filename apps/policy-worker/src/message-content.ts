@@ -1,0 +1,40 @@
+import type { InEntry } from '@smsgw/contracts';
+import { decodeText, splitText } from '@smsgw/smpp';
+
+/** esm_class bit 6: short_message starts with a User Data Header (SMPP v3.4 §5.2.12). */
+const UDHI = 0x40;
+/** Octets of one binary message, and of one part once the 6-octet concatenation UDH is in. */
+const BINARY_SINGLE = 140;
+const BINARY_PART = 134;
+
+function body(m: InEntry): Buffer {
+  const sm = Buffer.from(m.sm, 'base64');
+  if ((m.esm & UDHI) === 0 || sm.length === 0) return sm;
+  return sm.subarray(Math.min(sm[0]! + 1, sm.length));
+}
+
+/** The decoded text (without UDH), or null when the content is binary or undecodable. */
+export function messageText(m: InEntry): string | null {
+  try {
+    return decodeText(m.dc, body(m));
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * Segments the message takes on the air: a part the client already cut (UDH present) is one;
+ * text is counted as the sender will cut it; binary content by octets.
+ */
+export function messageSegments(m: InEntry, text: string | null = messageText(m)): number {
+  if ((m.esm & UDHI) !== 0) return 1;
+  if (text !== null) {
+    try {
+      return splitText(text, { ref: 0 }).parts.length;
+    } catch {
+      return 256; // more than a UDH can number: over any max-segments rule
+    }
+  }
+  const n = body(m).length;
+  return n <= BINARY_SINGLE ? 1 : Math.ceil(n / BINARY_PART);
+}

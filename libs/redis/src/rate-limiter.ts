@@ -1,0 +1,173 @@
+import type { Redis } from 'ioredis';
+import { THROTTLED_LUA, TAKE_LUA } from './rate-limiter-scripts';
+
+export interface RateLimitOptions {
+  /** Configured maximum, tokens (segments) per second across every instance. 0 = unlimited. */
+  rate: number;
+  /** Tokens that may be used at once after an idle period (L2 bucket size). Default rate/10, ≥ 1. */
+  burst?: number;
+  /**
+   * L1 lease: tokens fetched per Redis call, as ms of the rate (default 20 ms). Small leases keep
+   * instances fair when they compete; leases not used within leaseTtlMs are dropped.
+   */
+  leaseMs?: number;
+  leaseTtlMs?: number;
+  /** Rate this instance keeps to when Redis does not answer (default 0: nothing is sent). */
+  floorRate?: number;
+  /** Adaptive: multiplicative decrease factor, floor, quiet period and additive step per second. */
+  decrease?: number;
+  minRate?: number;
+  quietMs?: number;
+  step?: number;
+}
+
+export interface LimiterEvents {
+  granted?(scope: string, n: number): void;
+  denied?(scope: string): void;
+  effectiveRate?(scope: string, rate: number): void;
+  degraded?(scope: string, err: unknown): void;
+}
+
+type Cmds = Redis & {
+  smsgwRlTake(key: string, max: number, burst: number, want: number, quiet: number, step: number, ttl: number): Promise<[number, string, number]>;
+  smsgwRlThrottled(key: string, max: number, factor: number, floor: number, ttl: number): Promise<string>;
+};
+
+/** Redis key of a rate scope; the hash tag keeps it one slot on Redis Cluster. */
+export function rateLimitKey(prefix: string, scope: string): string {
+  return `${prefix}:rl:{${scope}}`;
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/**
+ * One rate scope (an SMSC link, a pool, a client, the global cap): L1 in process in front of L2
+ * in Redis. take() waits for tokens in FIFO order (senders); tryTake() answers at once whether
+ * the tokens are there (ingress: over the rate → ESME_RTHROTTLED). L2 is exact across all
+ * instances; L1 only ever holds tokens L2 granted, so the cluster never exceeds the rate.
+ */
+export function createRateLimiter(redis: Redis, key: string, opts: RateLimitOptions, events: LimiterEvents = {}) {
+  const r = redis as Cmds;
+  if (!r.smsgwRlTake) {
+    redis.defineCommand('smsgwRlTake', { numberOfKeys: 1, lua: TAKE_LUA });
+    redis.defineCommand('smsgwRlThrottled', { numberOfKeys: 1, lua: THROTTLED_LUA });
+  }
+  const rate = opts.rate;
+  const burst = opts.burst ?? Math.max(1, Math.round(rate / 10));
+  const leaseMs = opts.leaseMs ?? 20;
+  const leaseTtlMs = opts.leaseTtlMs ?? 250;
+  const floorRate = opts.floorRate ?? 0;
+  const quietMs = opts.quietMs ?? 3_000;
+  const step = opts.step ?? Math.max(1, rate * 0.05);
+  const ttl = 60_000;
+  let local = 0;
+  let localUntil = 0;
+  let effective = rate;
+  let fetching: Promise<void> | undefined;
+  let retryAt = 0;
+  let floorTokens = 0;
+  let floorTs = Date.now();
+  let queue: Promise<void> = Promise.resolve();
+
+  const lease = () => Math.max(1, Math.ceil((effective * leaseMs) / 1000));
+
+  const fetch = async (want: number): Promise<void> => {
+    try {
+      const [granted, eff, wait] = await r.smsgwRlTake(key, rate, burst, Math.max(want, lease()), quietMs, step, ttl);
+      const e = Number(eff);
+      if (e !== effective) events.effectiveRate?.(key, e);
+      effective = e;
+      if (granted > 0) {
+        local += granted;
+        localUntil = Date.now() + leaseTtlMs;
+        events.granted?.(key, granted);
+      } else {
+        retryAt = Date.now() + Math.max(1, Math.min(Number(wait) || leaseMs, 1_000));
+        events.denied?.(key);
+      }
+    } catch (err) {
+      // Redis away: keep to the local floor (default 0) — protecting the link wins.
+      events.degraded?.(key, err);
+      const now = Date.now();
+      floorTokens = Math.min(Math.max(1, floorRate), floorTokens + ((now - floorTs) * floorRate) / 1000);
+      floorTs = now;
+      const n = Math.floor(floorTokens);
+      if (n > 0) {
+        floorTokens -= n;
+        local += n;
+        localUntil = now + leaseTtlMs;
+      } else retryAt = now + 200;
+    }
+  };
+
+  const refill = (want: number) => {
+    fetching ??= fetch(want).finally(() => (fetching = undefined));
+    return fetching;
+  };
+
+  const takeLocal = (n: number): boolean => {
+    if (Date.now() > localUntil) local = 0; // an unused lease expires quickly
+    if (local < n) return false;
+    local -= n;
+    return true;
+  };
+
+  const takeNow = async (n: number): Promise<void> => {
+    for (;;) {
+      if (takeLocal(n)) return;
+      const wait = retryAt - Date.now();
+      if (wait > 0) await sleep(wait);
+      await refill(n);
+    }
+  };
+
+  return {
+    key,
+    get effectiveRate() {
+      return effective;
+    },
+    /**
+     * Waits until n tokens are granted. Callers are served in order; an `urgent` caller (a part
+     * the SMSC throttled, sent again) does not queue behind the others.
+     */
+    take(n = 1, urgent = false): Promise<void> {
+      if (rate <= 0) return Promise.resolve();
+      if (urgent) return takeNow(n);
+      const p = queue.then(() => takeNow(n));
+      queue = p.catch(() => undefined);
+      return p;
+    },
+    /** True when n tokens were taken now; false when over the rate (no waiting). */
+    async tryTake(n = 1): Promise<boolean> {
+      if (rate <= 0) return true;
+      if (takeLocal(n)) return true;
+      if (Date.now() < retryAt) return false;
+      await refill(n);
+      return takeLocal(n);
+    },
+    /** The SMSC answered ESME_RTHROTTLED / ESME_RMSGQFUL: lower the link's rate everywhere. */
+    async throttled(): Promise<number> {
+      local = 0; // what this instance still holds was granted at the old rate
+      const e = Number(await r.smsgwRlThrottled(key, rate, opts.decrease ?? 0.7, opts.minRate ?? Math.max(1, rate * 0.05), ttl));
+      if (e !== effective) events.effectiveRate?.(key, e);
+      effective = e;
+      return e;
+    },
+  };
+}
+
+export type RateLimiter = ReturnType<typeof createRateLimiter>;
+
+/** Limiter events → the app's metrics (effective rate per scope, tokens granted, denials, degraded). */
+export function limiterMetrics(m: {
+  rateEffective: { set(l: { scope: string }, v: number): void };
+  rateTokens: { inc(l: { scope: string; outcome: string }, v?: number): void };
+}): LimiterEvents {
+  const scope = (key: string) => key.slice(key.indexOf('{') + 1, key.lastIndexOf('}'));
+  return {
+    granted: (key, n) => m.rateTokens.inc({ scope: scope(key), outcome: 'granted' }, n),
+    denied: (key) => m.rateTokens.inc({ scope: scope(key), outcome: 'denied' }),
+    degraded: (key) => m.rateTokens.inc({ scope: scope(key), outcome: 'degraded' }),
+    effectiveRate: (key, rate) => m.rateEffective.set({ scope: scope(key) }, rate),
+  };
+}

@@ -1,0 +1,146 @@
+import { gunzipSync } from 'node:zlib';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { GetObjectCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
+import { createS3Client } from '@smsgw/s3';
+import { connectTestClient, redisNamespace, startSmscSim, type SmscSim, type TestClient } from '@smsgw/testing';
+import { encodeGsm7, parseReceiptText, type Pdu } from '@smsgw/smpp';
+import { freePort, startStack, type Stack } from './stack';
+
+const TOKEN = 'test-admin-token-0123456789';
+
+/** The MCP through the running gateway: list changes over the admin API, rules from config. */
+describe('MCP through the whole gateway (5 app processes, SMSC simulator, Redis, S3)', () => {
+  const env = {} as { ns: Awaited<ReturnType<typeof redisNamespace>>; sim: SmscSim; stack: Stack; admin: string };
+  beforeAll(async () => {
+    env.ns = await redisNamespace('mcp-e2e');
+    env.sim = await startSmscSim({ port: 0, receiptDelayMs: 20 });
+    const adminPort = await freePort();
+    env.admin = `http://127.0.0.1:${adminPort}`;
+    env.stack = await startStack({
+      redisUrl: env.ns.url,
+      prefix: env.ns.prefix,
+      smsc: { host: '127.0.0.1', port: env.sim.port },
+      clients: [{ systemId: 'acme', password: 'acmepw' }],
+      extra: {
+        journal: { maxAgeMs: 500 },
+        policy: {
+          registration: { senders: true },
+          rules: [
+            { type: 'content-deny', pattern: 'casino|lottery', flags: 'i' },
+            { type: 'duplicate-window', window: '10m' },
+            { type: 'frequency-cap', per: 'recipient', max: 2, window: '1d' },
+            { type: 'max-segments', max: 6 },
+          ],
+          admin: { host: '127.0.0.1', port: adminPort, token: TOKEN },
+        },
+      },
+      logFile: process.env.E2E_LOG,
+    });
+  }, 90_000);
+  afterAll(async () => {
+    await env.stack?.stop();
+    await env.sim?.close();
+    await env.ns?.cleanup();
+  }, 60_000);
+
+  const api = async (method: string, path: string, body?: unknown, type = 'application/json') => {
+    const res = await fetch(`${env.admin}${path}`, {
+      method,
+      headers: { authorization: `Bearer ${TOKEN}`, 'content-type': type },
+      body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
+    });
+    return { status: res.status, body: (await res.json()) as Record<string, unknown> };
+  };
+
+  const send = async (client: TestClient, src: string, dst: string, text: string) => {
+    const resp = await client.submit({
+      source_addr_ton: 5, source_addr_npi: 0, source_addr: src,
+      dest_addr_ton: 1, dest_addr_npi: 1, destination_addr: dst,
+      registered_delivery: 1, data_coding: 0, short_message: encodeGsm7(text)!,
+    });
+    expect(resp.status).toBe(0);
+    return resp.message_id!;
+  };
+
+  it('rejects each kind with its code and REJECTD receipt, delivers the rest, journals each rejection, and applies list changes live', async () => {
+    // The admin API: token required, lists changed and imported, rules shown.
+    expect((await fetch(`${env.admin}/v1/rules`)).status).toBe(401);
+    expect((await api('POST', '/v1/lists/senders', { client: 'acme', entries: ['ACME'] })).body).toMatchObject({ added: 1 });
+    expect((await api('POST', '/v1/lists/blacklist', { entries: ['447700900666'] })).body).toMatchObject({ added: 1 });
+    expect((await api('POST', '/v1/lists/blacklist/import', 'number\n447700900990\n4477009009*\nnot-a-number\n', 'text/csv')).body)
+      .toMatchObject({ read: 2, added: 2, invalid: 2 });
+    expect((await api('POST', '/v1/lists/senders', { entries: ['X'] })).status).toBe(400); // senders is per client
+    expect((await api('GET', '/v1/lists/blacklist')).body).toMatchObject({ size: 3 });
+    const rules = (await api('GET', '/v1/rules')).body as { policy: { rules: unknown[]; admin: { token: string } }; reasons: Record<string, { code: number }> };
+    expect(rules.policy.rules).toHaveLength(4);
+    expect(rules.policy.admin.token).toBe('(set)');
+    expect(rules.reasons['destination-blacklisted']!.code).toBe(211);
+
+    const client = await connectTestClient({ host: '127.0.0.1', port: env.stack.ingressPort, systemId: 'acme', password: 'acmepw', mode: 'transceiver' });
+    const expectReject = new Map<string, number>(); // id → err code
+    const expectDeliver = new Map<string, string>(); // id → destination
+    const ok = async (dst: string, text: string) => expectDeliver.set(await send(client, 'ACME', dst, text), dst);
+    const no = async (code: number, src: string, dst: string, text: string) => expectReject.set(await send(client, src, dst, text), code);
+
+    await ok('447700900001', 'hello one');
+    await no(211, 'ACME', '447700900666', 'hello blacklisted');
+    await no(211, 'ACME', '447700900912', 'hello imported prefix');
+    await no(201, 'ROGUE', '447700900002', 'hello rogue');
+    await no(221, 'ACME', '447700900003', 'Win at the Casino tonight');
+    await ok('447700900004', 'same text');
+    await no(224, 'ACME', '447700900004', 'same text');
+    await ok('447700900005', 'cap one');
+    await ok('447700900005', 'cap two');
+    await no(223, 'ACME', '447700900005', 'cap three');
+
+    // Live change: remove the number from the blacklist, block another — the next message obeys.
+    await client.waitForReceipts(expectReject.size + expectDeliver.size, 30_000);
+    expect((await api('DELETE', '/v1/lists/blacklist', { entries: ['447700900666'] })).body).toMatchObject({ removed: 1 });
+    expect((await api('POST', '/v1/lists/blacklist', { entries: ['447700900777'] })).body).toMatchObject({ added: 1 });
+    await ok('447700900666', 'hello again');
+    await no(211, 'ACME', '447700900777', 'hello newly blocked');
+
+    const total = expectReject.size + expectDeliver.size;
+    await client.waitForReceipts(total, 30_000);
+    await new Promise((r) => setTimeout(r, 300)); // nothing more should arrive
+    const receipts = (client.receipts as Pdu[]).map((r) => parseReceiptText(r.short_message!.toString('latin1')));
+    expect(receipts).toHaveLength(total);
+    for (const r of receipts) {
+      if (expectReject.has(r.id!)) {
+        expect(r.stat, r.id).toBe('REJECTD');
+        expect(r.err, r.id).toBe(String(expectReject.get(r.id!)));
+      } else {
+        expect(expectDeliver.has(r.id!), r.id).toBe(true);
+        expect(r.stat).toBe('DELIVRD');
+      }
+    }
+    // The simulator saw exactly the delivered ones.
+    const simDst = env.sim.messages().map((m) => m.destination).sort();
+    expect(simDst).toEqual([...expectDeliver.values()].sort());
+    expect(env.sim.messages().map((m) => m.text)).not.toContain('Win at the Casino tonight');
+
+    // One `rejected` record per rejection in the mcp bucket, with its code.
+    const s3 = createS3Client({ endpoint: env.stack.s3.endpoint, region: 'us-east-1', forcePathStyle: true, accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' });
+    const deadline = Date.now() + 30_000;
+    let rejected: Array<{ id: string; err: number; reason: string; stage: string }> = [];
+    do {
+      rejected = [];
+      const list = await s3.send(new ListObjectsV2Command({ Bucket: 'mcp' }));
+      for (const o of list.Contents ?? []) {
+        const obj = await s3.send(new GetObjectCommand({ Bucket: 'mcp', Key: o.Key! }));
+        const body = gunzipSync(Buffer.from(await obj.Body!.transformToByteArray())).toString('utf8');
+        for (const line of body.split('\n').filter(Boolean)) {
+          const rec = JSON.parse(line);
+          if (rec.ev === 'rejected') rejected.push(rec);
+        }
+      }
+      if (rejected.length >= expectReject.size) break;
+      await new Promise((r) => setTimeout(r, 500));
+    } while (Date.now() < deadline);
+    s3.destroy();
+    expect(rejected.map((r) => r.id).sort()).toEqual([...expectReject.keys()].sort());
+    for (const r of rejected) expect(r.err).toBe(expectReject.get(r.id));
+    expect(rejected.find((r) => r.err === 223)).toMatchObject({ stage: 'business-rules', reason: 'frequency-cap' });
+    await client.close();
+  }, 120_000);
+});
