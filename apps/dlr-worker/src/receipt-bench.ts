@@ -3,7 +3,7 @@ import { cpus } from 'node:os';
 import { pino } from 'pino';
 import { GROUPS, streamNames } from '@smsgw/contracts';
 import { createAppMetrics, createMetricsRegistry } from '@smsgw/platform';
-import { createBlockingRedis, createReceiptEmitter, createRedis, createStreamConsumer, xaddEntry } from '@smsgw/redis';
+import { createBlockingRedis, createReceiptEmitter, createRedis, createStreamConsumer, deleteByPrefix, xaddEntry } from '@smsgw/redis';
 import { formatReceiptText } from '@smsgw/smpp';
 import { createRedisStateStore } from '@smsgw/store';
 import { createAggregateTracker } from './aggregate-tracker';
@@ -79,11 +79,6 @@ try {
     machine: { cpus: cpus().length, cpu: cpus()[0]?.model, node: process.version },
   }));
 } finally {
-  let cursor = '0';
-  do {
-    const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 1000);
-    cursor = next;
-    if (keys.length) await redis.unlink(...keys);
-  } while (cursor !== '0');
+  await deleteByPrefix(redis, `${prefix}:`);
   redis.disconnect();
 }

@@ -7,3 +7,4 @@ export * from './dead-letter';
 export * from './batch-runner';
 export * from './stage-runtime';
 export * from './rate-limiter';
+export * from './delete-by-prefix';

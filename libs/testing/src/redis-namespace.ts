@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
+import { deleteByPrefix } from '@smsgw/redis';
 
 export interface RedisNamespace {
   redis: Redis;
@@ -38,15 +39,3 @@ export async function redisNamespace(name = 'test'): Promise<RedisNamespace> {
   };
 }
 
-async function deleteByPrefix(redis: Redis, prefix: string): Promise<void> {
-  // The prefix is random hex plus a caller-given name; escape glob characters all the same so
-  // a name like `a*` cannot widen the match to other tests' keys.
-  const pattern = `${prefix.replace(/[*?[\]\\]/g, (c) => `\\${c}`)}*`;
-  let cursor = '0';
-  do {
-    const [next, keys] = await redis.scan(cursor, 'MATCH', pattern, 'COUNT', 500);
-    cursor = next;
-    // UNLINK one key per call: keys with different hash tags may live on different cluster slots.
-    if (keys.length > 0) await Promise.all(keys.map((k) => redis.unlink(k)));
-  } while (cursor !== '0');
-}

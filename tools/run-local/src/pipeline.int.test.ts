@@ -1,11 +1,11 @@
 import { gunzipSync } from 'node:zlib';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { GetObjectCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
 import { createS3Client } from '@smsgw/s3';
 import { createRedisStateStore } from '@smsgw/store';
-import { connectTestClient, redisNamespace, startSmscSim, type SmscSim } from '@smsgw/testing';
+import { connectTestClient } from '@smsgw/testing';
 import { encodeGsm7, encodeUcs2, parseReceiptText, TLV, getTlv, type Pdu } from '@smsgw/smpp';
-import { startStack, type Stack } from './stack';
+import { useStack } from './use-stack';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 const LONG = 'The quick brown fox jumps over the lazy dog. '.repeat(7).slice(0, 300);
@@ -32,31 +32,8 @@ function messageFor(i: number): { text: string; dc: number; bytes: Buffer } {
   }
 }
 
-/** A Redis namespace, an SMSC simulator and the five apps for one describe block. */
-function useStack(name: string, simOpts: Parameters<typeof startSmscSim>[0], extra: Record<string, unknown>) {
-  const env = {} as { ns: Awaited<ReturnType<typeof redisNamespace>>; sim: SmscSim; stack: Stack };
-  beforeAll(async () => {
-    env.ns = await redisNamespace(name);
-    env.sim = await startSmscSim({ port: 0, ...simOpts });
-    env.stack = await startStack({
-      redisUrl: env.ns.url,
-      prefix: env.ns.prefix,
-      smsc: { host: '127.0.0.1', port: env.sim.port },
-      clients: [{ systemId: 'acme', password: 'acmepw' }],
-      extra,
-      logFile: process.env.E2E_LOG,
-    });
-  }, 90_000);
-  afterAll(async () => {
-    await env.stack?.stop();
-    await env.sim?.close();
-    await env.ns?.cleanup();
-  }, 60_000);
-  return env;
-}
-
 describe('the whole pipeline on real parts (5 app processes, SMSC simulator, Redis, S3)', () => {
-  const env = useStack('e2e', { receiptDelayMs: 20 }, { journal: { maxAgeMs: 500 } });
+  const env = useStack('e2e', { sim: { receiptDelayMs: 20 }, stack: () => ({ extra: { journal: { maxAgeMs: 500 } } }) });
 
   it('delivers 1,000 messages and brings one DELIVRD receipt per message back', async () => {
     const client = await connectTestClient({ host: '127.0.0.1', port: env.stack.ingressPort, systemId: 'acme', password: 'acmepw', mode: 'transceiver' });
@@ -150,7 +127,7 @@ describe('the whole pipeline on real parts (5 app processes, SMSC simulator, Red
 });
 
 describe('receipts that beat their submit_sm_resp (SMSC sends the receipt first)', () => {
-  const env = useStack('e2e-race', { receiptBeforeResp: true, receiptDelayMs: 0 }, { dlr: { retryDelayMs: 100 } });
+  const env = useStack('e2e-race', { sim: { receiptBeforeResp: true, receiptDelayMs: 0 }, stack: () => ({ extra: { dlr: { retryDelayMs: 100 } } }) });
 
   it('still correlates every receipt and delivers one DELIVRD receipt per message', async () => {
     const client = await connectTestClient({ host: '127.0.0.1', port: env.stack.ingressPort, systemId: 'acme', password: 'acmepw', mode: 'transceiver' });

@@ -1,50 +1,42 @@
 import { gunzipSync } from 'node:zlib';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { GetObjectCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
 import { createS3Client } from '@smsgw/s3';
-import { connectTestClient, redisNamespace, startSmscSim, type SmscSim, type TestClient } from '@smsgw/testing';
+import { connectTestClient, type TestClient } from '@smsgw/testing';
 import { encodeGsm7, parseReceiptText, type Pdu } from '@smsgw/smpp';
-import { freePort, startStack, type Stack } from './stack';
+import { freePort } from './stack';
+import { useStack } from './use-stack';
 
 const TOKEN = 'test-admin-token-0123456789';
 
 /** The MCP through the running gateway: list changes over the admin API, rules from config. */
 describe('MCP through the whole gateway (5 app processes, SMSC simulator, Redis, S3)', () => {
-  const env = {} as { ns: Awaited<ReturnType<typeof redisNamespace>>; sim: SmscSim; stack: Stack; admin: string };
-  beforeAll(async () => {
-    env.ns = await redisNamespace('mcp-e2e');
-    env.sim = await startSmscSim({ port: 0, receiptDelayMs: 20 });
-    const adminPort = await freePort();
-    env.admin = `http://127.0.0.1:${adminPort}`;
-    env.stack = await startStack({
-      redisUrl: env.ns.url,
-      prefix: env.ns.prefix,
-      smsc: { host: '127.0.0.1', port: env.sim.port },
-      clients: [{ systemId: 'acme', password: 'acmepw' }],
-      extra: {
-        journal: { maxAgeMs: 500 },
-        policy: {
-          registration: { senders: true },
-          rules: [
-            { type: 'content-deny', pattern: 'casino|lottery', flags: 'i' },
-            { type: 'duplicate-window', window: '10m' },
-            { type: 'frequency-cap', per: 'recipient', max: 2, window: '1d' },
-            { type: 'max-segments', max: 6 },
-          ],
-          admin: { host: '127.0.0.1', port: adminPort, token: TOKEN },
+  let admin = '';
+  const env = useStack('mcp-e2e', {
+    sim: { receiptDelayMs: 20 },
+    stack: async () => {
+      const adminPort = await freePort();
+      admin = `http://127.0.0.1:${adminPort}`;
+      return {
+        extra: {
+          journal: { maxAgeMs: 500 },
+          policy: {
+            registration: { senders: true },
+            rules: [
+              { type: 'content-deny', pattern: 'casino|lottery', flags: 'i' },
+              { type: 'duplicate-window', window: '10m' },
+              { type: 'frequency-cap', per: 'recipient', max: 2, window: '1d' },
+              { type: 'max-segments', max: 6 },
+            ],
+            admin: { host: '127.0.0.1', port: adminPort, token: TOKEN },
+          },
         },
-      },
-      logFile: process.env.E2E_LOG,
-    });
-  }, 90_000);
-  afterAll(async () => {
-    await env.stack?.stop();
-    await env.sim?.close();
-    await env.ns?.cleanup();
-  }, 60_000);
+      };
+    },
+  });
 
   const api = async (method: string, path: string, body?: unknown, type = 'application/json') => {
-    const res = await fetch(`${env.admin}${path}`, {
+    const res = await fetch(`${admin}${path}`, {
       method,
       headers: { authorization: `Bearer ${TOKEN}`, 'content-type': type },
       body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
@@ -64,7 +56,7 @@ describe('MCP through the whole gateway (5 app processes, SMSC simulator, Redis,
 
   it('rejects each kind with its code and REJECTD receipt, delivers the rest, journals each rejection, and applies list changes live', async () => {
     // The admin API: token required, lists changed and imported, rules shown.
-    expect((await fetch(`${env.admin}/v1/rules`)).status).toBe(401);
+    expect((await fetch(`${admin}/v1/rules`)).status).toBe(401);
     expect((await api('POST', '/v1/lists/senders', { client: 'acme', entries: ['ACME'] })).body).toMatchObject({ added: 1 });
     expect((await api('POST', '/v1/lists/blacklist', { entries: ['447700900666'] })).body).toMatchObject({ added: 1 });
     expect((await api('POST', '/v1/lists/blacklist/import', 'number\n447700900990\n4477009009*\nnot-a-number\n', 'text/csv')).body)

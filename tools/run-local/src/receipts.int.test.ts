@@ -1,38 +1,25 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { connectTestClient, redisNamespace, startSmscSim, type SmscSim } from '@smsgw/testing';
+import { describe, expect, it } from 'vitest';
+import { connectTestClient } from '@smsgw/testing';
 import { encodeGsm7, parseReceiptText, STATUS, TLV, type Pdu } from '@smsgw/smpp';
-import { startStack, type Stack } from './stack';
+import { useStack } from './use-stack';
 
 // Receipts through the running gateway (five processes, simulator, Redis): who gets which
 // receipt, per-part and aggregated multipart policies, offline clients, query_sm.
 describe('receipts through the running gateway', () => {
-  let ns: Awaited<ReturnType<typeof redisNamespace>>;
-  let sim: SmscSim;
-  let stack: Stack;
-  beforeAll(async () => {
-    ns = await redisNamespace('e2e-receipts');
-    sim = await startSmscSim({ port: 0, receiptDelayMs: 300 });
-    stack = await startStack({
-      redisUrl: ns.url,
-      prefix: ns.prefix,
-      smsc: { host: '127.0.0.1', port: sim.port },
+  const env = useStack('e2e-receipts', {
+    sim: { receiptDelayMs: 300 },
+    stack: () => ({
       clients: [
         { systemId: 'acme', password: 'pw' },
         { systemId: 'globex', password: 'pw', receipts: { multipart: 'per-part' } },
         { systemId: 'initech', password: 'pw' },
         { systemId: 'slowco', password: 'pw', maxSubmitRate: 50 },
       ],
-      logFile: process.env.E2E_LOG,
-    });
-  }, 90_000);
-  afterAll(async () => {
-    await stack?.stop();
-    await sim?.close();
-    await ns?.cleanup();
-  }, 60_000);
+    }),
+  });
 
   const bind = (systemId: string, mode: 'transceiver' | 'transmitter' | 'receiver' = 'transceiver') =>
-    connectTestClient({ host: '127.0.0.1', port: stack.ingressPort, systemId, password: 'pw', mode });
+    connectTestClient({ host: '127.0.0.1', port: env.stack.ingressPort, systemId, password: 'pw', mode });
   const submit = async (c: Awaited<ReturnType<typeof bind>>, destination: string, text: string) => {
     const bytes = encodeGsm7(text)!;
     const long = bytes.length > 254; // longer texts travel in message_payload (§5.3.2.32)
@@ -68,7 +55,7 @@ describe('receipts through the running gateway', () => {
     expect(receiptIds(a.receipts)).toEqual([aId]);
     expect(receiptIds(g.receipts)).toEqual([gId, gId, gId]);
     expect(g.receipts.map((p) => parseReceiptText(p.short_message!.toString('latin1')).stat)).toEqual(['DELIVRD', 'DELIVRD', 'DELIVRD']);
-    expect(sim.messages().filter((m) => m.destination.endsWith('200001') || m.destination.endsWith('200002')).map((m) => m.parts)).toEqual([3, 3]);
+    expect(env.sim.messages().filter((m) => m.destination.endsWith('200001') || m.destination.endsWith('200002')).map((m) => m.parts)).toEqual([3, 3]);
     await Promise.all([a.close(), g.close()]);
   }, 60_000);
 
@@ -124,29 +111,13 @@ describe('receipts through the running gateway', () => {
 });
 
 describe('an SMSC that answers ids in decimal, reports them in hex, and sends every receipt twice', () => {
-  let ns: Awaited<ReturnType<typeof redisNamespace>>;
-  let sim: SmscSim;
-  let stack: Stack;
-  beforeAll(async () => {
-    ns = await redisNamespace('e2e-ids');
-    sim = await startSmscSim({ port: 0, receiptDelayMs: 100, idFormat: 'dec', receiptIdFormat: 'hex', duplicateReceipts: true });
-    stack = await startStack({
-      redisUrl: ns.url,
-      prefix: ns.prefix,
-      smsc: { host: '127.0.0.1', port: sim.port },
-      smscExtra: { ids: { submit: 'dec', receipt: 'hex' } },
-      clients: [{ systemId: 'acme', password: 'pw' }],
-      logFile: process.env.E2E_LOG,
-    });
-  }, 90_000);
-  afterAll(async () => {
-    await stack?.stop();
-    await sim?.close();
-    await ns?.cleanup();
-  }, 60_000);
+  const env = useStack('e2e-ids', {
+    sim: { receiptDelayMs: 100, idFormat: 'dec', receiptIdFormat: 'hex', duplicateReceipts: true },
+    stack: () => ({ smscExtra: { ids: { submit: 'dec', receipt: 'hex' } }, clients: [{ systemId: 'acme', password: 'pw' }] }),
+  });
 
   it('correlates every receipt and gives the client exactly one per message', async () => {
-    const c = await connectTestClient({ host: '127.0.0.1', port: stack.ingressPort, systemId: 'acme', password: 'pw', mode: 'transceiver' });
+    const c = await connectTestClient({ host: '127.0.0.1', port: env.stack.ingressPort, systemId: 'acme', password: 'pw', mode: 'transceiver' });
     const ids: string[] = [];
     for (let i = 0; i < 50; i++) {
       const r = await c.submit({ source_addr_ton: 5, source_addr: 'ACME', dest_addr_ton: 1, dest_addr_npi: 1, destination_addr: `4477007${String(i).padStart(5, '0')}`, registered_delivery: 1, short_message: encodeGsm7(`ids ${i}`)! });
@@ -156,8 +127,8 @@ describe('an SMSC that answers ids in decimal, reports them in hex, and sends ev
     await new Promise((r) => setTimeout(r, 1_000)); // the duplicates have come and gone
     expect(c.receipts).toHaveLength(50);
     expect(c.receipts.map((p) => parseReceiptText(p.short_message!.toString('latin1')).id).sort()).toEqual([...ids].sort());
-    expect(sim.stats.receiptsSent).toBeGreaterThanOrEqual(100); // every receipt was sent twice
-    expect(/^[0-9]+$/.test(sim.submits[0].smscMsgId)).toBe(true); // decimal in submit_sm_resp
+    expect(env.sim.stats.receiptsSent).toBeGreaterThanOrEqual(100); // every receipt was sent twice
+    expect(/^[0-9]+$/.test(env.sim.submits[0].smscMsgId)).toBe(true); // decimal in submit_sm_resp
     await c.close();
   }, 60_000);
 });

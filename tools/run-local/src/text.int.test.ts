@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { connectTestClient, redisNamespace, startSmscSim, type SmscSim } from '@smsgw/testing';
+import { connectTestClient } from '@smsgw/testing';
 import { encodeGsm7, encodeUcs2, parseReceiptText, TLV, type Pdu } from '@smsgw/smpp';
-import { startStack, type Stack } from './stack';
+import { useStack } from './use-stack';
 
 /**
  * Issue 3 end to end: long texts of every kind reach the SMSC as complete, ordered parts in the
@@ -35,35 +35,24 @@ const dest = (n: number, i: number) => `447900${n}0000${i}`;
  * One stack whose sender has four SMSCs, one per segmentation mode, all on the same simulator;
  * routes pick the SMSC by destination prefix, so each message goes out in its SMSC's mode.
  */
-function useStack(name: string) {
-  const env = {} as { ns: Awaited<ReturnType<typeof redisNamespace>>; sim: SmscSim; stack: Stack };
-  beforeAll(async () => {
-    env.ns = await redisNamespace(name);
-    env.sim = await startSmscSim({ port: 0, receiptDelayMs: 20 });
-    const smsc = { host: '127.0.0.1', port: env.sim.port, systemId: 'gw', password: 'gw', sessions: 1, window: 50, reconnectMinMs: 100 };
-    env.stack = await startStack({
-      redisUrl: env.ns.url,
-      prefix: env.ns.prefix,
-      smsc: { host: '127.0.0.1', port: env.sim.port },
-      clients: [{ systemId: 'acme', password: 'acmepw' }],
-      extra: {
-        journal: { maxAgeMs: 500 },
-        smscs: MODES.map((m) => ({ id: m.mode, ...smsc, text: m.text })),
-        routes: MODES.map((m) => ({ prefix: `447900${m.n}`, smscs: [m.mode] })),
-      },
-      logFile: process.env.E2E_LOG,
-    });
-  }, 90_000);
-  afterAll(async () => {
-    await env.stack?.stop();
-    await env.sim?.close();
-    await env.ns?.cleanup();
-  }, 60_000);
-  return env;
+function useModesStack(name: string) {
+  return useStack(name, {
+    sim: { receiptDelayMs: 20 },
+    stack: (sim) => {
+      const smsc = { host: '127.0.0.1', port: sim.port, systemId: 'gw', password: 'gw', sessions: 1, window: 50, reconnectMinMs: 100 };
+      return {
+        extra: {
+          journal: { maxAgeMs: 500 },
+          smscs: MODES.map((m) => ({ id: m.mode, ...smsc, text: m.text })),
+          routes: MODES.map((m) => ({ prefix: `447900${m.n}`, smscs: [m.mode] })),
+        },
+      };
+    },
+  });
 }
 
 describe('long messages end to end, one SMSC per segmentation mode', () => {
-  const env = useStack('e2e-text');
+  const env = useModesStack('e2e-text');
   let client: Awaited<ReturnType<typeof connectTestClient>>;
   beforeAll(async () => {
     client = await connectTestClient({ host: '127.0.0.1', port: env.stack.ingressPort, systemId: 'acme', password: 'acmepw', mode: 'transceiver' });

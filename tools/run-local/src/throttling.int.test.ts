@@ -1,37 +1,22 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { connectTestClient, redisNamespace, startSmscSim, type SmscSim } from '@smsgw/testing';
+import { describe, expect, it } from 'vitest';
+import { connectTestClient } from '@smsgw/testing';
 import { encodeGsm7, parseReceiptText, STATUS, TLV } from '@smsgw/smpp';
-import { startStack, type Stack } from './stack';
+import { useStack } from './use-stack';
 
 // An SMSC that answers ESME_RTHROTTLED above 200 submits/s, behind a link configured at 400/s:
 // the sender must slow down by itself (adaptive rate), fail nothing, and keep every long
 // message's parts in order. Counted at the simulator, over 30 s.
 describe('adaptive link rate under SMSC throttling', () => {
-  let ns: Awaited<ReturnType<typeof redisNamespace>>;
-  let sim: SmscSim;
-  let stack: Stack;
-  beforeAll(async () => {
-    ns = await redisNamespace('e2e-throttle');
-    sim = await startSmscSim({ port: 0, receiptDelayMs: 50, throttleAbovePerSec: 200 });
-    stack = await startStack({
-      redisUrl: ns.url,
-      prefix: ns.prefix,
-      smsc: { host: '127.0.0.1', port: sim.port, throughput: 400 },
-      clients: [{ systemId: 'acme', password: 'pw' }],
-      logFile: process.env.E2E_LOG,
-    });
-  }, 90_000);
-  afterAll(async () => {
-    await stack?.stop();
-    await sim?.close();
-    await ns?.cleanup();
-  }, 60_000);
+  const env = useStack('e2e-throttle', {
+    sim: { receiptDelayMs: 50, throttleAbovePerSec: 200 },
+    stack: (sim) => ({ smsc: { host: '127.0.0.1', port: sim.port, throughput: 400 }, clients: [{ systemId: 'acme', password: 'pw' }] }),
+  });
 
   it('keeps the last 10 s at ≤ 1.05 × 200/s received, fails nothing, parts in order', async () => {
-    const c = await connectTestClient({ host: '127.0.0.1', port: stack.ingressPort, systemId: 'acme', password: 'pw', mode: 'transceiver' });
+    const c = await connectTestClient({ host: '127.0.0.1', port: env.stack.ingressPort, systemId: 'acme', password: 'pw', mode: 'transceiver' });
     const long = 'Throttled but whole. '.repeat(20).slice(0, 400); // 3 parts
     const counts: number[] = [];
-    const sampler = setInterval(() => counts.push(sim.stats.submits), 1_000);
+    const sampler = setInterval(() => counts.push(env.sim.stats.submits), 1_000);
     const t0 = Date.now();
     let i = 0;
     const statuses: number[] = [];
@@ -57,18 +42,18 @@ describe('adaptive link rate under SMSC throttling', () => {
     const last10 = (counts[counts.length - 1] - counts[counts.length - 11]) / 10;
     expect(last10).toBeLessThanOrEqual(1.05 * 200);
     expect(last10).toBeGreaterThan(100); // it did not simply stop
-    expect(sim.stats.throttled).toBeGreaterThan(0); // the SMSC did push back
+    expect(env.sim.stats.throttled).toBeGreaterThan(0); // the SMSC did push back
     expect(statuses.every((s) => s === STATUS.ESME_ROK)).toBe(true);
     // Nothing failed: no FAILED/UNDELIV receipt, and the sender counted no permanent failure.
     const stats = c.receipts.map((p) => parseReceiptText(p.short_message!.toString('latin1')).stat);
     expect(stats.length).toBeGreaterThan(0);
     expect(stats.every((s) => s === 'DELIVRD')).toBe(true);
-    const metrics = await (await fetch(`http://127.0.0.1:${stack.httpPorts.sender}/metrics`)).text();
+    const metrics = await (await fetch(`http://127.0.0.1:${env.stack.httpPorts.sender}/metrics`)).text();
     expect(metrics).not.toMatch(/smsgw_messages_total\{stage="sender",outcome="failed"/);
     expect(metrics).toMatch(/smsgw_rate_effective\{scope="link:sim"/);
     // Parts of every long message arrived in order (accepted submits, by message reference).
     const byRef = new Map<string, number[]>();
-    for (const s of sim.submits) {
+    for (const s of env.sim.submits) {
       if (!s.udh) continue;
       const k = `${s.destination}:${s.udh.ref}`;
       byRef.set(k, [...(byRef.get(k) ?? []), s.udh.seq]);

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
+import { deleteByPrefix } from '@smsgw/redis';
 import { freePort, startStack, supervise } from '@smsgw/tool-run-local';
 import { runBench } from './bench-client';
 
@@ -61,15 +62,8 @@ try {
   cpuUsPerMsg.redis = Math.round((((await redisCpu()) - redisCpu0) * 1e6) / count);
   console.log(JSON.stringify({ ...summary, window, cpuUsPerMsg, machine }));
 } finally {
-  redisInfo.disconnect();
   await stack.stop();
   await sim.stop();
-  const redis = new Redis(redisUrl);
-  let cursor = '0';
-  do {
-    const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 1000);
-    cursor = next;
-    if (keys.length) await redis.unlink(...keys);
-  } while (cursor !== '0');
-  redis.disconnect();
+  await deleteByPrefix(redisInfo, `${prefix}:`);
+  redisInfo.disconnect();
 }
