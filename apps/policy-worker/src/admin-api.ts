@@ -2,7 +2,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import { timingSafeEqual, createHash } from 'node:crypto';
 import { z } from 'zod';
 import { normaliseListEntry, POLICY_REASONS } from '@smsgw/domain';
-import type { Logger } from '@smsgw/platform';
+import { listenHttp, type Logger } from '@smsgw/platform';
 import type { Redis } from '@smsgw/redis';
 import { GLOBAL_LISTS, LIST_NAMES, NUMBER_LISTS, type ListName, type PolicyKeys } from './policy-keys';
 
@@ -163,17 +163,5 @@ export async function startAdminApi(opts: { host: string; port: number }, deps: 
         send(500, { error: 'internal error' });
       });
   });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(opts.port, opts.host, () => resolve());
-  });
-  const addr = server.address();
-  return {
-    port: typeof addr === 'object' && addr ? addr.port : opts.port,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections?.();
-        server.close(() => resolve());
-      }),
-  };
+  return listenHttp(server, opts.port, opts.host);
 }

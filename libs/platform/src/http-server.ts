@@ -51,13 +51,18 @@ export async function startOpsServer(opts: {
       res.writeHead(500).end(String(err));
     }
   });
+  return listenHttp(server, opts.port, opts.host);
+}
+
+/** Listens (port 0 = any free port) and returns the port and a close that drops kept-alive connections. */
+export async function listenHttp(server: Server, port: number, host: string): Promise<OpsServer> {
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
-    server.listen(opts.port, opts.host, () => resolve());
+    server.listen(port, host, () => resolve());
   });
   const addr = server.address();
   return {
-    port: typeof addr === 'object' && addr ? addr.port : opts.port,
+    port: typeof addr === 'object' && addr ? addr.port : port,
     close: () =>
       new Promise<void>((resolve) => {
         server.closeAllConnections?.();
