@@ -24,15 +24,16 @@ await bootApp('sender', process, async (ctx) => {
     links.set(smsc.id, link);
     link.start();
   }
+  const limiter = (scope: string, rate: number) =>
+    createRateLimiter(redis, rateLimitKey(config.redis.prefix, scope), { rate }, limiterMetrics(metrics));
   const handler = createMessageSender({
     redis, store, names, links, metrics, logger,
     prefix: config.redis.prefix,
-    // One limiter per SMSC link with a contracted rate, shared by every sender through Redis.
-    limiters: new Map(
-      config.smscs
-        .filter((s) => s.throughput > 0)
-        .map((s) => [s.id, createRateLimiter(redis, rateLimitKey(config.redis.prefix, `link:${s.id}`), { rate: s.throughput }, limiterMetrics(metrics))]),
-    ),
+    // One limiter per scope with a rate, shared by every sender through Redis: each SMSC link
+    // (its contracted throughput), each pool, and the global cap.
+    limiters: new Map(config.smscs.filter((s) => s.throughput > 0).map((s) => [s.id, limiter(`link:${s.id}`, s.throughput)])),
+    poolLimiters: new Map(Object.entries(config.limits.pools).filter(([, r]) => r > 0).map(([pool, r]) => [pool, limiter(`pool:${pool}`, r)])),
+    globalLimiter: config.limits.global > 0 ? limiter('global', config.limits.global) : undefined,
     idFormats: new Map(config.smscs.map((s) => [s.id, s.ids.submit])),
     text: new Map(config.smscs.map((s) => [s.id, s.text])),
   });

@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { pino } from 'pino';
 import { streamNames, type OutEntry } from '@smsgw/contracts';
 import { createAppMetrics, createMetricsRegistry, smscSchema, type SmscConfig } from '@smsgw/platform';
-import type { StreamEntry } from '@smsgw/redis';
+import { createRateLimiter, rateLimitKey, type StreamEntry } from '@smsgw/redis';
 import { createRedisStateStore } from '@smsgw/store';
 import { redisNamespace, startSmscSim, type SmscSim } from '@smsgw/testing';
 import { encodeGsm7 } from '@smsgw/smpp';
@@ -96,5 +96,28 @@ describe('sender (real Redis, SMSC simulator over TCP)', () => {
     const copy = entry(late, 1);
     expect(await handler([copy])).toEqual({ ack: [copy.id] });
     expect(sim.stats.submits).toBe(1);
+  });
+
+  it('takes the segments of every part from the pool and global limiters too', async () => {
+    const ns = await redisNamespace('sender-limits');
+    const sim: SmscSim = await startSmscSim({ port: 0, receipts: false });
+    const smsc: SmscConfig = smscSchema.parse({ id: 'sim', host: '127.0.0.1', port: sim.port, systemId: 'gw', password: 'gw', enquireLinkMs: 0, reconnectMinMs: 50 });
+    const link: SmscLink = createSmscLink({ smsc, logger, onDeliver: async () => 0 });
+    link.start();
+    cleanups.push(ns.cleanup, () => sim.close(), () => link.stop());
+    const granted: Record<string, number> = {};
+    const events = { granted: (key: string, n: number) => void (granted[key] = (granted[key] ?? 0) + n) };
+    const limiter = (scope: string) => createRateLimiter(ns.redis, rateLimitKey(ns.prefix, scope), { rate: 1_000, burst: 100, leaseMs: 1 }, events);
+    const store = createRedisStateStore({ redis: ns.redis, prefix: ns.prefix });
+    const handler = createMessageSender({
+      redis: ns.redis, store, names: streamNames(ns.prefix), prefix: ns.prefix, links: new Map([['sim', link]]),
+      limiters: new Map([['sim', limiter('link:sim')]]), poolLimiters: new Map([['sim', limiter('pool:sim')]]), globalLimiter: limiter('global'),
+      metrics: createAppMetrics(createMetricsRegistry('sender-limits')), logger,
+    });
+    expect(await link.waitBound(5_000)).toBe(true);
+    await store.createMessage({ id: 'm9', sys: 'acme', src: 'ACME', dst: '447700900123', rd: 1, state: 'ROUTED', at: Date.now() });
+    await handler([entry(outEntry('m9', 'y'.repeat(300)))]); // 2 parts
+    expect(sim.stats.submits).toBe(2);
+    for (const scope of ['link:sim', 'pool:sim', 'global']) expect(granted[rateLimitKey(ns.prefix, scope)]).toBeGreaterThanOrEqual(2);
   });
 });

@@ -20,6 +20,9 @@ export interface MessageSenderDeps {
   text?: Map<string, SmscTextConfig>;
   /** The link rate limiter of each SMSC with a throughput (L1+L2: the rate holds across every sender). */
   limiters: Map<string, RateLimiter>;
+  /** Limits over several links: per pool, and the global cap (taken after the link's). */
+  poolLimiters?: Map<string, RateLimiter>;
+  globalLimiter?: RateLimiter;
   metrics: AppMetrics;
   logger: Logger;
   /** How long a claim on a message lasts; a crashed sender's messages are sent again after it. */
@@ -123,6 +126,8 @@ export function createMessageSender(deps: MessageSenderDeps): BatchHandler {
         const limiter = deps.limiters.get(link.id);
         // A part the SMSC throttled goes again before newer messages (no queueing behind them).
         await limiter?.take(tokens, throttled);
+        await deps.poolLimiters?.get(m.pool)?.take(tokens, throttled);
+        await deps.globalLimiter?.take(tokens, throttled);
         const body = prepared.parts[part];
         const pdu: Partial<Pdu> & { command: 'submit_sm' } = {
           command: 'submit_sm',

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { poolName } from '@smsgw/domain';
 import { smscTextSchema } from './config-text';
 import { policySchema } from './config-policy';
 import { journalConfigSchema } from './config-journal';
@@ -146,6 +147,16 @@ export const gatewayConfigSchema = z
       .prefault({}),
     http: z.object({ host: z.string().default('0.0.0.0'), ports: httpPorts.prefault({}) }).prefault({}),
     log: z.object({ level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info') }).prefault({}),
+    /**
+     * Rate limits beyond each SMSC link's `throughput` (segments/s across every sender; 0 =
+     * unlimited): one per pool, and a global cap over all traffic.
+     */
+    limits: z
+      .object({
+        global: z.number().min(0).default(0),
+        pools: z.record(z.string(), z.number().min(0)).default({}),
+      })
+      .prefault({}),
     clients: z.array(clientSchema).default([]),
     smscs: z.array(smscSchema).default([]),
     routes: z.array(routeSchema).default([]),
@@ -163,6 +174,10 @@ export const gatewayConfigSchema = z
         ctx.addIssue({ code: 'custom', message: `duplicate client "${c.systemId}"`, path: ['clients', i, 'systemId'] });
       clientIds.add(c.systemId);
     });
+    const pools = new Set(cfg.routes.map((r) => poolName(r)));
+    for (const pool of Object.keys(cfg.limits.pools)) {
+      if (!pools.has(pool)) ctx.addIssue({ code: 'custom', message: `no route uses pool "${pool}"`, path: ['limits', 'pools', pool] });
+    }
     cfg.routes.forEach((r, i) =>
       r.smscs.forEach((id, j) => {
         if (!ids.has(id)) ctx.addIssue({ code: 'custom', message: `unknown smsc "${id}"`, path: ['routes', i, 'smscs', j] });

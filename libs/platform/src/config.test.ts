@@ -40,4 +40,10 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ text: 'a: [1,' })).toThrow(/not valid YAML/);
     expect(() => loadConfig({ text: '- 1' })).toThrow(/top level must be a mapping/);
   });
+
+  it('checks that a pool rate limit names a pool some route uses', () => {
+    const text = 'smscs: [{ id: op1, host: h, port: 1, systemId: gw, password: pw }]\nroutes: [{ prefix: "", smscs: [op1], pool: uk }]\n';
+    expect(loadConfig({ text: `${text}limits: { global: 500, pools: { uk: 100 } }` }).limits).toEqual({ global: 500, pools: { uk: 100 } });
+    expect(() => loadConfig({ text: `${text}limits: { pools: { fr: 100 } }` })).toThrow(/no route uses pool "fr"\n\s*→ at limits\.pools\.fr/);
+  });
 });
