@@ -1,5 +1,5 @@
 import { GROUPS } from '@smsgw/contracts';
-import { createRouter } from '@smsgw/domain';
+import { createClientRouter } from '@smsgw/domain';
 import { bootApp, loadConfig } from '@smsgw/platform';
 import { createStageRuntime } from '@smsgw/redis';
 import { openStateStore } from '@smsgw/store';
@@ -25,7 +25,7 @@ await bootApp('policy-worker', process, async (ctx) => {
     deadLetter: 'fail-message',
     handler: createPolicyHandler({
       redis, store, names, metrics, logger, deferred,
-      route: createRouter(config.routes),
+      route: createClientRouter(config.routes, config.clients),
       policy: createMcp({ redis, keys, resolve: settings.resolver }),
     }),
   });

@@ -8,7 +8,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { cpus } from 'node:os';
 import { pino } from 'pino';
 import { GROUPS, streamNames, type InEntry } from '@smsgw/contracts';
-import { createRouter } from '@smsgw/domain';
+import { createClientRouter } from '@smsgw/domain';
 import { createAppMetrics, createMetricsRegistry, policySchema } from '@smsgw/platform';
 import { createBlockingRedis, createRedis, createStreamConsumer, deleteByPrefix, xaddEntry } from '@smsgw/redis';
 import { createRedisStateStore } from '@smsgw/store';
@@ -77,7 +77,7 @@ try {
   const handler = createPolicyHandler({
     redis, store, names, logger: pino({ level: 'warn' }), metrics: createAppMetrics(createMetricsRegistry('policy-bench')),
     deferred: createDeferredQueue(redis, keys.deferred, names.in),
-    route: createRouter([{ prefix: '', smscs: ['sim'] }]),
+    route: createClientRouter([{ prefix: '', smscs: ['sim'] }], []),
     policy: createMcp({ redis, keys, resolve: settings.resolver }),
   });
   const consumer = createStreamConsumer({

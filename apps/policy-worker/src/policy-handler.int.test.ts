@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { pino } from 'pino';
 import { dlrInEntrySchema, expandJournalEntry, outEntrySchema, streamNames, type InEntry } from '@smsgw/contracts';
-import { createPolicyResolver, createRouter, emptyPolicySettings } from '@smsgw/domain';
+import { createClientRouter, createPolicyResolver, emptyPolicySettings } from '@smsgw/domain';
 import { createAppMetrics, createMetricsRegistry } from '@smsgw/platform';
 import { createRedisStateStore } from '@smsgw/store';
 import { redisNamespace } from '@smsgw/testing';
@@ -24,7 +24,7 @@ describe('policy-worker handler (real Redis)', () => {
       const store = createRedisStateStore({ redis: ns.redis, prefix: ns.prefix });
       const handler = createPolicyHandler({
         redis: ns.redis, store, names, logger: pino({ level: 'silent' }), metrics: createAppMetrics(createMetricsRegistry('p')),
-        route: createRouter([{ prefix: '44', smscs: ['uk'] }, { prefix: '447', smscs: ['ukm'], pool: 'mobile' }]),
+        route: createClientRouter([{ prefix: '44', smscs: ['uk'] }, { prefix: '447', smscs: ['ukm'], pool: 'mobile' }], []),
         policy: createMcp({ redis: ns.redis, keys: policyKeys(ns.prefix), resolve: () => createPolicyResolver(emptyPolicySettings()) }),
       });
       const entries = [

@@ -10,7 +10,7 @@ export interface PolicyHandlerDeps {
   redis: Redis;
   store: StateStore;
   names: StreamNames;
-  route: (destination: string) => RouteDecision | null;
+  route: (sys: string, destination: string) => RouteDecision | null;
   /** The MCP over a whole read batch (one verdict per item, same order). */
   policy: BatchPolicy;
   /** Where quiet-hours `defer` verdicts wait; without it such a message is rejected. */
@@ -77,7 +77,7 @@ export function createPolicyHandler(deps: PolicyHandlerDeps): BatchHandler {
     const bad: StreamEntry[] = [];
     for (const e of entries) {
       const parsed = inEntrySchema.safeParse(e.data);
-      if (parsed.success) good.push({ e, m: parsed.data, decision: deps.route(parsed.data.dst.norm) });
+      if (parsed.success) good.push({ e, m: parsed.data, decision: deps.route(parsed.data.sys, parsed.data.dst.norm) });
       else bad.push(e);
     }
     const badAck = (await Promise.allSettled(bad.map(malformed))).flatMap((r, i) => (r.status === 'fulfilled' ? [bad[i]!.id] : []));

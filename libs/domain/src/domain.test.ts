@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { normaliseAddress, TON } from './address';
-import { createRouter, poolName, poolsOf } from './routing';
+import { createClientRouter, createRouter, poolName, poolsOf } from './routing';
 import { aggregatePartStates, wantsReceipt } from './receipts';
 
 describe('normaliseAddress', () => {
@@ -35,6 +35,12 @@ describe('routing', () => {
   });
   it('returns null with no catch-all', () => {
     expect(createRouter([{ prefix: '44', smscs: ['x'] }])('33')).toBeNull();
+  });
+  it('tries a client\'s own routes before the global ones', () => {
+    const r = createClientRouter([{ prefix: '', smscs: ['a'] }], [{ systemId: 'vip', routes: [{ prefix: '44', smscs: ['premium'] }] }, { systemId: 'std', routes: [] }]);
+    expect(r('vip', '447700')).toEqual({ pool: 'premium', smscs: ['premium'] });
+    expect(r('vip', '33612')).toEqual({ pool: 'a', smscs: ['a'] }); // no own route: the global one
+    expect(r('std', '447700')).toEqual({ pool: 'a', smscs: ['a'] });
   });
   it('names pools consistently', () => {
     expect(poolName({ prefix: '1', smscs: ['z', 'y'] })).toBe('y+z');

@@ -29,3 +29,16 @@ export function poolsOf(routes: readonly Route[]): Map<string, string[]> {
   for (const r of routes) pools.set(poolName(r), [...r.smscs]);
   return pools;
 }
+
+/**
+ * Routing with per-client overrides: a client's own routes first (longest prefix), then the
+ * global ones. Clients without routes of their own share the global router.
+ */
+export function createClientRouter(
+  routes: readonly Route[],
+  clients: ReadonlyArray<{ systemId: string; routes: readonly Route[] }>,
+): (sys: string, destination: string) => RouteDecision | null {
+  const global = createRouter(routes);
+  const own = new Map(clients.filter((c) => c.routes.length).map((c) => [c.systemId, createRouter(c.routes)]));
+  return (sys, destination) => own.get(sys)?.(destination) ?? global(destination);
+}

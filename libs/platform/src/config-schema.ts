@@ -8,6 +8,13 @@ const port = z.number().int().min(0).max(65535);
 const ms = z.number().int().min(0);
 const bindType = z.enum(['transmitter', 'receiver', 'transceiver']);
 
+export const routeSchema = z.object({
+  /** Destination prefix (normalised digits); "" matches everything. Longest prefix wins. */
+  prefix: z.string().regex(/^[0-9]*$/, 'digits only'),
+  smscs: z.array(z.string()).min(1),
+  pool: z.string().regex(/^[A-Za-z0-9_.-]+$/).optional(),
+});
+
 export const clientSchema = z.object({
   systemId: z.string().min(1).max(15),
   password: z.string().max(8),
@@ -16,6 +23,8 @@ export const clientSchema = z.object({
   maxBinds: z.number().int().min(1).default(10),
   /** submit_sm per second across every ingress instance; above it ESME_RTHROTTLED. 0 = unlimited. */
   maxSubmitRate: z.number().min(0).default(0),
+  /** This client's own routes, tried before the global ones (longest prefix wins within each). */
+  routes: z.array(routeSchema).default([]),
   /** Numbers and short codes (digits; a trailing * for a prefix) whose MO messages go to this client. */
   moNumbers: z.array(z.string().regex(/^[0-9]+\*?$/, 'digits, optionally ending in *')).default([]),
   receipts: z
@@ -53,12 +62,6 @@ export const smscSchema = z.object({
   text: smscTextSchema.prefault({}),
 });
 
-export const routeSchema = z.object({
-  /** Destination prefix (normalised digits); "" matches everything. Longest prefix wins. */
-  prefix: z.string().regex(/^[0-9]*$/, 'digits only'),
-  smscs: z.array(z.string()).min(1),
-  pool: z.string().regex(/^[A-Za-z0-9_.-]+$/).optional(),
-});
 
 const httpPorts = z.object({
   ingress: port.default(9101),
@@ -174,10 +177,17 @@ export const gatewayConfigSchema = z
         ctx.addIssue({ code: 'custom', message: `duplicate client "${c.systemId}"`, path: ['clients', i, 'systemId'] });
       clientIds.add(c.systemId);
     });
-    const pools = new Set(cfg.routes.map((r) => poolName(r)));
+    const pools = new Set([...cfg.routes, ...cfg.clients.flatMap((c) => c.routes)].map((r) => poolName(r)));
     for (const pool of Object.keys(cfg.limits.pools)) {
       if (!pools.has(pool)) ctx.addIssue({ code: 'custom', message: `no route uses pool "${pool}"`, path: ['limits', 'pools', pool] });
     }
+    cfg.clients.forEach((c, ci) =>
+      c.routes.forEach((r, i) =>
+        r.smscs.forEach((id, j) => {
+          if (!ids.has(id)) ctx.addIssue({ code: 'custom', message: `unknown smsc "${id}"`, path: ['clients', ci, 'routes', i, 'smscs', j] });
+        }),
+      ),
+    );
     cfg.routes.forEach((r, i) =>
       r.smscs.forEach((id, j) => {
         if (!ids.has(id)) ctx.addIssue({ code: 'custom', message: `unknown smsc "${id}"`, path: ['routes', i, 'smscs', j] });

@@ -46,4 +46,13 @@ describe('loadConfig', () => {
     expect(loadConfig({ text: `${text}limits: { global: 500, pools: { uk: 100 } }` }).limits).toEqual({ global: 500, pools: { uk: 100 } });
     expect(() => loadConfig({ text: `${text}limits: { pools: { fr: 100 } }` })).toThrow(/no route uses pool "fr"\n\s*→ at limits\.pools\.fr/);
   });
+
+  it('validates a client\'s own routes like the global ones', () => {
+    const base = 'smscs: [{ id: op1, host: h, port: 1, systemId: gw, password: pw }]\nroutes: [{ prefix: "", smscs: [op1] }]\n';
+    const ok = loadConfig({ text: `${base}clients: [{ systemId: vip, password: pw, routes: [{ prefix: "44", smscs: [op1], pool: premium }] }]` });
+    expect(ok.clients[0].routes).toEqual([{ prefix: '44', smscs: ['op1'], pool: 'premium' }]);
+    expect(() => loadConfig({ text: `${base}clients: [{ systemId: vip, password: pw, routes: [{ prefix: "44", smscs: [op9] }] }]` })).toThrow(
+      /unknown smsc "op9"\n\s*→ at clients\[0\]\.routes\[0\]\.smscs\[0\]/,
+    );
+  });
 });

@@ -1,5 +1,5 @@
 import { GROUPS, streamNames } from '@smsgw/contracts';
-import { normaliseSmscMsgId } from '@smsgw/domain';
+import { normaliseSmscMsgId, poolsOf } from '@smsgw/domain';
 import type { GatewayConfig } from '@smsgw/platform';
 import type { Redis } from '@smsgw/redis';
 import type { MessageRecord, StateStore } from '@smsgw/store';
@@ -32,7 +32,7 @@ export async function findBySmscId(store: StateStore, config: GatewayConfig, sms
 /** Length, pending and lag of every stream a stage reads. */
 export async function streamStatus(redis: Redis, config: GatewayConfig) {
   const names = streamNames(config.redis.prefix);
-  const pools = [...new Set(config.routes.map((r) => r.pool ?? [...r.smscs].sort().join('+')))];
+  const pools = [...poolsOf([...config.routes, ...config.clients.flatMap((c) => c.routes)]).keys()];
   const watch: Array<[string, string]> = [
     [names.in, GROUPS.policy],
     ...pools.map((p): [string, string] => [names.out(p), GROUPS.sender]),
