@@ -1,4 +1,8 @@
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
+import { DuckDBInstance } from '@duckdb/node-api';
 import { describe, expect, it } from 'vitest';
 import { GetObjectCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
 import { createS3Client } from '@smsgw/s3';
@@ -120,6 +124,37 @@ describe('the whole pipeline on real parts (5 app processes, SMSC simulator, Red
     for (const id of ids) {
       expect(seen.get(id), id).toBeDefined();
       expect([...seen.get(id)!]).toEqual(expect.arrayContaining(['accepted', 'routed', 'submitted', 'final']));
+    }
+    // The README's DuckDB query, run on a copy of the bucket (as `aws s3 cp --recursive` makes):
+    // delivered vs failed per client per hour over exactly these objects.
+    const copy = mkdtempSync(join(tmpdir(), 'smsgw-duckdb-'));
+    try {
+      const list = await s3.send(new ListObjectsV2Command({ Bucket: 'proxy', Prefix: 'events/' }));
+      for (const o of list.Contents ?? []) {
+        const obj = await s3.send(new GetObjectCommand({ Bucket: 'proxy', Key: o.Key! }));
+        mkdirSync(dirname(join(copy, o.Key!)), { recursive: true });
+        writeFileSync(join(copy, o.Key!), Buffer.from(await obj.Body!.transformToByteArray()));
+      }
+      const db = await DuckDBInstance.create(':memory:');
+      const conn = await db.connect();
+      const rows = (await conn.runAndReadAll(`
+        SELECT sys AS client,
+               date_trunc('hour', to_timestamp(ts / 1000)) AS hour,
+               count(*) FILTER (WHERE state = 'DELIVERED') AS delivered,
+               count(*) FILTER (WHERE state <> 'DELIVERED') AS failed
+        FROM (
+          SELECT DISTINCT ON (eid) eid, sys, ts, state
+          FROM read_json_auto('${copy}/events/v1/*/*/*.ndjson.gz', hive_partitioning = true, union_by_name = true)
+          WHERE ev = 'final' AND dt >= '2000-01-01'
+        )
+        GROUP BY ALL
+        ORDER BY hour, client`)).getRowObjects() as Array<{ client: string; delivered: bigint; failed: bigint }>;
+      conn.closeSync();
+      expect(rows.every((r) => r.client === 'acme')).toBe(true);
+      expect(rows.reduce((n, r) => n + Number(r.delivered), 0)).toBe(N);
+      expect(rows.reduce((n, r) => n + Number(r.failed), 0)).toBe(0);
+    } finally {
+      rmSync(copy, { recursive: true, force: true });
     }
     s3.destroy();
     await client.close();
