@@ -1,23 +1,46 @@
 import type { Redis } from '@smsgw/redis';
 
+export interface BacklogBound {
+  stream: string;
+  max: number;
+  /** Count what this consumer group has not acknowledged (lag + pending); absent: the stream length. */
+  group?: string;
+}
+
+/** Entries a group has still to handle: not yet delivered (lag) plus delivered and not acked. */
+async function backlogOf(redis: Redis, b: BacklogBound): Promise<number> {
+  if (b.group) {
+    const groups = (await redis.xinfo('GROUPS', b.stream).catch(() => [])) as unknown[][];
+    for (const g of groups) {
+      const info: Record<string, unknown> = {};
+      for (let i = 0; i + 1 < g.length; i += 2) info[String(g[i])] = g[i + 1];
+      // Redis 7.0 reports lag null when it cannot tell (after deletions): then the length bounds it.
+      if (info.name === b.group && info.lag !== null && info.lag !== undefined) return Number(info.lag) + Number(info.pending);
+    }
+  }
+  return redis.xlen(b.stream);
+}
+
 /**
- * Watches the length of `in` (acknowledged entries are trimmed by the consumers, so its length
- * is what waits) without a Redis call per submit: refreshed every `intervalMs`.
+ * Watches the streams ingress must not overfill — `in` (what the policy-worker has not taken)
+ * and the journal (what the exporter has not exported, e.g. while S3 is away) — without a Redis
+ * call per submit: refreshed every `intervalMs`. Over any bound, submits get ESME_RMSGQFUL.
  */
-export function createBacklogMonitor(redis: Redis, stream: string, max: number, intervalMs = 250) {
-  let length = 0;
+export function createBacklogMonitor(redis: Redis, bounds: BacklogBound[], intervalMs = 250) {
+  const over = new Map<string, boolean>();
   const timer = setInterval(() => {
-    redis.xlen(stream).then(
-      (n) => (length = n),
-      () => undefined, // Redis away: submits fail on XADD and get ESME_RMSGQFUL there
-    );
+    for (const b of bounds) {
+      backlogOf(redis, b).then(
+        (n) => over.set(b.stream, n >= b.max),
+        () => undefined, // Redis away: submits fail on XADD and get ESME_RMSGQFUL there
+      );
+    }
   }, intervalMs);
   timer.unref();
   return {
-    full: () => length >= max,
+    full: () => [...over.values()].some(Boolean),
+    /** The stream that is over its bound, if any (for logs). */
+    fullStream: () => [...over.entries()].find(([, v]) => v)?.[0],
     stop: () => clearInterval(timer),
-    get length() {
-      return length;
-    },
   };
 }

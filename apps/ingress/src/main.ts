@@ -19,7 +19,11 @@ await bootApp('ingress', process, async (ctx) => {
       .filter((c) => c.maxSubmitRate > 0)
       .map((c) => [c.systemId, createRateLimiter(redis, rateLimitKey(config.redis.prefix, `client:${c.systemId}`), { rate: c.maxSubmitRate }, limiterMetrics(metrics))]),
   );
-  const backlog = createBacklogMonitor(redis, names.in, config.ingress.maxBacklog);
+  const backlog = createBacklogMonitor(redis, [
+    { stream: names.in, max: config.ingress.maxBacklog },
+    // Journal records are never dropped: past the bound the gateway stops accepting instead.
+    { stream: names.journal, max: config.journal.maxBacklog, group: GROUPS.journal },
+  ]);
   const receipts = createReceiptDispatcher({
     redis,
     redisUrl: config.redis.url,

@@ -8,7 +8,7 @@ export type SubmitOutcome = { status: number; messageId?: string; reason?: strin
 export interface SubmitHandlerDeps {
   /** Durably appends the entry to `in`; resolves only once Redis answered (ack means durable). */
   enqueue: (entry: InEntry) => Promise<unknown>;
-  /** True while `in` holds more unprocessed entries than its bound. */
+  /** True while `in` or the journal holds more unprocessed entries than its bound. */
   backlogFull: () => boolean;
   /** Per-client submit rate (L1+L2 limiter): false → the client is over its rate. */
   allow?: (sys: string) => Promise<boolean>;
@@ -65,7 +65,7 @@ export function createSubmitHandler(deps: SubmitHandlerDeps): (pdu: Pdu, sys: st
   return async (pdu, sys) => {
     const v = validateSubmit(pdu, sys, newId(), now());
     if (!('entry' in v)) return v;
-    if (deps.backlogFull()) return { status: STATUS.ESME_RMSGQFUL, reason: 'in stream over its backlog bound' };
+    if (deps.backlogFull()) return { status: STATUS.ESME_RMSGQFUL, reason: 'a stream is over its backlog bound' };
     // Over its own rate: refused at once, nothing queued (SMPP.md: ESME_RTHROTTLED).
     if (deps.allow && !(await deps.allow(sys))) return { status: STATUS.ESME_RTHROTTLED, reason: 'client over its submit rate' };
     try {

@@ -25,6 +25,7 @@ await bootApp('policy-worker', process, async (ctx) => {
     deadLetter: 'fail-message',
     handler: createPolicyHandler({
       redis, store, names, metrics, logger, deferred,
+      journalText: new Set(config.clients.filter((c) => c.journalText).map((c) => c.systemId)),
       route: createClientRouter(config.routes, config.clients),
       policy: createMcp({ redis, keys, resolve: settings.resolver }),
     }),

@@ -44,7 +44,29 @@ describe('policy-worker handler (real Redis)', () => {
       const journal = (await read(names.journal)).flat();
       expect(journal.filter((r) => r.ev === 'rejected').map(expandJournalEntry)).toMatchObject([{ id: 'c', bucket: 'mcp', stage: 'routing', reason: 'no-route' }]);
       expect(journal.filter((r) => r.ev === 'accepted').map((r) => r.id).sort()).toEqual(['a', 'b', 'c']);
+      expect(journal.filter((r) => r.ev === 'accepted').every((r) => r.text === undefined)).toBe(true); // no text by default
       expect(await ns.redis.xlen(names.dead)).toBe(1); // the malformed entry, kept for inspection
+    } finally {
+      await ns.cleanup();
+    }
+  });
+
+  it('puts the message text in the accepted record only for clients with journalText', async () => {
+    const ns = await redisNamespace('policy-text');
+    try {
+      const names = streamNames(ns.prefix);
+      const handler = createPolicyHandler({
+        redis: ns.redis, store: createRedisStateStore({ redis: ns.redis, prefix: ns.prefix }), names,
+        logger: pino({ level: 'silent' }), metrics: createAppMetrics(createMetricsRegistry('p2')),
+        route: createClientRouter([{ prefix: '', smscs: ['uk'] }], []),
+        policy: createMcp({ redis: ns.redis, keys: policyKeys(ns.prefix), resolve: () => createPolicyResolver(emptyPolicySettings()) }),
+        journalText: new Set(['acme']),
+      });
+      const other = { ...inEntry('y', '441234567'), sys: 'globex' };
+      await handler([{ id: '1-0', data: inEntry('x', '447700900123'), deliveries: 1, size: 0 }, { id: '2-0', data: other, deliveries: 1, size: 0 }]);
+      const journal = ((await ns.redis.xrange(names.journal, '-', '+')) as [string, string[]][]).flatMap(([, f]) => JSON.parse(f[1]));
+      const accepted = Object.fromEntries(journal.filter((r: { ev: string }) => r.ev === 'accepted').map((r: { id: string; text?: string }) => [r.id, r.text]));
+      expect(accepted).toEqual({ x: 'hi', y: undefined });
     } finally {
       await ns.cleanup();
     }

@@ -5,6 +5,7 @@ import { runBatch, xaddEntry, type BatchHandler, type EntryOutcome, type Redis, 
 import type { StateStore } from '@smsgw/store';
 import type { DeferredQueue } from './deferred-queue';
 import type { BatchPolicy } from './mcp';
+import { messageText } from './message-content';
 
 export interface PolicyHandlerDeps {
   redis: Redis;
@@ -13,6 +14,8 @@ export interface PolicyHandlerDeps {
   route: (sys: string, destination: string) => RouteDecision | null;
   /** The MCP over a whole read batch (one verdict per item, same order). */
   policy: BatchPolicy;
+  /** Clients whose `accepted` journal records carry the message text (clients[].journalText). */
+  journalText?: ReadonlySet<string>;
   /** Where quiet-hours `defer` verdicts wait; without it such a message is rejected. */
   deferred?: DeferredQueue;
   metrics: AppMetrics;
@@ -43,6 +46,7 @@ export function createPolicyHandler(deps: PolicyHandlerDeps): BatchHandler {
     const t = now();
     const base = { id: m.id, sys: m.sys };
     const accepted: JournalEntry = { ...base, ts: m.at, ev: 'accepted', src: m.src.norm, dst: m.dst.norm, dc: m.dc };
+    if (deps.journalText?.has(m.sys)) accepted.text = messageText(m) ?? undefined;
     if (verdict.pass && !decision) verdict = reject('no-route');
     if (!verdict.pass && verdict.deferUntil !== undefined && deps.deferred) {
       // Quiet hours: the message waits and runs the whole policy again when released.

@@ -46,6 +46,8 @@ export const journalRecordSchema = z.object({
   stage: z.string().optional(),
   reason: z.string().optional(),
   latencyMs: z.number().optional(),
+  /** The message text, only on `accepted` and only for clients with `journalText: true`. */
+  text: z.string().optional(),
 });
 export type JournalRecord = z.infer<typeof journalRecordSchema>;
 

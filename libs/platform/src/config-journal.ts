@@ -23,6 +23,12 @@ export const journalConfigSchema = z
     /** Backoff of a failed upload: doubles from min to max while S3 is away. */
     retryMinMs: ms.min(10).default(500),
     retryMaxMs: ms.min(10).default(30_000),
+    /**
+     * Journal stream entries not yet exported (e.g. while S3 is away) above which ingress answers
+     * ESME_RMSGQFUL rather than drop journal records. An entry holds one read batch's records
+     * (up to a few hundred); size it for hours at your traffic.
+     */
+    maxBacklog: z.number().int().min(1).default(50_000),
     /** Statistics snapshot period in minutes (`proxy/stats/…`); 0 turns snapshots off. */
     statsEveryMinutes: z.number().int().min(0).max(1_440).default(5),
     /** Records of a period may arrive this long after its end; its snapshot is written after. */

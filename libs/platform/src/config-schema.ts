@@ -23,6 +23,8 @@ export const clientSchema = z.object({
   maxBinds: z.number().int().min(1).default(10),
   /** submit_sm per second across every ingress instance; above it ESME_RTHROTTLED. 0 = unlimited. */
   maxSubmitRate: z.number().min(0).default(0),
+  /** Put the message text in this client's `accepted` journal records (off: no text is journaled). */
+  journalText: z.boolean().default(false),
   /** This client's own routes, tried before the global ones (longest prefix wins within each). */
   routes: z.array(routeSchema).default([]),
   /** Numbers and short codes (digits; a trailing * for a prefix) whose MO messages go to this client. */
