@@ -25,11 +25,22 @@ describe('buildBatch', () => {
     expect(a.range).toEqual({ first: '1-0', last: '3-0' });
     // proxy 07h, proxy 08h (the final crossed the hour), mcp 07h: one object each.
     expect(a.objects.map((o) => [o.group, o.records.map((r) => r.eid)])).toEqual([
-      ['proxy|2024-03-01T07', ['a:accepted:0:0', 'b:accepted:0:0']],
-      ['proxy|2024-03-01T08', ['a:final:0:0']],
-      ['mcp|2024-03-01T07', ['a:routed:0:0']],
+      ['events|proxy|2024-03-01T07', ['a:accepted:0:0', 'b:accepted:0:0']],
+      ['events|proxy|2024-03-01T08', ['a:final:0:0']],
+      ['events|mcp|2024-03-01T07', ['a:routed:0:0']],
     ]);
     expect(a.objects[1].at.toISOString()).toBe('2024-03-01T08:00:01.000Z');
+  });
+
+  it('puts operational records in their own `logs` objects: the policy-worker\'s in mcp, the others in proxy', () => {
+    const log = (app: string, n: number) => ({ ts: T + n, ev: 'log', app, level: 40, msg: 'x', eid: `log:${app}:${n}` });
+    const built = buildBatch([{ id: '1-0', data: [acc('a'), log('sender', 1), log('policy-worker', 2), log('sender', 3)], size: 1 }]);
+    expect(built.objects.map((o) => [o.kind, o.bucket, o.records.length])).toEqual([
+      ['events', 'proxy', 1],
+      ['logs', 'proxy', 2],
+      ['logs', 'mcp', 1],
+    ]);
+    expect(countForStats(built.objects, 60_000).get(Math.floor(T / 60_000) * 60_000)?.size).toBe(1); // logs are not counted
   });
 
   it('drops a repeated event id within the batch and skips foreign entries', () => {

@@ -1,4 +1,4 @@
-import { expandJournalEntry, JOURNAL_EVENTS, type JournalEntry, type JournalRecord } from '@smsgw/contracts';
+import { expandJournalEntry, JOURNAL_EVENTS, journalKind, type JournalEntry, type JournalRecord } from '@smsgw/contracts';
 
 export type Bucket = 'proxy' | 'mcp';
 
@@ -10,8 +10,10 @@ export interface RawEntry {
 }
 
 export interface BuiltObject {
-  /** `<bucket>|<YYYY-MM-DDTHH>`: identifies the object within its batch. */
+  /** `<kind>|<bucket>|<YYYY-MM-DDTHH>`: identifies the object within its batch. */
   group: string;
+  /** `events` (lifecycle) or `logs` (operational records): the key's first segment. */
+  kind: 'events' | 'logs';
   bucket: Bucket;
   /** Event time of the first record: decides the dt=/hour= partition. */
   at: Date;
@@ -77,9 +79,10 @@ export function buildBatch(entries: Iterable<RawEntry>): BuiltBatch {
         continue;
       }
       seen.add(rec.eid);
-      const group = `${rec.bucket}|${hourOf(rec.ts)}`;
+      const kind = journalKind(rec.ev);
+      const group = `${kind}|${rec.bucket}|${hourOf(rec.ts)}`;
       let obj = groups.get(group);
-      if (!obj) groups.set(group, (obj = { group, bucket: rec.bucket, at: new Date(rec.ts), records: [] }));
+      if (!obj) groups.set(group, (obj = { group, kind, bucket: rec.bucket, at: new Date(rec.ts), records: [] }));
       obj.records.push(rec);
       records++;
     }
@@ -100,6 +103,7 @@ export function countForStats(objects: BuiltObject[], periodMs: number): Map<num
   const out = new Map<number, Map<string, number>>();
   if (periodMs <= 0) return out;
   for (const o of objects) {
+    if (o.kind !== 'events') continue; // statistics count message events, not log lines
     for (const r of o.records) {
       const period = Math.floor(r.ts / periodMs) * periodMs;
       let m = out.get(period);

@@ -122,7 +122,7 @@ export function createJournalBatcher(deps: JournalBatcherDeps) {
         v: 1,
         batch,
         ids: built.ids,
-        objects: built.objects.map((o) => ({ group: o.group, bucket: o.bucket, key: store.keyFor(kind, built.range, o.at) })),
+        objects: built.objects.map((o) => ({ group: o.group, bucket: o.bucket, key: store.keyFor(o.kind === 'events' ? kind : o.kind, built.range, o.at) })),
         openedAt: now(),
       };
       const opened = await persist('journal_ledger', () => ledger.open(m), { batch });

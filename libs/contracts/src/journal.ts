@@ -16,6 +16,7 @@ export const JOURNAL_EVENTS = [
   'mo_received',
   'mo_unroutable',
   'dead_lettered',
+  'log',
 ] as const;
 export type JournalEvent = (typeof JOURNAL_EVENTS)[number];
 
@@ -48,6 +49,9 @@ export const journalRecordSchema = z.object({
   latencyMs: z.number().optional(),
   /** The message text, only on `accepted` and only for clients with `journalText: true`. */
   text: z.string().optional(),
+  /** Operational records (`ev: log`): pino level (40 warn, 50 error, 60 fatal) and message. */
+  level: z.number().int().optional(),
+  msg: z.string().optional(),
 });
 export type JournalRecord = z.infer<typeof journalRecordSchema>;
 
@@ -76,13 +80,23 @@ const EVENT_APP: Record<JournalEvent, string> = {
   receipt_expired: 'dlr-worker',
   mo_received: 'dlr-worker',
   mo_unroutable: 'dlr-worker',
+  log: 'unknown',
   delivered_to_client: 'ingress',
   dead_lettered: 'unknown',
 };
 
-/** Policy decisions go to the `mcp` bucket, everything else to `proxy`. */
-export function journalBucket(ev: JournalEvent): 'proxy' | 'mcp' {
+/**
+ * Policy decisions go to the `mcp` bucket, everything else to `proxy`; operational records of
+ * the policy-worker (the MCP's logs) go to `mcp` too.
+ */
+export function journalBucket(ev: JournalEvent, app?: string): 'proxy' | 'mcp' {
+  if (ev === 'log') return app === 'policy-worker' ? 'mcp' : 'proxy';
   return ev === 'routed' || ev === 'rejected' ? 'mcp' : 'proxy';
+}
+
+/** Object kind (first key segment): lifecycle events, or operational records. */
+export function journalKind(ev: JournalEvent): 'events' | 'logs' {
+  return ev === 'log' ? 'logs' : 'events';
 }
 
 /** The full v1 record of a journal entry (what lands in S3). */
@@ -90,7 +104,7 @@ export function expandJournalEntry(e: JournalEntry): JournalRecord {
   return {
     v: 1,
     eid: e.eid ?? journalEventId(e.id ?? '-', e.ev, e.part ?? 0),
-    bucket: e.bucket ?? journalBucket(e.ev),
+    bucket: e.bucket ?? journalBucket(e.ev, e.app),
     app: e.app ?? EVENT_APP[e.ev],
     ...e,
   };

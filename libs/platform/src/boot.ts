@@ -3,6 +3,8 @@ import type { Logger } from 'pino';
 import { loadConfig } from './config';
 import type { AppName, GatewayConfig } from './config-schema';
 import { createLogger } from './logger';
+import { createLogJournal } from './log-journal';
+import { streamNames } from '@smsgw/contracts';
 import { createMetricsRegistry, startOpsServer, type ReadinessCheck } from './http-server';
 import { createAppMetrics, type AppMetrics } from './metrics';
 import { createCloser, runUntilSignal, type Closeable, type ProcessLike } from './lifecycle';
@@ -42,17 +44,19 @@ export async function bootApp(
     console.error((err as Error).message);
     return proc.exit(2);
   }
-  const logger = createLogger(app, config.log.level);
-  const registry = createMetricsRegistry(app);
-  const metrics = createAppMetrics(registry);
   const hostname = proc.env.HOSTNAME ?? 'local';
   const instance = proc.env.INSTANCE_ID ?? `${app}-${hostname}-${proc.pid}`;
+  // Warnings and errors also go to the journal, exported to S3 as operational records.
+  const logJournal = createLogJournal({ redisUrl: config.redis.url, stream: streamNames(config.redis.prefix).journal, app, instance });
+  const logger = createLogger(app, config.log.level, logJournal);
+  const registry = createMetricsRegistry(app);
+  const metrics = createAppMetrics(registry);
   const ctx: AppContext = { app, config, logger, registry, metrics, instance, env: proc.env };
   await runUntilSignal(proc, logger, async () => {
     const started = await start(ctx);
     const httpPort = proc.env.HTTP_PORT !== undefined ? Number(proc.env.HTTP_PORT) : config.http.ports[app];
     const ops = await startOpsServer({ host: config.http.host, port: httpPort, registry, checks: started.checks });
     logger.info({ httpPort: ops.port, instance }, `${app} started`);
-    return { close: createCloser([['http', () => ops.close()], ['app', () => started.close()]], logger) };
+    return { close: createCloser([['http', () => ops.close()], ['app', () => started.close()], ['log journal', () => logJournal.close()]], logger) };
   });
 }

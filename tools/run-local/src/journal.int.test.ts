@@ -16,6 +16,8 @@ interface Rec {
   ev: string;
   id?: string;
   ts: number;
+  app?: string;
+  level?: number;
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -179,6 +181,18 @@ describe('journals in S3: complete and exactly once', () => {
     expect(await pending()).toBeGreaterThan(0); // the lag is visible (smsgw_stream_pending)
     await restartS3();
     await expectComplete(30_000);
+    // The exporter's own warnings about the outage are operational records, exported too.
+    let logs: Rec[] = [];
+    for (const end = Date.now() + 15_000; Date.now() < end && !logs.length; await sleep(500)) {
+      const list = await reader.send(new ListObjectsV2Command({ Bucket: 'proxy', Prefix: 'logs/v1/' }));
+      for (const o of list.Contents ?? []) {
+        expect(o.Key).toMatch(/^logs\/v1\/dt=\d{4}-\d{2}-\d{2}\/hour=\d{2}\//);
+        const obj = await reader.send(new GetObjectCommand({ Bucket: 'proxy', Key: o.Key! }));
+        const text = gunzipSync(Buffer.from(await obj.Body!.transformToByteArray())).toString('utf8');
+        logs.push(...text.split('\n').filter(Boolean).map((l) => JSON.parse(l) as Rec));
+      }
+    }
+    expect(logs.some((r) => r.ev === 'log' && r.app === 'journal-exporter' && r.level === 40)).toBe(true);
   }, 120_000);
 
   it('exporter SIGKILLed with a batch recorded but not uploaded: the restarted one finishes it, nothing missing or twice', async () => {

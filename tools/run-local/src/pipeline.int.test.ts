@@ -101,7 +101,7 @@ describe('the whole pipeline on real parts (5 app processes, SMSC simulator, Red
     const readAll = async () => {
       seen.clear();
       for (const bucket of ['proxy', 'mcp']) {
-        const list = await s3.send(new ListObjectsV2Command({ Bucket: bucket }));
+        const list = await s3.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: 'events/' }));
         for (const o of list.Contents ?? []) {
           expect(o.Key).toMatch(/^events\/v1\/dt=\d{4}-\d{2}-\d{2}\/hour=\d{2}\/.+\.ndjson\.gz$/);
           const obj = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: o.Key! }));
