@@ -2,11 +2,13 @@ import { describe, expect, it } from 'vitest';
 import { pino } from 'pino';
 import { dlrInEntrySchema, expandJournalEntry, outEntrySchema, streamNames, type InEntry } from '@smsgw/contracts';
 import { createClientRouter, createPolicyResolver, emptyPolicySettings } from '@smsgw/domain';
-import { createAppMetrics, createMetricsRegistry } from '@smsgw/platform';
+import { createAppMetrics, createMetricsRegistry, policySchema } from '@smsgw/platform';
 import { createRedisStateStore } from '@smsgw/store';
 import { redisNamespace } from '@smsgw/testing';
 import { createMcp } from './mcp';
 import { createPolicyHandler } from './policy-handler';
+import { createDeferredQueue } from './deferred-queue';
+import { createPolicySettings } from './policy-settings';
 import { policyKeys } from './policy-keys';
 
 const inEntry = (id: string, dst: string): InEntry => ({
@@ -67,6 +69,33 @@ describe('policy-worker handler (real Redis)', () => {
       const journal = ((await ns.redis.xrange(names.journal, '-', '+')) as [string, string[]][]).flatMap(([, f]) => JSON.parse(f[1]));
       const accepted = Object.fromEntries(journal.filter((r: { ev: string }) => r.ev === 'accepted').map((r: { id: string; text?: string }) => [r.id, r.text]));
       expect(accepted).toEqual({ x: 'hi', y: undefined });
+    } finally {
+      await ns.cleanup();
+    }
+  });
+
+  it('defers a message in quiet hours: it waits in the delay queue and the decision is journaled in mcp', async () => {
+    const ns = await redisNamespace('policy-defer');
+    try {
+      const names = streamNames(ns.prefix);
+      const keys = policyKeys(ns.prefix);
+      const settings = createPolicySettings(
+        policySchema.parse({ rules: [{ type: 'quiet-hours', prefixes: ['44'], timezone: 'Europe/London', from: '21:00', to: '08:00', action: 'defer' }] }),
+      );
+      const handler = createPolicyHandler({
+        redis: ns.redis, store: createRedisStateStore({ redis: ns.redis, prefix: ns.prefix }), names,
+        logger: pino({ level: 'silent' }), metrics: createAppMetrics(createMetricsRegistry('p3')),
+        route: createClientRouter([{ prefix: '', smscs: ['uk'] }], []),
+        // 23:30 in London: inside the quiet window.
+        policy: createMcp({ redis: ns.redis, keys, resolve: settings.resolver, now: () => Date.UTC(2026, 0, 15, 23, 30) }),
+        deferred: createDeferredQueue(ns.redis, keys.deferred, names.in),
+      });
+      expect(await handler([{ id: '1-0', data: inEntry('q', '447700900123'), deliveries: 1, size: 0 }])).toEqual({ ack: ['1-0'] });
+      expect(await ns.redis.xlen(names.out('uk'))).toBe(0); // nothing routed yet
+      expect(await ns.redis.zcard(keys.deferred)).toBe(1);
+      const journal = ((await ns.redis.xrange(names.journal, '-', '+')) as [string, string[]][]).flatMap(([, f]) => JSON.parse(f[1]));
+      expect(journal.map(expandJournalEntry)).toMatchObject([{ ev: 'deferred', id: 'q', bucket: 'mcp', stage: 'business-rules' }]);
+      expect(journal[0].reason).toMatch(/^quiet-hours until 2026-01-16T08:00:00/);
     } finally {
       await ns.cleanup();
     }

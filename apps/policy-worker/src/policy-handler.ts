@@ -52,8 +52,10 @@ export function createPolicyHandler(deps: PolicyHandlerDeps): BatchHandler {
       // Quiet hours: the message waits and runs the whole policy again when released.
       await deps.deferred.defer(m, verdict.deferUntil);
       metrics.messages.inc({ stage: 'policy', outcome: 'deferred' });
-      deps.logger.info({ msgId: m.id, until: new Date(verdict.deferUntil).toISOString() }, 'message deferred by quiet hours');
-      return { ack: true };
+      const until = new Date(verdict.deferUntil).toISOString();
+      deps.logger.info({ msgId: m.id, until }, 'message deferred by quiet hours');
+      // The decision is journaled (mcp); `accepted` comes when the released message passes again.
+      return { ack: true, journal: [{ ...base, ts: t, ev: 'deferred', dst: m.dst.norm, stage: 'business-rules', reason: `quiet-hours until ${until}` }] };
     }
     if (!verdict.pass) {
       await store.createMessage({ id: m.id, sys: m.sys, src: m.src.norm, dst: m.dst.norm, rd: m.rd, state: 'POLICY_REJECTED', at: t, err: verdict.code });

@@ -5,6 +5,7 @@ export const JOURNAL_EVENTS = [
   'accepted',
   'routed',
   'rejected',
+  'deferred',
   'submitted',
   'submit_failed',
   'retried',
@@ -71,6 +72,7 @@ const EVENT_APP: Record<JournalEvent, string> = {
   accepted: 'policy-worker',
   routed: 'policy-worker',
   rejected: 'policy-worker',
+  deferred: 'policy-worker',
   submitted: 'sender',
   submit_failed: 'sender',
   retried: 'sender',
@@ -91,7 +93,7 @@ const EVENT_APP: Record<JournalEvent, string> = {
  */
 export function journalBucket(ev: JournalEvent, app?: string): 'proxy' | 'mcp' {
   if (ev === 'log') return app === 'policy-worker' ? 'mcp' : 'proxy';
-  return ev === 'routed' || ev === 'rejected' ? 'mcp' : 'proxy';
+  return ev === 'routed' || ev === 'rejected' || ev === 'deferred' ? 'mcp' : 'proxy';
 }
 
 /** Object kind (first key segment): lifecycle events, or operational records. */
