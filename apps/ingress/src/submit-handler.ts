@@ -51,6 +51,11 @@ export function validateSubmit(pdu: Pdu, sys: string, id: string, at: number): {
     at,
   };
   if (vp) entry.vp = vp;
+  // A client-concatenated part (SAR TLVs): kept so the parts can be grouped and sent in order.
+  const ref = getTlv(pdu, TLV.sar_msg_ref_num);
+  const total = getTlv(pdu, TLV.sar_total_segments);
+  const seq = getTlv(pdu, TLV.sar_segment_seqnum);
+  if (ref?.length === 2 && total?.length === 1 && seq?.length === 1) entry.sar = { ref: ref.readUInt16BE(0), total: total[0], seq: seq[0] };
   return { entry };
 }
 

@@ -1,10 +1,11 @@
 import { GROUPS } from '@smsgw/contracts';
 import { createClientRouter } from '@smsgw/domain';
 import { bootApp, loadConfig } from '@smsgw/platform';
-import { createStageRuntime } from '@smsgw/redis';
+import { createStageRuntime, xaddEntry } from '@smsgw/redis';
 import { openStateStore } from '@smsgw/store';
 import { startAdminApi } from './admin-api';
 import { createDeferredQueue } from './deferred-queue';
+import { createConcatGroups } from './concat-groups';
 import { createMcp } from './mcp';
 import { createPolicyHandler } from './policy-handler';
 import { policyKeys } from './policy-keys';
@@ -18,13 +19,14 @@ await bootApp('policy-worker', process, async (ctx) => {
   const keys = policyKeys(config.redis.prefix);
   const settings = createPolicySettings(config.policy);
   const deferred = createDeferredQueue(redis, keys.deferred, names.in);
+  const concat = createConcatGroups(redis, config.redis.prefix, config.concat.timeoutMs);
   rt.consumer({
     stream: names.in,
     group: GROUPS.policy,
     concurrency: 2,
     deadLetter: 'fail-message',
     handler: createPolicyHandler({
-      redis, store, names, metrics, logger, deferred,
+      redis, store, names, metrics, logger, deferred, concat,
       journalText: new Set(config.clients.filter((c) => c.journalText).map((c) => c.systemId)),
       route: createClientRouter(config.routes, config.clients),
       policy: createMcp({ redis, keys, resolve: settings.resolver }),
@@ -54,13 +56,22 @@ await bootApp('policy-worker', process, async (ctx) => {
       .finally(() => (releasing = false));
   }, config.policy.deferPollMs);
 
+  // Client-concatenated messages still incomplete after concat.timeoutMs go on as they are.
+  const concatTimer = setInterval(() => {
+    concat
+      .due(config.clients.map((c) => c.systemId))
+      .then((groups) => Promise.all(groups.map((parts) => xaddEntry(redis, names.out(parts[0]!.pool), { k: 'group', pool: parts[0]!.pool, parts }))))
+      .then((sent) => sent.length && logger.warn({ groups: sent.length }, 'incomplete client-concatenated messages sent as they are'))
+      .catch((err) => logger.warn({ err }, 'concat sweep failed; retried on the next tick'));
+  }, 1_000);
+
   const admin = config.policy.admin.token
     ? await startAdminApi(config.policy.admin, { redis, keys, token: config.policy.admin.token, activeRules: settings.shown, logger })
     : undefined;
   if (admin) logger.info({ adminPort: admin.port }, 'policy admin API listening');
 
   return rt.start(
-    { deferred: { close: () => clearInterval(releaseTimer) }, ...(admin ? { admin } : {}), store },
+    { timers: { close: () => (clearInterval(releaseTimer), clearInterval(concatTimer)) }, ...(admin ? { admin } : {}), store },
     { store: () => store.ping() },
   );
 });

@@ -1,5 +1,5 @@
 import type { InEntry } from '@smsgw/contracts';
-import { decodeText, splitText } from '@smsgw/smpp';
+import { decodeText, parseUdh, splitText } from '@smsgw/smpp';
 
 /** esm_class bit 6: short_message starts with a User Data Header (SMPP v3.4 §5.2.12). */
 const UDHI = 0x40;
@@ -37,4 +37,20 @@ export function messageSegments(m: InEntry, text: string | null = messageText(m)
   }
   const n = body(m).length;
   return n <= BINARY_SINGLE ? 1 : Math.ceil(n / BINARY_PART);
+}
+
+/**
+ * The concatenation of a part the client cut itself — from its UDH (IEI 0x00/0x08) or its SAR
+ * TLVs — or null for a whole message. A UDH we cannot read makes the entry a whole message:
+ * it goes on unchanged.
+ */
+export function concatInfo(m: InEntry): { ref: number; total: number; seq: number } | null {
+  if (m.sar) return m.sar.total > 1 ? m.sar : null;
+  if ((m.esm & UDHI) === 0) return null;
+  try {
+    const u = parseUdh(Buffer.from(m.sm, 'base64'));
+    return u.ref !== undefined && u.total !== undefined && u.seq !== undefined && u.total > 1 ? { ref: u.ref, total: u.total, seq: u.seq } : null;
+  } catch {
+    return null;
+  }
 }

@@ -1,11 +1,12 @@
-import { inEntrySchema, type DlrInFailure, type InEntry, type JournalEntry, type OutEntry, type StreamNames } from '@smsgw/contracts';
+import { inEntrySchema, type DlrInFailure, type InEntry, type JournalEntry, type OutEntry, type OutGroup, type StreamNames } from '@smsgw/contracts';
 import { reject, type PolicyVerdict, type RouteDecision } from '@smsgw/domain';
 import type { AppMetrics, Logger } from '@smsgw/platform';
 import { runBatch, xaddEntry, type BatchHandler, type EntryOutcome, type Redis, type StreamEntry } from '@smsgw/redis';
 import type { StateStore } from '@smsgw/store';
 import type { DeferredQueue } from './deferred-queue';
 import type { BatchPolicy } from './mcp';
-import { messageText } from './message-content';
+import { concatInfo, messageText } from './message-content';
+import type { ConcatGroups } from './concat-groups';
 
 export interface PolicyHandlerDeps {
   redis: Redis;
@@ -16,6 +17,8 @@ export interface PolicyHandlerDeps {
   policy: BatchPolicy;
   /** Clients whose `accepted` journal records carry the message text (clients[].journalText). */
   journalText?: ReadonlySet<string>;
+  /** Where parts of client-concatenated messages wait for each other; without it each goes alone. */
+  concat?: ConcatGroups;
   /** Where quiet-hours `defer` verdicts wait; without it such a message is rejected. */
   deferred?: DeferredQueue;
   metrics: AppMetrics;
@@ -72,7 +75,15 @@ export function createPolicyHandler(deps: PolicyHandlerDeps): BatchHandler {
     const out: OutEntry = { ...m, pool: decision!.pool, smscs: decision!.smscs, rt: t };
     const routed: JournalEntry = { ...base, ts: t, ev: 'routed', pool: decision!.pool, latencyMs: t - m.at };
     await store.createMessage({ id: m.id, sys: m.sys, src: m.src.norm, dst: m.dst.norm, rd: m.rd, state: 'ROUTED', pool: decision!.pool, at: t });
-    await xaddEntry(redis, names.out(decision!.pool), out);
+    const part = deps.concat ? concatInfo(m) : null;
+    if (part) {
+      // A part the client cut itself waits for its siblings (durably, in Redis) and goes on with
+      // them as one group, so the sender keeps their order; the group's last part forwards it.
+      const group = await deps.concat!.add(out, part);
+      if (group) await xaddEntry(redis, names.out(decision!.pool), { k: 'group', pool: decision!.pool, parts: group } satisfies OutGroup);
+    } else {
+      await xaddEntry(redis, names.out(decision!.pool), out);
+    }
     metrics.messages.inc({ stage: 'policy', outcome: 'routed' });
     metrics.latency.observe({ stage: 'policy' }, (t - m.at) / 1000);
     return { ack: true, journal: [accepted, routed] };

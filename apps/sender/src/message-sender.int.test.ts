@@ -120,4 +120,32 @@ describe('sender (real Redis, SMSC simulator over TCP)', () => {
     expect(sim.stats.submits).toBe(2);
     for (const scope of ['link:sim', 'pool:sim', 'global']) expect(granted[rateLimitKey(ns.prefix, scope)]).toBeGreaterThanOrEqual(2);
   });
+
+  it('sends the parts of a client-concatenated message in order, one after the other, on one session', async () => {
+    const { sim, store, handler } = await setup();
+    const texts = ['Hello from ', 'the client ', 'in three parts'];
+    const parts = texts.map((t, i) => ({
+      ...outEntry(`g${i + 1}`, ''),
+      esm: 0x40,
+      // 8-bit reference concatenation UDH: 05 00 03 ref total seq, then GSM text
+      sm: Buffer.concat([Buffer.from([5, 0, 3, 0x2a, 3, i + 1]), encodeGsm7(t)!]).toString('base64'),
+    }));
+    for (const p of parts) await store.createMessage({ id: p.id, sys: 'acme', src: 'ACME', dst: '447700900123', rd: 1, state: 'ROUTED', at: Date.now() });
+    const e = { id: '1-0', data: { k: 'group', pool: 'sim', parts }, deliveries: 1, size: 0 };
+    expect(await handler([e])).toEqual({ ack: ['1-0'] });
+    expect(sim.submits.map((x) => x.udh?.seq)).toEqual([1, 2, 3]);
+    expect(sim.messages()).toMatchObject([{ text: texts.join(''), parts: 3 }]);
+    for (const p of parts) expect((await store.get(p.id))?.state).toBe('SUBMITTED');
+    // Redelivered: nothing is sent twice.
+    expect(await handler([{ ...e, deliveries: 2 }])).toEqual({ ack: ['1-0'] });
+    expect(sim.stats.submits).toBe(3);
+  });
+
+  it('sends a SAR part as it came, with its SAR TLVs', async () => {
+    const { sim, store, handler } = await setup();
+    const m = { ...outEntry('s1', 'first half '), sar: { ref: 0x1234, total: 2, seq: 1 } };
+    await store.createMessage({ id: 's1', sys: 'acme', src: 'ACME', dst: '447700900123', rd: 1, state: 'ROUTED', at: Date.now() });
+    await handler([entry(m)]);
+    expect(sim.submits[0]).toMatchObject({ udh: { ref: 0x1234, total: 2, seq: 1 }, text: 'first half ' });
+  });
 });

@@ -1,8 +1,8 @@
-import { isFinalState, journalEventId, outEntrySchema, type DlrInFailure, type JournalEntry, type OutEntry, type StreamNames } from '@smsgw/contracts';
+import { isFinalState, journalEventId, outEntrySchema, outGroupSchema, type DlrInFailure, type JournalEntry, type OutEntry, type StreamNames } from '@smsgw/contracts';
 import { normaliseSmscMsgId, type SmscIdFormat } from '@smsgw/domain';
 import type { AppMetrics, Logger, SmscTextConfig } from '@smsgw/platform';
 import { runBatch, xaddEntry, type BatchHandler, type EntryOutcome, type RateLimiter, type Redis, type StreamEntry } from '@smsgw/redis';
-import { createConcatRefs, STATUS, TLV, type Pdu } from '@smsgw/smpp';
+import { createConcatRefs, STATUS, TLV, type Pdu, type SmppSession } from '@smsgw/smpp';
 import type { MessageRecord, StateStore } from '@smsgw/store';
 import type { SmscLink } from './smsc-link';
 import { prepareParts } from './prepare-parts';
@@ -30,6 +30,9 @@ export interface MessageSenderDeps {
   /** How long one message may wait for a bound session or keep retrying temporary errors. */
   maxRetryMs?: number;
 }
+
+/** The link and session a group of parts sticks to. */
+type Pin = { link?: SmscLink; session?: SmppSession };
 
 type Outcome = { result: 'sent' | 'failed' | 'duplicate' | 'retry'; journal?: JournalEntry[] };
 
@@ -67,20 +70,44 @@ export function createMessageSender(deps: MessageSenderDeps): BatchHandler {
   };
 
   const sendOne = async (e: StreamEntry): Promise<Outcome> => {
+    if ((e.data as { k?: string } | undefined)?.k === 'group') return sendGroup(e);
     const parsed = outEntrySchema.safeParse(e.data);
-    if (!parsed.success) {
-      await redis.xadd(names.dead, '*', 'd', JSON.stringify({ id: e.id, error: 'malformed', data: e.data }));
-      metrics.errors.inc({ kind: 'malformed_entry' });
-      return { result: 'failed' };
+    if (!parsed.success) return malformed(e);
+    return sendMessage(parsed.data, e.deliveries);
+  };
+
+  const malformed = async (e: StreamEntry): Promise<Outcome> => {
+    await redis.xadd(names.dead, '*', 'd', JSON.stringify({ id: e.id, error: 'malformed', data: e.data }));
+    metrics.errors.inc({ kind: 'malformed_entry' });
+    return { result: 'failed' };
+  };
+
+  /**
+   * The parts of a message the client concatenated itself, one after the other on one session:
+   * each part is acknowledged by the SMSC before the next goes, so they arrive in order. A part
+   * that must wait stops the group; on its redelivery the parts already sent are recognised.
+   */
+  const sendGroup = async (e: StreamEntry): Promise<Outcome> => {
+    const parsed = outGroupSchema.safeParse(e.data);
+    if (!parsed.success) return malformed(e);
+    const pin: Pin = {};
+    const journal: JournalEntry[] = [];
+    for (const part of parsed.data.parts) {
+      const out = await sendMessage(part, e.deliveries, pin);
+      journal.push(...(out.journal ?? []));
+      if (out.result === 'retry') return { result: 'retry' };
     }
-    const m = parsed.data;
+    return { result: 'sent', journal };
+  };
+
+  const sendMessage = async (m: OutEntry, deliveries: number, pin?: Pin): Promise<Outcome> => {
     const got = await redis.set(leaseKey(m.id), 'sending', 'PX', leaseMs, 'NX');
     if (got === null) {
       // Claimed already: by a sender still at work (retry later), or the message went out.
       return { result: sentAlready(await store.get(m.id)) ? 'duplicate' : 'retry' };
     }
     try {
-      return await sendClaimed(m, e);
+      return await sendClaimed(m, deliveries, pin);
     } catch (err) {
       // Let the next delivery of this entry claim it again at once.
       await redis.del(leaseKey(m.id)).catch(() => undefined);
@@ -88,17 +115,19 @@ export function createMessageSender(deps: MessageSenderDeps): BatchHandler {
     }
   };
 
-  const sendClaimed = async (m: OutEntry, e: StreamEntry): Promise<Outcome> => {
+  const sendClaimed = async (m: OutEntry, deliveries: number, pin?: Pin): Promise<Outcome> => {
     // Bound only on the rare paths that log: a child logger per message costs on the hot path.
     const log = { warn: (o: object, msg: string) => logger.warn({ msgId: m.id, ...o }, msg) };
     // The lease is never turned into a "done" marker (a write per message): a copy of this
     // message seen while the lease lives hits the branch above; a copy seen after the lease
     // expired is necessarily older than leaseMs (the first copy was claimed after acceptance),
     // so old or redelivered entries consult the store, which knows what the SMSC acknowledged.
-    const suspect = e.deliveries > 1 || Date.now() - m.at > leaseMs / 2;
+    const suspect = deliveries > 1 || Date.now() - m.at > leaseMs / 2;
     const known = suspect ? await store.get(m.id) : null;
     if (sentAlready(known)) return { result: 'duplicate' };
-    let link = chooseLink(m);
+    // The parts of a group all go over the link (and session) its first part took.
+    let link = pin?.link ?? chooseLink(m);
+    if (pin) pin.link = link;
     // Parts are made for the chosen SMSC's text options; references rotate per destination.
     const prepared = prepareParts(m, refs.next(m.dst.norm), link && deps.text?.get(link.id));
     const parts = prepared.parts.length;
@@ -118,7 +147,8 @@ export function createMessageSender(deps: MessageSenderDeps): BatchHandler {
           log.warn({ smscs: m.smscs, part }, 'message not sent in time: it waits in the stream');
           return { result: 'retry' };
         }
-        const session = link.pick();
+        const session = pin?.session && !pin.session.closed && pin.link === link ? pin.session : link.pick();
+        if (pin) pin.session = session;
         if (!session) {
           await sleep(10); // a session closing right now: its close event is on its way
           continue;

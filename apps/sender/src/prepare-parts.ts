@@ -1,6 +1,6 @@
 import type { OutEntry } from '@smsgw/contracts';
 import type { SmscTextConfig } from '@smsgw/platform';
-import { decodeText, segmentText, type Tlv } from '@smsgw/smpp';
+import { decodeText, segmentText, TLV, type Tlv } from '@smsgw/smpp';
 
 export interface PreparedMessage {
   dataCoding: number;
@@ -29,6 +29,15 @@ const DEFAULT_TEXT: SmscTextConfig = { segmentation: 'udh8', latin1: false, shif
 export function prepareParts(m: OutEntry, ref: number, text: SmscTextConfig = DEFAULT_TEXT): PreparedMessage {
   const bytes = Buffer.from(m.sm, 'base64');
   const raw = (): PreparedMessage => ({ dataCoding: m.dc, esmClass: m.esm, parts: [bytes], segments: 1 });
+  // A part the client cut with SAR TLVs goes as it came, with its SAR TLVs (SMPP v3.4 §5.3.2.22-24).
+  if (m.sar) {
+    const sar = [
+      { tag: TLV.sar_msg_ref_num, value: Buffer.from([m.sar.ref >> 8, m.sar.ref & 0xff]) },
+      { tag: TLV.sar_total_segments, value: Buffer.from([m.sar.total]) },
+      { tag: TLV.sar_segment_seqnum, value: Buffer.from([m.sar.seq]) },
+    ];
+    return { ...raw(), tlvs: [sar] };
+  }
   if (m.esm & 0x40 || !TEXT_CODINGS.has(m.dc)) return raw();
   let decoded: string;
   try {

@@ -24,6 +24,8 @@ export const inEntrySchema = z.object({
   pri: z.number().int(),
   sm: z.string(), // base64 of short_message, or of message_payload when that carried the text
   vp: z.string().optional(), // validity_period as submitted (SMPP time format)
+  // One part of a message the client concatenated itself with SAR TLVs (SMPP v3.4 §5.3.2.22-24).
+  sar: z.object({ ref: z.number().int(), total: z.number().int(), seq: z.number().int() }).optional(),
   at: z.number(), // accepted, ms since epoch
 });
 export type InEntry = z.infer<typeof inEntrySchema>;
@@ -35,6 +37,18 @@ export const outEntrySchema = inEntrySchema.extend({
   rt: z.number(), // routed, ms since epoch
 });
 export type OutEntry = z.infer<typeof outEntrySchema>;
+
+/**
+ * Entry of `out:<pool>` holding the parts of one message the client concatenated itself (UDH or
+ * SAR), complete or as far as they came in time, in part order: the sender submits them in this
+ * order on one session. Each part keeps its own UUID (the client got one per submit_sm).
+ */
+export const outGroupSchema = z.object({
+  k: z.literal('group'),
+  pool: z.string(),
+  parts: z.array(outEntrySchema).min(1),
+});
+export type OutGroup = z.infer<typeof outGroupSchema>;
 
 /** Entries of `dlr-in`: what the dlr-worker turns into state changes and client receipts. */
 export const dlrInReceiptSchema = z.object({

@@ -143,6 +143,8 @@ export const gatewayConfigSchema = z
         receiptMaxAgeMs: ms.min(1_000).default(72 * 3600 * 1000),
       })
       .prefault({}),
+    /** Parts of a message the client concatenated itself (UDH or SAR) wait this long for each other. */
+    concat: z.object({ timeoutMs: ms.min(100).default(60_000) }).prefault({}),
     dlr: z
       .object({
         /** How long a receipt whose submit mapping is not stored yet keeps being retried. */

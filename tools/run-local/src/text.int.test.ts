@@ -107,4 +107,41 @@ describe('long messages end to end, one SMSC per segmentation mode', () => {
       expect(tr.every((s) => s.dataCoding === 0 && (s.tables.single === 'turkish' || s.tables.locking === 'turkish'))).toBe(true);
     }
   }, 60_000);
+
+  it('client-made concatenated parts (UDH and SAR), submitted out of order, reach the SMSC in order and whole; one receipt per part', async () => {
+    const before = client.receipts.length;
+    const texts = ['Parts cut ', 'by the client ', 'itself.'];
+    const udhDest = '44790019999';
+    const sarDest = '44790019998';
+    const ids: string[] = [];
+    // UDH parts 3, 1, 2 (8-bit reference 0x42), then SAR parts 2, 1 (reference 0x1234).
+    for (const seq of [3, 1, 2]) {
+      const r = await client.submit({
+        source_addr_ton: 5, source_addr: 'ACME', dest_addr_ton: 1, dest_addr_npi: 1, destination_addr: udhDest, registered_delivery: 1,
+        esm_class: 0x40, short_message: Buffer.concat([Buffer.from([5, 0, 3, 0x42, 3, seq]), encodeGsm7(texts[seq - 1]!)!]),
+      });
+      ids.push(r.message_id!);
+    }
+    for (const seq of [2, 1]) {
+      const r = await client.submit({
+        source_addr_ton: 5, source_addr: 'ACME', dest_addr_ton: 1, dest_addr_npi: 1, destination_addr: sarDest, registered_delivery: 1,
+        short_message: encodeGsm7(texts[seq - 1]!)!,
+        tlvs: [
+          { tag: TLV.sar_msg_ref_num, value: Buffer.from([0x12, 0x34]) },
+          { tag: TLV.sar_total_segments, value: Buffer.from([2]) },
+          { tag: TLV.sar_segment_seqnum, value: Buffer.from([seq]) },
+        ],
+      });
+      ids.push(r.message_id!);
+    }
+    await client.waitForReceipts(before + 5, 30_000);
+    const receipts = (client.receipts as Pdu[]).slice(before).map((r) => parseReceiptText(r.short_message!.toString('latin1')));
+    expect(receipts.map((r) => r.id).sort()).toEqual([...ids].sort()); // each part keeps its own message_id
+    const udh = env.sim.submits.filter((x) => x.destination === udhDest);
+    expect(udh.map((x) => x.udh?.seq)).toEqual([1, 2, 3]);
+    expect(env.sim.messages().find((m) => m.destination === udhDest)?.text).toBe(texts.join(''));
+    const sar = env.sim.submits.filter((x) => x.destination === sarDest);
+    expect(sar.map((x) => x.udh?.seq)).toEqual([1, 2]);
+    expect(env.sim.messages().find((m) => m.destination === sarDest)?.text).toBe(texts[0]! + texts[1]!);
+  }, 60_000);
 });
