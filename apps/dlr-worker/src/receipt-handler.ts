@@ -73,7 +73,7 @@ export function createReceiptHandler(deps: ReceiptHandlerDeps): { handle: BatchH
     const recs = [...extra];
     recs.push({
       ts: t, ev: 'final', id: rec.id, sys: rec.sys,
-      src: rec.src, dst: rec.dst, smsc: rec.smsc, seg: rec.parts, state, latencyMs: t - rec.createdAt,
+      src: rec.src, dst: rec.dst, smsc: rec.smsc, seg: rec.segments, state, latencyMs: t - rec.createdAt,
     });
     if (withReceipt && wantsReceipt(rec.rd, state)) {
       await deps.emitReceipt(names.dlr(rec.sys), rec.sys, rec.id, clientReceipt(rec, state, err, src, dst, t));

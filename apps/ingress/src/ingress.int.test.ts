@@ -171,6 +171,8 @@ describe('ingress SMPP server', () => {
     expect((await c.submit({ ...base, destination_addr: '' })).status).toBe(STATUS.ESME_RINVDSTADR);
     expect((await c.submit({ ...base, validity_period: '261126120000000X' })).status).toBe(STATUS.ESME_RINVEXPIRY);
     expect((await c.submit({ ...base, data_coding: 8, short_message: Buffer.from([0, 65, 0]) })).status).toBe(STATUS.ESME_RINVMSGLEN);
+    const huge = Buffer.alloc(255 * 134 + 1, 0x41);
+    expect((await c.submit({ ...base, short_message: Buffer.alloc(0), tlvs: [{ tag: TLV.message_payload, value: huge }] })).status).toBe(STATUS.ESME_RINVMSGLEN);
   });
 
   it('keeps receipts of an unbound client until it binds, then delivers each once and acks it', async () => {

@@ -16,6 +16,8 @@ export interface SubmitHandlerDeps {
   newId?: () => string;
 }
 
+const MAX_MESSAGE_OCTETS = 255 * 134;
+
 // SMPP v3.4 §7.1.1: YYMMDDhhmmsstnnp, p = '+'/'-' (absolute, nn quarter hours) or 'R' (relative).
 const SMPP_TIME = /^\d{12}\d\d{2}[+\-R]$/;
 
@@ -34,6 +36,9 @@ export function validateSubmit(pdu: Pdu, sys: string, id: string, at: number): {
   // §5.3.2.32: with message_payload present, sm_length must be 0.
   if (payload && sm.length > 0) return { status: STATUS.ESME_RINVMSGLEN, reason: 'short_message and message_payload both set' };
   const body = payload ?? sm;
+  // More than a concatenation can number (255 parts of 134 octets) can never be sent: refused
+  // here rather than accepted and failed later.
+  if (body.length > MAX_MESSAGE_OCTETS) return { status: STATUS.ESME_RINVMSGLEN, reason: `message longer than ${MAX_MESSAGE_OCTETS} octets` };
   const dc = pdu.data_coding ?? 0;
   if (dc === 0x08 && body.length % 2 !== 0) return { status: STATUS.ESME_RINVMSGLEN, reason: 'UCS-2 text of odd length' };
   const entry: InEntry = {

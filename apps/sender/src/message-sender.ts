@@ -182,7 +182,7 @@ export function createMessageSender(deps: MessageSenderDeps): BatchHandler {
         }
         if (resp.status === STATUS.ESME_ROK && resp.command === 'submit_sm_resp') {
           const smscMsgId = normaliseSmscMsgId(resp.message_id ?? '', deps.idFormats?.get(link.id));
-          await store.recordSubmit(m.id, { part, parts, smsc: link.id, smscMsgId, at: Date.now() });
+          await store.recordSubmit(m.id, { part, parts, smsc: link.id, smscMsgId, at: Date.now(), segments: prepared.segments });
           journal.push({
             ts: Date.now(), ev: 'submitted', id: m.id, sys: m.sys, dst: m.dst.norm, smsc: link.id, part, seg: prepared.segments, dc: prepared.dataCoding, smscMsgId,
             latencyMs: Date.now() - m.at,

@@ -83,7 +83,7 @@ describe('aerospike layout', () => {
       sid: new Map(Object.entries(asObject.sid)),
     };
     const expected = {
-      id: 'u1', sys: 'acme', src: '1', dst: '2', rd: 1, state: 'SUBMITTED', pool: 'de', smsc: 'a', parts: 3,
+      id: 'u1', sys: 'acme', src: '1', dst: '2', rd: 1, state: 'SUBMITTED', pool: 'de', smsc: 'a', parts: 3, segments: 3,
       partStates: [null, 'DELIVERED', null], smscIds: ['X0', 'X1', 'X2'],
       times: { ACCEPTED: 10, ROUTED: 20, SUBMITTED: 30 }, createdAt: 10, updatedAt: 30,
     };

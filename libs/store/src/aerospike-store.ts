@@ -180,6 +180,7 @@ export async function createAerospikeStateStore(opts: AerospikeStateStoreOptions
             op.write(MSG_BINS.parts, parts),
             updatedAt(bins, input.at),
           ];
+          if (input.segments !== undefined) ops.push(op.write(MSG_BINS.segments, input.segments));
           // Every part acknowledged → SUBMITTED in the same write (ARCHITECTURE.md lifecycle).
           const ids = parseMessageBins(id, bins).smscIds;
           ids[input.part] = input.smscMsgId;

@@ -24,7 +24,7 @@ describe('redis store layout', () => {
       't:ACCEPTED': '10', 't:SUBMITTED': '30', 'p:1': 'DELIVERED', 's:0': 'X0', 's:1': 'X1',
     });
     expect(rec).toEqual({
-      id: 'u1', sys: 'acme', src: '1', dst: '2', rd: 1, state: 'SUBMITTED', smsc: 'a', parts: 2,
+      id: 'u1', sys: 'acme', src: '1', dst: '2', rd: 1, state: 'SUBMITTED', smsc: 'a', parts: 2, segments: 2,
       partStates: [null, 'DELIVERED'], smscIds: ['X0', 'X1'],
       times: { ACCEPTED: 10, SUBMITTED: 30 }, createdAt: 10, updatedAt: 30,
     });

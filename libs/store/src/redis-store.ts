@@ -19,6 +19,7 @@ export interface RedisStateStoreOptions {
  *       sys src dst rd pool smsc err        as in MessageRecord
  *       st                                  current state
  *       n                                   parts (0 until the sender segmented)
+ *       sg                                  segments as sent (absent: = n)
  *       ca / ua                             createdAt / updatedAt, ms
  *       t:<STATE>                           ms of the transition into STATE
  *       p:<i>                               final state of part i (absent while not final)
@@ -89,7 +90,7 @@ export function createRedisStateStore(opts: RedisStateStoreOptions): StateStore 
       // them in one round trip. The correlation is written even if the message record expired:
       // a late receipt then still finds its UUID for the journal.
       const [res] = await Promise.all([
-        cmd.smsgwStoreSubmit(keys.msg(id), input.part, input.parts, input.smsc, input.smscMsgId, input.at, ttl),
+        cmd.smsgwStoreSubmit(keys.msg(id), input.part, input.parts, input.smsc, input.smscMsgId, input.at, ttl, input.segments ?? ''),
         redis.set(keys.corr(input.smsc, input.smscMsgId), `${id} ${input.part} ${input.parts}`, 'EX', ttl),
       ]);
       return { submitted: res === 2 };
@@ -174,6 +175,7 @@ export function parseMessageHash(id: string, h: Record<string, string>): Message
     rd: Number(h.rd ?? 0),
     state: (h.st && isMessageState(h.st) ? h.st : 'UNKNOWN') as MessageState,
     parts,
+    segments: Number(h.sg ?? parts),
     partStates: denseParts(slots, finals),
     smscIds: denseParts(slots, smscIds),
     times,

@@ -120,6 +120,14 @@ export function describeStateStoreContract(
       expect(rec).toMatchObject({ parts: 3, smsc, partStates: [null, null, null], updatedAt: T0 + 22 });
       expect(rec?.smscIds).toEqual([0, 1, 2].map((p) => `X${p}-${m.id.slice(0, 8)}`));
       expect(rec?.state).toBe('SUBMITTED'); // every part acknowledged
+      expect(rec?.segments).toBe(3); // not given: as many as parts
+    });
+
+    it('keeps the segment count as sent (payload mode: one part, several segments)', async () => {
+      const m = input({ state: 'ROUTED' });
+      await store.createMessage(m);
+      await store.recordSubmit(m.id, { part: 0, parts: 1, smsc: 's1', smscMsgId: `pl-${m.id}`, at: T0 + 1, segments: 7 });
+      expect(await store.get(m.id)).toMatchObject({ parts: 1, segments: 7, state: 'SUBMITTED' });
     });
 
     it('moves to SUBMITTED with the last acknowledged part, exactly once', async () => {

@@ -11,6 +11,7 @@ export interface MessageRecord {
   pool?: string;
   smsc?: string;
   parts: number; // 0 until the sender segmented it
+  segments: number; // segments as sent to the SMSC (the unit of rate limits); = parts but in payload mode
   partStates: (MessageState | null)[]; // final state per part, null while not final
   smscIds: (string | null)[]; // SMSC message id per part, null until acknowledged
   err?: number;
@@ -43,6 +44,8 @@ export interface RecordSubmitInput {
   smsc: string;
   smscMsgId: string; // already normalised by the caller
   at: number;
+  /** Segments of the whole message as sent (payload mode: one part, many segments). Default: parts. */
+  segments?: number;
 }
 
 export interface Correlation {
