@@ -43,7 +43,7 @@ await bootApp('ingress', process, async (ctx) => {
     submit: createSubmitHandler({
       enqueue: (e) => xaddEntry(redis, names.in, e),
       backlogFull: backlog.full,
-      allow: (sys) => limiters.get(sys)?.tryTake(1) ?? Promise.resolve(true),
+      allow: limiters.size ? (sys) => limiters.get(sys)?.tryTake(1) ?? true : undefined,
     }),
     query: createQueryHandler(store),
     receipts,

@@ -11,7 +11,7 @@ export interface SubmitHandlerDeps {
   /** True while `in` or the journal holds more unprocessed entries than its bound. */
   backlogFull: () => boolean;
   /** Per-client submit rate (L1+L2 limiter): false → the client is over its rate. */
-  allow?: (sys: string) => Promise<boolean>;
+  allow?: (sys: string) => boolean | Promise<boolean>;
   now?: () => number;
   newId?: () => string;
 }
@@ -77,7 +77,8 @@ export function createSubmitHandler(deps: SubmitHandlerDeps): (pdu: Pdu, sys: st
     if (!('entry' in v)) return v;
     if (deps.backlogFull()) return { status: STATUS.ESME_RMSGQFUL, reason: 'a stream is over its backlog bound' };
     // Over its own rate: refused at once, nothing queued (SMPP.md: ESME_RTHROTTLED).
-    if (deps.allow && !(await deps.allow(sys))) return { status: STATUS.ESME_RTHROTTLED, reason: 'client over its submit rate' };
+    const allowed = deps.allow?.(sys) ?? true;
+    if (allowed !== true && !(await allowed)) return { status: STATUS.ESME_RTHROTTLED, reason: 'client over its submit rate' };
     try {
       await deps.enqueue(v.entry);
     } catch (err) {

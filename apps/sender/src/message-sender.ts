@@ -155,9 +155,10 @@ export function createMessageSender(deps: MessageSenderDeps): BatchHandler {
         }
         const limiter = deps.limiters.get(link.id);
         // A part the SMSC throttled goes again before newer messages (no queueing behind them).
-        await limiter?.take(tokens, throttled);
-        await deps.poolLimiters?.get(m.pool)?.take(tokens, throttled);
-        await deps.globalLimiter?.take(tokens, throttled);
+        const poolLimiter = deps.poolLimiters?.get(m.pool);
+        if (limiter) await limiter.take(tokens, throttled);
+        if (poolLimiter) await poolLimiter.take(tokens, throttled);
+        if (deps.globalLimiter) await deps.globalLimiter.take(tokens, throttled);
         const body = prepared.parts[part];
         const pdu: Partial<Pdu> & { command: 'submit_sm' } = {
           command: 'submit_sm',
