@@ -1,6 +1,6 @@
 import { GROUPS } from '@smsgw/contracts';
 import { createMoRouter } from '@smsgw/domain';
-import { bootApp } from '@smsgw/platform';
+import { bootApp, clientSchema } from '@smsgw/platform';
 import { createReceiptEmitter, createStageRuntime } from '@smsgw/redis';
 import { openStateStore } from '@smsgw/store';
 import { createReceiptHandler } from './receipt-handler';
@@ -13,7 +13,8 @@ await bootApp('dlr-worker', process, async (ctx) => {
   const { redis, names } = rt;
   const store = await openStateStore(config.state, redis, config.redis.prefix);
   const clients = new Map(config.clients.map((c) => [c.systemId, c.receipts]));
-  const defaultPolicy = { multipart: 'aggregate' as const, aggregateTimeoutMs: 24 * 3600 * 1000 };
+  // A client not in the config (gone since its messages were sent) gets the schema's defaults.
+  const defaultPolicy = clientSchema.shape.receipts.parse(undefined);
   const receipts = createReceiptHandler({
     redis, store, names, metrics, logger,
     group: GROUPS.dlr,

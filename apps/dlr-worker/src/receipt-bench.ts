@@ -3,7 +3,7 @@ import { cpus } from 'node:os';
 import { pino } from 'pino';
 import { GROUPS, streamNames } from '@smsgw/contracts';
 import { createAppMetrics, createMetricsRegistry } from '@smsgw/platform';
-import { createBlockingRedis, createReceiptEmitter, createRedis, createStreamConsumer, deleteByPrefix, xaddEntry } from '@smsgw/redis';
+import { createBlockingRedis, createReceiptEmitter, createRedis, createStreamConsumer, deleteByPrefix, redisCpuSeconds, xaddEntry } from '@smsgw/redis';
 import { formatReceiptText } from '@smsgw/smpp';
 import { createRedisStateStore } from '@smsgw/store';
 import { createAggregateTracker } from './aggregate-tracker';
@@ -20,11 +20,6 @@ const prefix = `bench-dlr:${randomBytes(4).toString('hex')}`;
 const redis = createRedis(url);
 const names = streamNames(prefix);
 const store = createRedisStateStore({ redis, prefix });
-const redisCpu = async () => {
-  const info = await redis.info('cpu');
-  const get = (k: string) => Number(new RegExp(`^${k}:([0-9.]+)`, 'm').exec(info)?.[1] ?? 0);
-  return get('used_cpu_user') + get('used_cpu_sys');
-};
 
 try {
   const ids = Array.from({ length: N }, () => randomUUID());
@@ -63,13 +58,13 @@ try {
     batchSize: 200, concurrency: 2, blockMs: 100, handler: handler.handle,
   });
   const cpu0 = process.cpuUsage();
-  const rcpu0 = await redisCpu();
+  const rcpu0 = await redisCpuSeconds(redis);
   const t0 = performance.now();
   await consumer.start();
   while ((await redis.xlen(names.dlr('bench'))) < N) await new Promise((r) => setTimeout(r, 20));
   const seconds = (performance.now() - t0) / 1000;
   const c = process.cpuUsage(cpu0);
-  const redisUs = ((await redisCpu()) - rcpu0) * 1e6;
+  const redisUs = ((await redisCpuSeconds(redis)) - rcpu0) * 1e6;
   await consumer.stop();
   console.log(JSON.stringify({
     receipts: N,

@@ -83,7 +83,7 @@ export function createReceiptHandler(deps: ReceiptHandlerDeps): { handle: BatchH
     return { done: true, journal: recs };
   };
 
-  const onReceipt = async (e: StreamEntry, r: DlrInReceipt): Promise<Result> => {
+  const onReceipt = async (r: DlrInReceipt): Promise<Result> => {
     const info = readReceipt(r);
     const key = normaliseSmscMsgId(info.smscMsgId, deps.idFormats?.get(r.smsc));
     const corr = key ? await store.findCorrelation(r.smsc, key) : null;
@@ -161,7 +161,7 @@ export function createReceiptHandler(deps: ReceiptHandlerDeps): { handle: BatchH
       return { done: true };
     }
     const d: DlrInEntry = parsed.data;
-    if (d.k === 'receipt') return onReceipt(e, d);
+    if (d.k === 'receipt') return onReceipt(d);
     if (d.k === 'fail') return onFailure(d);
     return onMo(e, d);
   };

@@ -1,4 +1,4 @@
-import type { Redis } from '@smsgw/redis';
+import { streamGroups, type Redis } from '@smsgw/redis';
 
 export interface BacklogBound {
   stream: string;
@@ -10,13 +10,9 @@ export interface BacklogBound {
 /** Entries a group has still to handle: not yet delivered (lag) plus delivered and not acked. */
 async function backlogOf(redis: Redis, b: BacklogBound): Promise<number> {
   if (b.group) {
-    const groups = (await redis.xinfo('GROUPS', b.stream).catch(() => [])) as unknown[][];
-    for (const g of groups) {
-      const info: Record<string, unknown> = {};
-      for (let i = 0; i + 1 < g.length; i += 2) info[String(g[i])] = g[i + 1];
-      // Redis 7.0 reports lag null when it cannot tell (after deletions): then the length bounds it.
-      if (info.name === b.group && info.lag !== null && info.lag !== undefined) return Number(info.lag) + Number(info.pending);
-    }
+    const g = (await streamGroups(redis, b.stream)).find((x) => x.name === b.group);
+    // Redis 7.0 reports lag null when it cannot tell (after deletions): then the length bounds it.
+    if (g && g.lag !== null) return g.lag + g.pending;
   }
   return redis.xlen(b.stream);
 }

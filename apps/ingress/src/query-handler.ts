@@ -1,21 +1,12 @@
-import { isFinalState, type MessageState } from '@smsgw/contracts';
+import { isFinalState, MESSAGE_STATE_TLV, type MessageState } from '@smsgw/contracts';
 import { STATUS, type Pdu } from '@smsgw/smpp';
 import type { StateStore } from '@smsgw/store';
 
-/** message_state of query_sm_resp (SMPP v3.4 §5.2.28); states still on their way are ENROUTE. */
-const QUERY_STATE: Record<MessageState, number> = {
-  ACCEPTED: 1,
-  ROUTED: 1,
-  SUBMITTED: 1,
-  DELIVERED: 2,
-  EXPIRED: 3,
-  DELETED: 4,
-  UNDELIVERABLE: 5,
-  FAILED: 5,
-  UNKNOWN: 7,
-  REJECTED: 8,
-  POLICY_REJECTED: 8,
-};
+/**
+ * message_state of query_sm_resp (SMPP v3.4 §5.2.28): the receipt TLV values, except that a
+ * message we only queued so far is ENROUTE, not the SMSC's ACCEPTED (manually accepted).
+ */
+const QUERY_STATE: Record<MessageState, number> = { ...MESSAGE_STATE_TLV, ACCEPTED: 1 };
 
 /** §7.1.1 absolute time, UTC: YYMMDDhhmmss, tenths 0, offset 00, '+'. */
 export function smppAbsoluteTime(ms: number): string {

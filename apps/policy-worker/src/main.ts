@@ -34,12 +34,10 @@ await bootApp('policy-worker', process, async (ctx) => {
   });
 
   // SIGHUP: the policy section is read again; a bad file is refused and the rules in force stay.
-  const argIdx = process.argv.indexOf('--config');
-  const configPath = argIdx >= 0 ? process.argv[argIdx + 1] : process.env.GATEWAY_CONFIG;
   process.on('SIGHUP', () => {
     try {
-      settings.replace(loadConfig({ path: configPath, env: process.env }).policy);
-      logger.info({ configPath }, 'policy rules reloaded');
+      settings.replace(loadConfig({ path: ctx.configPath, env: process.env }).policy);
+      logger.info({ configPath: ctx.configPath }, 'policy rules reloaded');
     } catch (err) {
       logger.error({ reason: (err as Error).message }, 'policy reload refused; the rules in force stay');
     }

@@ -1,6 +1,6 @@
 import { GROUPS } from '@smsgw/contracts';
 import { poolsOf } from '@smsgw/domain';
-import { bootApp } from '@smsgw/platform';
+import { allRoutes, bootApp } from '@smsgw/platform';
 import { createRateLimiter, createStageRuntime, limiterMetrics, rateLimitKey } from '@smsgw/redis';
 import { openStateStore } from '@smsgw/store';
 import { createDeliverHandler } from './deliver-handler';
@@ -38,7 +38,7 @@ await bootApp('sender', process, async (ctx) => {
     text: new Map(config.smscs.map((s) => [s.id, s.text])),
   });
   // Every pool of the routes is consumed here: this sender has sessions to all their SMSCs.
-  for (const pool of poolsOf([...config.routes, ...config.clients.flatMap((c) => c.routes)]).keys()) {
+  for (const pool of poolsOf(allRoutes(config)).keys()) {
     rt.consumer({ stream: names.out(pool), group: GROUPS.sender, concurrency: 4, deadLetter: 'fail-message', handler });
   }
   return rt.start(

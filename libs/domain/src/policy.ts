@@ -43,11 +43,6 @@ export const POLICY_REASONS = {
 
 export type PolicyReason = keyof typeof POLICY_REASONS;
 
-/** Reason codes carried in the rejection receipt's err: field and in the journal. */
-export const POLICY_REASON_CODES = Object.fromEntries(Object.entries(POLICY_REASONS).map(([r, v]) => [r, v.code])) as {
-  readonly [R in PolicyReason]: (typeof POLICY_REASONS)[R]['code'];
-};
-
 export interface PolicyInput {
   sys: string;
   src: string;
@@ -100,13 +95,6 @@ export function createPolicyPipeline<I = PolicyInput>(stages: PolicyStage<I>[]):
     }
     return counting ? { pass: true, counting } : { pass: true };
   };
-}
-
-const passAll = (name: PolicyStageName): PolicyStage => ({ name, check: () => ({ pass: true }) });
-
-/** The four stages with nothing to enforce. */
-export function defaultPolicyStages(): PolicyStage[] {
-  return [passAll('registration'), passAll('blacklist'), passAll('business-rules'), passAll('authorization')];
 }
 
 /** One message as the MCP stages see it: the input, its client's policy and its lookup results. */

@@ -18,6 +18,8 @@ export interface AppContext {
   /** Instance name: unique per process (consumer names, journal object keys). */
   instance: string;
   env: Record<string, string | undefined>;
+  /** The config file in use (--config or GATEWAY_CONFIG); undefined on the embedded defaults. */
+  configPath?: string;
 }
 
 export interface StartedApp extends Closeable {
@@ -51,7 +53,7 @@ export async function bootApp(
   const logger = createLogger(app, config.log.level, logJournal);
   const registry = createMetricsRegistry(app);
   const metrics = createAppMetrics(registry);
-  const ctx: AppContext = { app, config, logger, registry, metrics, instance, env: proc.env };
+  const ctx: AppContext = { app, config, logger, registry, metrics, instance, env: proc.env, configPath: path };
   await runUntilSignal(proc, logger, async () => {
     const started = await start(ctx);
     const httpPort = proc.env.HTTP_PORT !== undefined ? Number(proc.env.HTTP_PORT) : config.http.ports[app];

@@ -181,7 +181,7 @@ export const gatewayConfigSchema = z
         ctx.addIssue({ code: 'custom', message: `duplicate client "${c.systemId}"`, path: ['clients', i, 'systemId'] });
       clientIds.add(c.systemId);
     });
-    const pools = new Set([...cfg.routes, ...cfg.clients.flatMap((c) => c.routes)].map((r) => poolName(r)));
+    const pools = new Set(allRoutes(cfg).map((r) => poolName(r)));
     for (const pool of Object.keys(cfg.limits.pools)) {
       if (!pools.has(pool)) ctx.addIssue({ code: 'custom', message: `no route uses pool "${pool}"`, path: ['limits', 'pools', pool] });
     }
@@ -200,6 +200,11 @@ export const gatewayConfigSchema = z
   });
 
 export type GatewayConfig = z.infer<typeof gatewayConfigSchema>;
+
+/** Every route of the config: the global ones and each client's own (their pools all need a sender). */
+export function allRoutes<R>(cfg: { routes: readonly R[]; clients: ReadonlyArray<{ routes: readonly R[] }> }): R[] {
+  return [...cfg.routes, ...cfg.clients.flatMap((c) => c.routes)];
+}
 export type ClientConfig = z.infer<typeof clientSchema>;
 export type SmscConfig = z.infer<typeof smscSchema>;
 export type RouteConfig = z.infer<typeof routeSchema>;

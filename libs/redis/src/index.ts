@@ -8,3 +8,4 @@ export * from './batch-runner';
 export * from './stage-runtime';
 export * from './rate-limiter';
 export * from './delete-by-prefix';
+export * from './redis-info';

@@ -1,5 +1,6 @@
 import { ENTRY_FIELD } from '@smsgw/contracts';
 import type { Redis } from 'ioredis';
+import { streamGroups } from './redis-info';
 
 export interface StreamEntry {
   id: string;
@@ -63,15 +64,12 @@ function nextId(id: string): string {
  * Returns the number of entries removed.
  */
 export async function trimAcknowledged(redis: Redis, stream: string): Promise<number> {
-  const groups = (await redis.xinfo('GROUPS', stream).catch(() => [])) as unknown[][];
+  const groups = await streamGroups(redis, stream);
   if (!groups.length) return 0;
   let cut: string | undefined;
   for (const g of groups) {
-    const info: Record<string, unknown> = {};
-    for (let i = 0; i + 1 < g.length; i += 2) info[String(g[i])] = g[i + 1];
-    const name = String(info.name);
-    const summary = (await redis.xpending(stream, name)) as [number, string | null, string | null, unknown];
-    const candidate = summary[0] > 0 && summary[1] ? summary[1] : nextId(String(info['last-delivered-id']));
+    const summary = (await redis.xpending(stream, g.name)) as [number, string | null, string | null, unknown];
+    const candidate = summary[0] > 0 && summary[1] ? summary[1] : nextId(g.lastDeliveredId);
     if (!cut || idLess(candidate, cut)) cut = candidate;
   }
   if (!cut || cut === '0-1') return 0;

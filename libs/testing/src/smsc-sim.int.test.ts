@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { connectSession, ESM_CLASS, getTlv, parseReceiptText, STATUS, TLV, tlvCString, tlvUint8, uint16Tlv, uint8Tlv, bindSession, type Pdu } from '@smsgw/smpp';
-import { startSmscSim, type SmscSim, type SmscSimOptions } from './smsc-sim';
+import { startSmscSim, type SmscSimOptions } from './smsc-sim';
 import { connectTestClient, type TestClient } from './smpp-test-client';
 
 const closers: Array<() => Promise<void> | void> = [];

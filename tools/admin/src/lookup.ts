@@ -1,7 +1,7 @@
 import { GROUPS, streamNames } from '@smsgw/contracts';
 import { normaliseSmscMsgId, poolsOf } from '@smsgw/domain';
-import type { GatewayConfig } from '@smsgw/platform';
-import type { Redis } from '@smsgw/redis';
+import { allRoutes, type GatewayConfig } from '@smsgw/platform';
+import { streamGroups, type Redis } from '@smsgw/redis';
 import type { MessageRecord, StateStore } from '@smsgw/store';
 
 /** A message as support sees it: the record, its parts, and its transitions in time order. */
@@ -32,7 +32,7 @@ export async function findBySmscId(store: StateStore, config: GatewayConfig, sms
 /** Length, pending and lag of every stream a stage reads. */
 export async function streamStatus(redis: Redis, config: GatewayConfig) {
   const names = streamNames(config.redis.prefix);
-  const pools = [...poolsOf([...config.routes, ...config.clients.flatMap((c) => c.routes)]).keys()];
+  const pools = [...poolsOf(allRoutes(config)).keys()];
   const watch: Array<[string, string]> = [
     [names.in, GROUPS.policy],
     ...pools.map((p): [string, string] => [names.out(p), GROUPS.sender]),
@@ -44,9 +44,8 @@ export async function streamStatus(redis: Redis, config: GatewayConfig) {
   const out: Array<{ stream: string; length: number; pending?: number; lag?: number }> = [];
   for (const [stream, group] of watch) {
     const length = await redis.xlen(stream);
-    const groups = (await redis.xinfo('GROUPS', stream).catch(() => [])) as unknown[][];
-    const g = groups.map((x) => Object.fromEntries(Array.from({ length: x.length / 2 }, (_, i) => [String(x[2 * i]), x[2 * i + 1]]))).find((x) => x.name === group);
-    out.push({ stream, length, pending: g ? Number(g.pending) : undefined, lag: g && g.lag !== null ? Number(g.lag) : undefined });
+    const g = (await streamGroups(redis, stream)).find((x) => x.name === group);
+    out.push({ stream, length, pending: g?.pending, lag: g?.lag ?? undefined });
   }
   return out;
 }

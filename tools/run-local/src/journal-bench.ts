@@ -11,6 +11,7 @@ import { randomUUID } from 'node:crypto';
 import { stringify } from 'yaml';
 import { GROUPS, streamNames } from '@smsgw/contracts';
 import { startEmbeddedS3 } from '@smsgw/s3';
+import { streamGroups } from '@smsgw/redis';
 import { redisNamespace } from '@smsgw/testing';
 import { freePort } from './stack';
 import { supervise } from './supervisor';
@@ -50,13 +51,10 @@ try {
   let firstRead = 0;
   for (;;) {
     await new Promise((r) => setTimeout(r, 100));
-    const groups = (await ns.redis.xinfo('GROUPS', stream).catch(() => [])) as unknown[][];
-    const g = groups.find((x) => x[1] === GROUPS.journal);
+    const g = (await streamGroups(ns.redis, stream)).find((x) => x.name === GROUPS.journal);
     if (!g) continue;
-    const info: Record<string, unknown> = {};
-    for (let i = 0; i + 1 < g.length; i += 2) info[String(g[i])] = g[i + 1];
-    if (!firstRead && Number(info.pending) + Number(info.lag ?? 1) < RECORDS / PER_ENTRY) firstRead = Date.now();
-    if (Number(info.pending) === 0 && Number(info.lag) === 0) break;
+    if (!firstRead && g.pending + (g.lag ?? 1) < RECORDS / PER_ENTRY) firstRead = Date.now();
+    if (g.pending === 0 && (g.lag ?? 0) === 0) break;
   }
   const done = Date.now();
   await app.stop();

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
-import { deleteByPrefix } from '@smsgw/redis';
+import { deleteByPrefix, redisCpuSeconds } from '@smsgw/redis';
 import { freePort, startStack, supervise } from '@smsgw/tool-run-local';
 import { runBench } from './bench-client';
 
@@ -45,11 +45,7 @@ const before = new Map(procs.map(([n, p]) => [n, cpuSeconds(p.pid) ?? 0]));
 const benchCpu0 = process.cpuUsage();
 // Redis' own CPU (INFO cpu): the one server every stage shares.
 const redisInfo = new Redis(redisUrl);
-const redisCpu = async () => {
-  const info = await redisInfo.info('cpu');
-  const get = (k: string) => Number(new RegExp(`^${k}:([0-9.]+)`, 'm').exec(info)?.[1] ?? 0);
-  return get('used_cpu_user') + get('used_cpu_sys');
-};
+const redisCpu = () => redisCpuSeconds(redisInfo);
 const redisCpu0 = await redisCpu();
 try {
   const summary = await runBench({ host: '127.0.0.1', port: stack.ingressPort, systemId: 'bench', password: 'bench', count, window });

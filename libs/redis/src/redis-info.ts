@@ -1,0 +1,32 @@
+import type { Redis } from 'ioredis';
+
+export interface StreamGroupInfo {
+  name: string;
+  /** Delivered to a consumer and not acknowledged. */
+  pending: number;
+  /** Not yet delivered; null when Redis 7.0 cannot tell (after deletions). */
+  lag: number | null;
+  lastDeliveredId: string;
+}
+
+/** XINFO GROUPS as objects; a stream that does not exist has no groups. */
+export async function streamGroups(redis: Redis, stream: string): Promise<StreamGroupInfo[]> {
+  const groups = (await redis.xinfo('GROUPS', stream).catch(() => [])) as unknown[][];
+  return groups.map((g) => {
+    const info: Record<string, unknown> = {};
+    for (let i = 0; i + 1 < g.length; i += 2) info[String(g[i])] = g[i + 1];
+    return {
+      name: String(info.name),
+      pending: Number(info.pending),
+      lag: info.lag === null || info.lag === undefined ? null : Number(info.lag),
+      lastDeliveredId: String(info['last-delivered-id']),
+    };
+  });
+}
+
+/** CPU seconds (user + system) the Redis server has used (INFO cpu): for benchmarks. */
+export async function redisCpuSeconds(redis: Redis): Promise<number> {
+  const info = await redis.info('cpu');
+  const get = (k: string) => Number(new RegExp(`^${k}:([0-9.]+)`, 'm').exec(info)?.[1] ?? 0);
+  return get('used_cpu_user') + get('used_cpu_sys');
+}
