@@ -8,6 +8,7 @@ import { freePort } from './stack';
 import { useStack } from './use-stack';
 
 const TOKEN = 'test-admin-token-0123456789';
+const RECEIPT_WAIT_MS = 75_000;
 
 /** The MCP through the running gateway: list changes over the admin API, rules from config. */
 describe('MCP through the whole gateway (5 app processes, SMSC simulator, Redis, S3)', () => {
@@ -86,14 +87,16 @@ describe('MCP through the whole gateway (5 app processes, SMSC simulator, Redis,
     await no(223, 'ACME', '447700900005', 'cap three');
 
     // Live change: remove the number from the blacklist, block another — the next message obeys.
-    await client.waitForReceipts(expectReject.size + expectDeliver.size, 30_000);
+    // The waits allow one reclaim cycle (streams.claimIdleMs 30 s + its 15 s timer): a CI run saw
+    // 4 of these receipts later than 30 s once, cause not found yet (see the closing note).
+    await client.waitForReceipts(expectReject.size + expectDeliver.size, RECEIPT_WAIT_MS);
     expect((await api('DELETE', '/v1/lists/blacklist', { entries: ['447700900666'] })).body).toMatchObject({ removed: 1 });
     expect((await api('POST', '/v1/lists/blacklist', { entries: ['447700900777'] })).body).toMatchObject({ added: 1 });
     await ok('447700900666', 'hello again');
     await no(211, 'ACME', '447700900777', 'hello newly blocked');
 
     const total = expectReject.size + expectDeliver.size;
-    await client.waitForReceipts(total, 30_000);
+    await client.waitForReceipts(total, RECEIPT_WAIT_MS);
     await new Promise((r) => setTimeout(r, 300)); // nothing more should arrive
     const receipts = (client.receipts as Pdu[]).map((r) => parseReceiptText(r.short_message!.toString('latin1')));
     expect(receipts).toHaveLength(total);
@@ -134,5 +137,5 @@ describe('MCP through the whole gateway (5 app processes, SMSC simulator, Redis,
     for (const r of rejected) expect(r.err).toBe(expectReject.get(r.id));
     expect(rejected.find((r) => r.err === 223)).toMatchObject({ stage: 'business-rules', reason: 'frequency-cap' });
     await client.close();
-  }, 120_000);
+  }, 240_000);
 });
