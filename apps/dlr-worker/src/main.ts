@@ -1,6 +1,6 @@
 import { GROUPS } from '@smsgw/contracts';
 import { createMoRouter } from '@smsgw/domain';
-import { bootApp, clientSchema } from '@smsgw/platform';
+import { bootApp, clientSchema, storeObserver } from '@smsgw/platform';
 import { createReceiptEmitter, createStageRuntime } from '@smsgw/redis';
 import { openStateStore } from '@smsgw/store';
 import { createReceiptHandler } from './receipt-handler';
@@ -11,7 +11,7 @@ await bootApp('dlr-worker', process, async (ctx) => {
   const { config, logger, metrics } = ctx;
   const rt = createStageRuntime(ctx);
   const { redis, names } = rt;
-  const store = await openStateStore(config.state, redis, config.redis.prefix);
+  const store = await openStateStore(config.state, redis, config.redis.prefix, storeObserver(metrics));
   const clients = new Map(config.clients.map((c) => [c.systemId, c.receipts]));
   // A client not in the config (gone since its messages were sent) gets the schema's defaults.
   const defaultPolicy = clientSchema.shape.receipts.parse(undefined);

@@ -1,5 +1,5 @@
 import { GROUPS } from '@smsgw/contracts';
-import { bootApp } from '@smsgw/platform';
+import { bootApp, storeObserver } from '@smsgw/platform';
 import { createRateLimiter, createStageRuntime, limiterMetrics, rateLimitKey, xaddEntry } from '@smsgw/redis';
 import { createBacklogMonitor } from './backlog-monitor';
 import { createIngressServer } from './ingress-server';
@@ -12,7 +12,7 @@ await bootApp('ingress', process, async (ctx) => {
   const { config, logger, metrics, instance } = ctx;
   const rt = createStageRuntime(ctx);
   const { redis, names } = rt;
-  const store = await openStateStore(config.state, redis, config.redis.prefix);
+  const store = await openStateStore(config.state, redis, config.redis.prefix, storeObserver(metrics));
   // Per-client submit rates, shared by every ingress instance (L2 in Redis, L1 leases here).
   const limiters = new Map(
     config.clients

@@ -1,6 +1,6 @@
 import { GROUPS } from '@smsgw/contracts';
 import { createClientRouter } from '@smsgw/domain';
-import { bootApp, loadConfig } from '@smsgw/platform';
+import { bootApp, loadConfig, storeObserver } from '@smsgw/platform';
 import { createStageRuntime, xaddEntry } from '@smsgw/redis';
 import { openStateStore } from '@smsgw/store';
 import { startAdminApi } from './admin-api';
@@ -15,7 +15,7 @@ await bootApp('policy-worker', process, async (ctx) => {
   const { config, logger, metrics } = ctx;
   const rt = createStageRuntime(ctx);
   const { redis, names } = rt;
-  const store = await openStateStore(config.state, redis, config.redis.prefix);
+  const store = await openStateStore(config.state, redis, config.redis.prefix, storeObserver(metrics));
   const keys = policyKeys(config.redis.prefix);
   const settings = createPolicySettings(config.policy);
   const deferred = createDeferredQueue(redis, keys.deferred, names.in);

@@ -1,6 +1,6 @@
 import { GROUPS } from '@smsgw/contracts';
 import { poolsOf } from '@smsgw/domain';
-import { allRoutes, bootApp } from '@smsgw/platform';
+import { allRoutes, bootApp, storeObserver } from '@smsgw/platform';
 import { createRateLimiter, createStageRuntime, limiterMetrics, rateLimitKey } from '@smsgw/redis';
 import { openStateStore } from '@smsgw/store';
 import { createDeliverHandler } from './deliver-handler';
@@ -11,7 +11,7 @@ await bootApp('sender', process, async (ctx) => {
   const { config, logger, metrics } = ctx;
   const rt = createStageRuntime(ctx);
   const { redis, names } = rt;
-  const store = await openStateStore(config.state, redis, config.redis.prefix);
+  const store = await openStateStore(config.state, redis, config.redis.prefix, storeObserver(metrics));
   const onDeliver = createDeliverHandler({ redis, names, metrics });
   const links = new Map<string, SmscLink>();
   for (const smsc of config.smscs) {

@@ -93,8 +93,27 @@ export const gatewayConfigSchema = z
             setPrefix: z.string().default('smsgw'),
             user: z.string().optional(),
             password: z.string().optional(),
-            timeoutMs: ms.default(1_000),
+            timeoutMs: ms.min(1).default(1_000),
+            connectTimeoutMs: ms.min(1).optional(),
+            // The client's async pool per node; a command over it fails at once (ERR_NO_MORE_CONNECTIONS).
+            maxConnsPerNode: z.number().int().min(1).default(100),
+            minConnsPerNode: z.number().int().min(0).default(0),
+            // Store commands (a batch counts as one) in flight per process; default: half the pool.
+            maxCommandsInFlight: z.number().int().min(1).optional(),
+            maxBatch: z.number().int().min(1).max(5_000).default(200),
+            retries: z.number().int().min(0).max(20).default(6),
+            retryMinMs: ms.min(1).default(5),
+            retryMaxMs: ms.min(1).default(500),
           })
+          .refine((a) => (a.maxCommandsInFlight ?? 1) <= a.maxConnsPerNode, {
+            message: 'must not exceed maxConnsPerNode: each command in flight holds a connection',
+            path: ['maxCommandsInFlight'],
+          })
+          .refine((a) => a.minConnsPerNode <= a.maxConnsPerNode, {
+            message: 'must not exceed maxConnsPerNode',
+            path: ['minConnsPerNode'],
+          })
+          .refine((a) => a.retryMinMs <= a.retryMaxMs, { message: 'must not exceed retryMaxMs', path: ['retryMinMs'] })
           .optional(),
       })
       .prefault({})

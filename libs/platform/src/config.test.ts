@@ -27,6 +27,18 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ text: 'state: { backend: aerospike }' })).toThrow(/state\.aerospike/);
   });
 
+  it('gives the Aerospike pool its defaults and keeps commands in flight within it', () => {
+    const base = 'state: { backend: aerospike, aerospike: { hosts: "127.0.0.1:3000", namespace: test';
+    const cfg = loadConfig({ text: `${base} } }` });
+    expect(cfg.state.aerospike).toMatchObject({ maxConnsPerNode: 100, minConnsPerNode: 0, maxBatch: 200, retries: 6, retryMinMs: 5, retryMaxMs: 500 });
+    expect(cfg.state.aerospike?.maxCommandsInFlight).toBeUndefined(); // the store takes half the pool
+    expect(() => loadConfig({ text: `${base}, maxConnsPerNode: 50, maxCommandsInFlight: 64 } }` })).toThrow(
+      /state\.aerospike\.maxCommandsInFlight/,
+    );
+    expect(() => loadConfig({ text: `${base}, minConnsPerNode: 200 } }` })).toThrow(/state\.aerospike\.minConnsPerNode/);
+    expect(() => loadConfig({ text: `${base}, retryMinMs: 900 } }` })).toThrow(/state\.aerospike\.retryMinMs/);
+  });
+
   it('applies env overrides and ${VAR} secrets', () => {
     const text = 'clients: [{ systemId: acme, password: "${ACME_PW}" }]';
     const cfg = loadConfig({ text, env: { ACME_PW: 's3cret', REDIS_URL: 'redis://r:1', INGRESS_PORT: '3000' } });

@@ -10,6 +10,7 @@ export interface AppMetrics {
   latency: Histogram<'stage'>;
   rateEffective: Gauge<'scope'>;
   rateTokens: Counter<'scope' | 'outcome'>;
+  storeCommands: Counter<'outcome' | 'code'>;
 }
 
 export function createAppMetrics(registry: Registry): AppMetrics {
@@ -53,5 +54,20 @@ export function createAppMetrics(registry: Registry): AppMetrics {
       labelNames: ['scope', 'outcome'],
       registers: [registry],
     }),
+    storeCommands: new Counter({
+      name: 'smsgw_store_commands_total',
+      help: 'State store commands that failed: retried (transient, sent again) or failed (after every retry), by backend status code',
+      labelNames: ['outcome', 'code'],
+      registers: [registry],
+    }),
+  };
+}
+
+/** The state store's observer (libs/store StoreObserver), counting into `smsgw_store_commands_total`. */
+export function storeObserver(metrics: AppMetrics) {
+  const code = (c: number | undefined) => (c === undefined ? 'none' : String(c));
+  return {
+    retried: (c: number | undefined) => metrics.storeCommands.inc({ outcome: 'retried', code: code(c) }),
+    failed: (c: number | undefined) => metrics.storeCommands.inc({ outcome: 'failed', code: code(c) }),
   };
 }

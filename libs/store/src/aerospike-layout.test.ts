@@ -2,6 +2,7 @@ import * as Aerospike from 'aerospike';
 import { describe, expect, it } from 'vitest';
 import {
   AS_STATUS,
+  AS_TRANSIENT,
   CORR_BINS,
   MAX_BIN_NAME,
   MSG_BINS,
@@ -39,6 +40,18 @@ describe('aerospike layout', () => {
       DEVICE_OVERLOAD: Aerospike.status.ERR_DEVICE_OVERLOAD,
       FAIL_FORBIDDEN: Aerospike.status.ERR_FAIL_FORBIDDEN,
     });
+    expect(AS_TRANSIENT).toEqual({
+      ASYNC_CONNECTION: Aerospike.status.ERR_ASYNC_CONNECTION,
+      NO_MORE_CONNECTIONS: Aerospike.status.ERR_NO_MORE_CONNECTIONS,
+      INVALID_NODE: Aerospike.status.ERR_INVALID_NODE,
+      CONNECTION: Aerospike.status.ERR_CONNECTION,
+      ASYNC_QUEUE_FULL: Aerospike.status.ERR_ASYNC_QUEUE_FULL,
+      MAX_ERROR_RATE: Aerospike.status.MAX_ERROR_RATE,
+      CLUSTER_CHANGE: Aerospike.status.ERR_CLUSTER_CHANGE,
+      CLUSTER: Aerospike.status.ERR_CLUSTER,
+      RECORD_BUSY: Aerospike.status.ERR_RECORD_BUSY,
+      DEVICE_OVERLOAD: Aerospike.status.ERR_DEVICE_OVERLOAD,
+    });
   });
 
   it('maps ttl 0 to never-expire', () => {
@@ -66,6 +79,12 @@ describe('aerospike layout', () => {
     expect(isRetryable(err(9, false), false)).toBe(true);
     expect(isRetryable(err(9, true), true)).toBe(true);
     expect(isRetryable(err(3), true)).toBe(false);
+    // The pool exhausted, the command queue full, a node backing off: never sent, always retried.
+    for (const code of [-7, -11, -14, 7, 11]) expect(isRetryable(err(code, false), false), String(code)).toBe(true);
+    // A connection that broke after the write went out: only an idempotent command goes again.
+    expect(isRetryable(err(-10, true), false)).toBe(false);
+    expect(isRetryable(err(-10, true), true)).toBe(true);
+    expect(isRetryable(err(5), true)).toBe(false); // RECORD_EXISTS is an answer, not a failure
     expect(isRetryable(new Error('plain'), true)).toBe(false);
   });
 

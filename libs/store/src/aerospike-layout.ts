@@ -54,6 +54,29 @@ export const AS_STATUS = {
   FAIL_FORBIDDEN: 22,
 } as const;
 
+/**
+ * Codes that mean "the server did not apply this command; the same command may succeed in a
+ * moment" (Aerospike.status.*, checked in the unit test). Client side: the node's async pool is
+ * full (-7), the client's command queue is full (-11), a node is backing off after too many
+ * errors (-14), a connection could not be had or broke before the command was sent (-6, -10),
+ * the node is gone from the partition map (-8). Server side: partitions moving (7, 11), the key
+ * or the device busy (14, 18).
+ */
+export const AS_TRANSIENT = {
+  ASYNC_CONNECTION: -6,
+  NO_MORE_CONNECTIONS: -7,
+  INVALID_NODE: -8,
+  CONNECTION: -10,
+  ASYNC_QUEUE_FULL: -11,
+  MAX_ERROR_RATE: -14,
+  CLUSTER_CHANGE: 7,
+  CLUSTER: 11,
+  RECORD_BUSY: 14,
+  DEVICE_OVERLOAD: 18,
+} as const;
+
+const TRANSIENT_CODES: ReadonlySet<number> = new Set(Object.values(AS_TRANSIENT));
+
 export function aerospikeSets(setPrefix: string) {
   return { msg: `${setPrefix}_msg`, corr: `${setPrefix}_corr`, stats: `${setPrefix}_stats` };
 }
@@ -93,13 +116,16 @@ export function mapWriteError(err: unknown, namespace: string, ttlSeconds: numbe
 }
 
 /**
- * Errors after which the command is sent again. KEY_BUSY and DEVICE_OVERLOAD mean the server
- * did not apply it; a timeout is retried only when the client knows the write was not sent
+ * Errors after which the command is sent again. The transient codes above mean the server did
+ * not apply it — except a connection that broke after the command went out, which the client
+ * marks in doubt. A timeout is retried only when the client knows the write was not sent
  * (inDoubt false) or the command is safe to repeat, so a counter is never incremented twice.
  */
 export function isRetryable(err: unknown, idempotent: boolean): boolean {
   const code = errorCode(err);
-  if (code === AS_STATUS.RECORD_BUSY || code === AS_STATUS.DEVICE_OVERLOAD) return true;
+  if (code === undefined) return false;
+  const inDoubt = (err as { inDoubt?: boolean }).inDoubt === true;
+  if (TRANSIENT_CODES.has(code)) return idempotent || !inDoubt;
   if (code === AS_STATUS.TIMEOUT) return idempotent || (err as { inDoubt?: boolean }).inDoubt === false;
   return false;
 }

@@ -10,14 +10,13 @@ import {
   aerospikeSets,
   corrKey,
   errorCode,
-  isRetryable,
-  mapWriteError,
   parseMessageBins,
   partStatesOf,
   recordTtl,
   statsKey,
 } from './aerospike-layout';
 import { assertDay, assertFinalState, assertPartIndex } from './transition-rules';
+import { createAerospikeCommands, type StoreObserver } from './aerospike-commands';
 
 export interface AerospikeStateStoreOptions {
   /** Seed hosts, `host:port[,host:port…]`. */
@@ -26,8 +25,24 @@ export interface AerospikeStateStoreOptions {
   setPrefix?: string;
   /** Record TTL; 0 = never expire (needed when the namespace has no nsup-period). */
   ttlSeconds?: number;
-  /** Total timeout of each command, retries included. */
+  /** Total timeout of each command (a batch counts as one), the client's own retries included. */
   timeoutMs?: number;
+  /** Time to open a connection. Default: timeoutMs. */
+  connectTimeoutMs?: number;
+  /** Async connections per node this client may open (the client's pool, default 100). */
+  maxConnsPerNode?: number;
+  /** Connections per node opened ahead of need (server `proto-fd-idle-ms` must keep them). */
+  minConnsPerNode?: number;
+  /** Store commands in flight per process, ≤ maxConnsPerNode (default: half of it). */
+  maxCommandsInFlight?: number;
+  /** Records per batch command (default 200). */
+  maxBatch?: number;
+  /** Retries of a transient error (pool full, timeout not in doubt, KEY_BUSY, node down). */
+  retries?: number;
+  retryMinMs?: number;
+  retryMaxMs?: number;
+  /** Counts retried and failed commands (metrics). */
+  observer?: StoreObserver;
   user?: string;
   password?: string;
   /**
@@ -41,7 +56,8 @@ type Bins = Record<string, unknown>;
 type Op = Aerospike.operations.Operation;
 
 const DEFAULT_TTL_SECONDS = 7 * 24 * 3600;
-const BUSY_RETRIES = 4;
+/** Failed commands in a row (after their retries) that make the store report itself not ready. */
+const UNHEALTHY_AFTER = 10;
 // Each lost generation race means another writer made progress, so this bounds the wait only
 // under pathological contention (far beyond the writers one message ever has).
 const MAX_GEN_ATTEMPTS = 64;
@@ -49,26 +65,43 @@ const MAX_GEN_ATTEMPTS = 64;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const jitter = (base: number) => base + Math.random() * base;
 
+/** The defaults of `state.aerospike` (libs/platform's schema repeats them for the config file). */
+export const AEROSPIKE_DEFAULTS = {
+  timeoutMs: 1_000,
+  maxConnsPerNode: 100,
+  minConnsPerNode: 0,
+  maxBatch: 200,
+  retries: 6,
+  retryMinMs: 5,
+  retryMaxMs: 500,
+} as const;
+
 export async function createAerospikeStateStore(opts: AerospikeStateStoreOptions): Promise<StateStore> {
   const ns = opts.namespace;
   const sets = aerospikeSets(opts.setPrefix ?? 'smsgw');
   const ttlSeconds = opts.ttlSeconds ?? DEFAULT_TTL_SECONDS;
   if (!Number.isInteger(ttlSeconds) || ttlSeconds < 0) throw new RangeError(`ttlSeconds must be an integer ≥ 0, got ${ttlSeconds}`);
-  const meta = { ttl: recordTtl(ttlSeconds) };
-  const timeoutMs = opts.timeoutMs ?? 1000;
+  const ttl = recordTtl(ttlSeconds);
+  const timeoutMs = opts.timeoutMs ?? AEROSPIKE_DEFAULTS.timeoutMs;
+  const maxConnsPerNode = opts.maxConnsPerNode ?? AEROSPIKE_DEFAULTS.maxConnsPerNode;
+  const maxCommandsInFlight = opts.maxCommandsInFlight ?? Math.max(1, Math.floor(maxConnsPerNode / 2));
+  if (maxCommandsInFlight > maxConnsPerNode) {
+    throw new RangeError(`maxCommandsInFlight (${maxCommandsInFlight}) must not exceed maxConnsPerNode (${maxConnsPerNode})`);
+  }
   // A policy passed to a call replaces the configured default, so every policy carries the
   // timeouts itself.
   const t = { totalTimeout: timeoutMs, socketTimeout: timeoutMs };
-  const readPolicy = new Aerospike.ReadPolicy({ ...t });
-  const writePolicy = new Aerospike.WritePolicy({ ...t });
-  const createPolicy = new Aerospike.WritePolicy({ ...t, exists: Aerospike.policy.exists.CREATE });
-  const operatePolicy = new Aerospike.OperatePolicy({ ...t });
-  const genPolicy = new Aerospike.OperatePolicy({ ...t, gen: Aerospike.policy.gen.EQ });
-
   const config: Aerospike.ConfigOptions = {
     hosts: opts.hosts,
-    connTimeoutMs: timeoutMs,
-    policies: { read: readPolicy, write: writePolicy, operate: operatePolicy },
+    connTimeoutMs: opts.connectTimeoutMs ?? timeoutMs,
+    maxConnsPerNode,
+    minConnsPerNode: opts.minConnsPerNode ?? AEROSPIKE_DEFAULTS.minConnsPerNode,
+    policies: {
+      read: new Aerospike.ReadPolicy({ ...t }),
+      write: new Aerospike.WritePolicy({ ...t }),
+      operate: new Aerospike.OperatePolicy({ ...t }),
+      batch: new Aerospike.BatchPolicy({ ...t }),
+    },
   };
   if (opts.user !== undefined) config.user = opts.user;
   if (opts.password !== undefined) config.password = opts.password;
@@ -78,34 +111,30 @@ export async function createAerospikeStateStore(opts: AerospikeStateStoreOptions
   } catch (err) {
     throw new Error(`cannot connect to Aerospike at ${opts.hosts}: ${(err as Error).message}`, { cause: err });
   }
+  const cmd = createAerospikeCommands(
+    client,
+    {
+      timeoutMs,
+      maxCommandsInFlight,
+      maxBatch: opts.maxBatch ?? AEROSPIKE_DEFAULTS.maxBatch,
+      retries: opts.retries ?? AEROSPIKE_DEFAULTS.retries,
+      retryMinMs: opts.retryMinMs ?? AEROSPIKE_DEFAULTS.retryMinMs,
+      retryMaxMs: opts.retryMaxMs ?? AEROSPIKE_DEFAULTS.retryMaxMs,
+      ttl,
+      namespace: ns,
+      ttlSeconds,
+    },
+    opts.observer,
+  );
 
   const msgKey = (id: string) => new Aerospike.Key(ns, sets.msg, id);
-
-  async function withRetry<T>(fn: () => Promise<T>, idempotent: boolean): Promise<T> {
-    for (let attempt = 0; ; attempt++) {
-      try {
-        return await fn();
-      } catch (err) {
-        if (attempt >= BUSY_RETRIES || !isRetryable(err, idempotent)) throw mapWriteError(err, ns, ttlSeconds);
-        await sleep(jitter(5 * 2 ** attempt));
-      }
-    }
-  }
-
-  async function read(key: Aerospike.Key): Promise<{ bins: Bins; gen: number } | null> {
-    try {
-      const rec = await withRetry(() => client.get(key, readPolicy), true);
-      return { bins: rec.bins as Bins, gen: rec.gen };
-    } catch (err) {
-      if (errorCode(err) === AS_STATUS.RECORD_NOT_FOUND) return null;
-      throw err;
-    }
-  }
+  const read = cmd.read;
 
   /**
    * Read-modify-write under a generation check: `decide` sees the record and returns the
    * operations to apply (none = nothing to do) and the answer to give once they are applied.
-   * Losing the race to another writer (GENERATION_ERROR) re-reads and decides again.
+   * Losing the race to another writer (GENERATION_ERROR) re-reads and decides again. The reads
+   * of concurrent calls share batch commands; the conditional write is one operate each.
    */
   async function readModifyWrite<R>(
     key: Aerospike.Key,
@@ -118,7 +147,7 @@ export async function createAerospikeStateStore(opts: AerospikeStateStoreOptions
       const { ops, result } = decide(rec.bins);
       if (!ops || ops.length === 0) return result;
       try {
-        await withRetry(() => client.operate(key, ops, { ...meta, gen: rec.gen }, genPolicy), false);
+        await cmd.operateIfGen(key, ops, rec.gen);
         return result;
       } catch (err) {
         const code = errorCode(err);
@@ -143,14 +172,7 @@ export async function createAerospikeStateStore(opts: AerospikeStateStoreOptions
       bins[B.times] = { [input.state]: input.at };
       if (input.pool !== undefined) bins[B.pool] = input.pool;
       if (input.err !== undefined) bins[B.err] = input.err;
-      try {
-        // Not retried on an in-doubt timeout: a repeat would answer "existed" for our own write.
-        await withRetry(() => client.put(msgKey(input.id), bins as Aerospike.AerospikeBins, meta, createPolicy), false);
-        return true;
-      } catch (err) {
-        if (errorCode(err) === AS_STATUS.RECORD_EXISTS) return false;
-        throw err;
-      }
+      return cmd.create({ key: msgKey(input.id), ops: Object.entries(bins).map(([b, v]) => op.write(b, v as Aerospike.AerospikeBinValue)) });
     },
 
     async transition(id, to, input) {
@@ -171,7 +193,7 @@ export async function createAerospikeStateStore(opts: AerospikeStateStoreOptions
       const corrK = new Aerospike.Key(ns, sets.corr, corrKey(input.smsc, input.smscMsgId));
       // Both writes in flight together; the correlation is a plain overwrite, safe to repeat.
       const [, submitted] = await Promise.all([
-        withRetry(() => client.put(corrK, corr, meta, writePolicy), true),
+        cmd.write({ key: corrK, ops: Object.entries(corr).map(([b, v]) => op.write(b, v)) }),
         readModifyWrite(msgKey(id), false, (bins) => {
           const parts = Math.max(Number(bins[MSG_BINS.parts] ?? 0), input.parts);
           const ops: Op[] = [
@@ -229,7 +251,7 @@ export async function createAerospikeStateStore(opts: AerospikeStateStoreOptions
       assertDay(day);
       const shard = Math.floor(Math.random() * STATS_SHARDS);
       const key = new Aerospike.Key(ns, sets.stats, statsKey(day, client_, smsc, shard));
-      await withRetry(() => client.operate(key, [op.incr(state, 1)], meta, operatePolicy), false);
+      await cmd.increment(key, state);
     },
 
     async getStats(day, client_, smsc) {
@@ -251,6 +273,11 @@ export async function createAerospikeStateStore(opts: AerospikeStateStoreOptions
     async ping() {
       if (closed || !client.isConnected()) throw new Error(`Aerospike at ${opts.hosts} not connected`);
       await client.infoAny('status');
+      // Reachable is not enough: commands that keep failing after their retries make us unready.
+      const h = cmd.health;
+      if (h.consecutiveFailures >= UNHEALTHY_AFTER && h.lastFailure) {
+        throw new Error(`Aerospike commands failing: ${h.consecutiveFailures} in a row, last: ${h.lastFailure.message}`);
+      }
     },
 
     async close() {

@@ -6,7 +6,7 @@ import { DuckDBInstance } from '@duckdb/node-api';
 import { describe, expect, it } from 'vitest';
 import { GetObjectCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
 import { createS3Client } from '@smsgw/s3';
-import { createRedisStateStore } from '@smsgw/store';
+import { openStateStore } from '@smsgw/store';
 import { connectTestClient } from '@smsgw/testing';
 import { encodeGsm7, encodeUcs2, parseReceiptText, TLV, getTlv, type Pdu } from '@smsgw/smpp';
 import { useStack } from './use-stack';
@@ -90,8 +90,8 @@ describe('the whole pipeline on real parts (5 app processes, SMSC simulator, Red
     expect(env.sim.messages().filter((m) => m.parts === 2).length).toBe(N / 4); // 300 GSM septets = 2 parts of ≤ 153
 
     // The state store says DELIVERED.
-    const store = createRedisStateStore({ redis: env.ns.redis, prefix: env.ns.prefix });
-    const states = await Promise.all(ids.map((id) => store.get(id)));
+    const store = await openStateStore(env.stack.state, env.ns.redis, env.ns.prefix);
+    const states = await Promise.all(ids.map((id) => store.get(id))).finally(() => store.close());
     expect(states.every((r) => r?.state === 'DELIVERED')).toBe(true);
 
     // S3 holds journal records for all of them: accepted and final, each once.

@@ -2,7 +2,9 @@ import { createServer } from 'node:net';
 import { mkdtempSync, rmSync, writeFileSync, createWriteStream } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { randomBytes } from 'node:crypto';
 import { stringify } from 'yaml';
+import type { StateSection } from '@smsgw/store';
 import { APPS, supervise, type App, type Supervised } from './supervisor';
 
 export async function freePort(): Promise<number> {
@@ -36,6 +38,8 @@ export interface StackOptions {
 }
 
 export interface Stack {
+  /** The `state:` section the apps run with (see stackStateSection). */
+  state: StateSection;
   ingressPort: number;
   httpPorts: Record<App, number>;
   s3: { endpoint: string; dir: string };
@@ -69,6 +73,22 @@ function merge(into: Record<string, unknown>, from: Record<string, unknown>): vo
   }
 }
 
+/**
+ * The state store of a generated config: Redis, or Aerospike when `STATE_BACKEND=aerospike`
+ * (with `AEROSPIKE_HOSTS`, `AEROSPIKE_NAMESPACE` default `test`) — so the end-to-end suites and
+ * the bench run on either backend. Each stack gets its own Aerospike sets (SMSC ids and stats
+ * keys of two runs never meet); their records expire by TTL.
+ */
+export function stackStateSection(env: NodeJS.ProcessEnv = process.env): StateSection {
+  if (env.STATE_BACKEND !== 'aerospike') return { backend: 'redis', ttlSeconds: 3600 };
+  if (!env.AEROSPIKE_HOSTS) throw new Error('STATE_BACKEND=aerospike needs AEROSPIKE_HOSTS (host:port of the Aerospike server)');
+  return {
+    backend: 'aerospike',
+    ttlSeconds: Number(env.AEROSPIKE_TTL ?? 3600),
+    aerospike: { hosts: env.AEROSPIKE_HOSTS, namespace: env.AEROSPIKE_NAMESPACE ?? 'test', setPrefix: `e${randomBytes(4).toString('hex')}` },
+  };
+}
+
 /** Starts the five apps as separate processes on a generated config; resolves once all are ready. */
 export async function startStack(o: StackOptions): Promise<Stack> {
   const dir = mkdtempSync(join(tmpdir(), 'smsgw-stack-'));
@@ -79,7 +99,7 @@ export async function startStack(o: StackOptions): Promise<Stack> {
   const s3Dir = join(dir, 's3');
   const config = {
     redis: { url: o.redisUrl, prefix: o.prefix },
-    state: { backend: 'redis' },
+    state: stackStateSection(),
     s3: o.s3Endpoint ? { endpoint: o.s3Endpoint } : { embedded: { dir: s3Dir, port: s3Port } },
     ingress: { host: '127.0.0.1', port: ingressPort },
     http: { host: '127.0.0.1', ports: httpPorts },
@@ -118,5 +138,5 @@ export async function startStack(o: StackOptions): Promise<Stack> {
     await stop();
     throw err;
   }
-  return { ingressPort, httpPorts, s3: { endpoint: o.s3Endpoint ?? `http://127.0.0.1:${s3Port}`, dir: s3Dir }, procs, configPath, stop };
+  return { state: config.state, ingressPort, httpPorts, s3: { endpoint: o.s3Endpoint ?? `http://127.0.0.1:${s3Port}`, dir: s3Dir }, procs, configPath, stop };
 }

@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
@@ -7,8 +7,9 @@ import { freePort, startStack, supervise } from '@smsgw/tool-run-local';
 import { runBench } from './bench-client';
 
 /**
- * `npm run bench`: the whole gateway (five processes, Redis state store, embedded S3) with the
- * SMSC simulator as a separate process, driven by smpp-bench. Prints one JSON line.
+ * `npm run bench`: the whole gateway (five processes, Redis state store — or Aerospike with
+ * `STATE_BACKEND=aerospike` and `AEROSPIKE_HOSTS` —, embedded S3) with the SMSC simulator as a
+ * separate process, driven by smpp-bench. Prints one JSON line.
  */
 const count = Number(process.env.BENCH_MESSAGES ?? 20_000);
 const window = Number(process.env.BENCH_WINDOW ?? 200);
@@ -40,7 +41,23 @@ function cpuSeconds(pid: number | undefined): number | undefined {
     return undefined;
   }
 }
-const procs = [['smsc-sim', sim] as const, ...[...stack.procs].map(([n, p]) => [n, p] as const)];
+/** The local Aerospike server's pid (process `asd`), so its CPU counts like Redis'. */
+function aerospikePid(): number | undefined {
+  for (const d of readdirSync('/proc')) {
+    if (!/^\d+$/.test(d)) continue;
+    try {
+      if (readFileSync(`/proc/${d}/comm`, 'utf8').trim() === 'asd') return Number(d);
+    } catch {
+      // the process ended while we looked
+    }
+  }
+  return undefined;
+}
+const procs: Array<readonly [string, { pid?: number }]> = [['smsc-sim', sim] as const, ...[...stack.procs].map(([n, p]) => [n, p] as const)];
+if (stack.state.backend === 'aerospike') {
+  const pid = aerospikePid();
+  if (pid) procs.push(['aerospike', { pid }]);
+}
 const before = new Map(procs.map(([n, p]) => [n, cpuSeconds(p.pid) ?? 0]));
 const benchCpu0 = process.cpuUsage();
 // Redis' own CPU (INFO cpu): the one server every stage shares.
@@ -56,7 +73,7 @@ try {
   const b = process.cpuUsage(benchCpu0);
   cpuUsPerMsg['smpp-bench'] = Math.round((b.user + b.system) / count);
   cpuUsPerMsg.redis = Math.round((((await redisCpu()) - redisCpu0) * 1e6) / count);
-  console.log(JSON.stringify({ ...summary, window, cpuUsPerMsg, machine }));
+  console.log(JSON.stringify({ ...summary, window, backend: stack.state.backend, cpuUsPerMsg, machine }));
 } finally {
   await stack.stop();
   await sim.stop();

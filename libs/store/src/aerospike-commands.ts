@@ -1,0 +1,186 @@
+import * as Aerospike from 'aerospike';
+import { AS_STATUS, errorCode, isRetryable, mapWriteError } from './aerospike-layout';
+import { createCoalescer, type ItemResult } from './coalescer';
+import { createCommandGate, type CommandGate } from './command-gate';
+
+type Bins = Record<string, unknown>;
+type Op = Aerospike.operations.Operation;
+
+/** How the store talks to the cluster: bounds, batching and retries (`state.aerospike`). */
+export interface AerospikeCommandOptions {
+  /** Total time of one command (a batch counts as one), the client's own retries included. */
+  timeoutMs: number;
+  /** Store commands in flight per process; must not exceed maxConnsPerNode. */
+  maxCommandsInFlight: number;
+  /** Records per batch command. */
+  maxBatch: number;
+  /** Attempts after the first for a transient error, with backoff from retryMinMs doubling to retryMaxMs. */
+  retries: number;
+  retryMinMs: number;
+  retryMaxMs: number;
+  /** Records written get this TTL (-1: never expire). */
+  ttl: number;
+  namespace: string;
+  ttlSeconds: number;
+}
+
+/** Hooks for metrics: a command failed transiently and goes again, or failed for good. */
+export interface StoreObserver {
+  retried?(code: number | undefined): void;
+  failed?(code: number | undefined): void;
+}
+
+export interface WriteSpec {
+  key: Aerospike.Key;
+  ops: Op[];
+  /** 'create': only if the record does not exist (RECORD_EXISTS otherwise). */
+  exists?: 'create';
+}
+
+/** What one process keeps of the store's health: failures in a row, and the latest. */
+export interface StoreHealth {
+  consecutiveFailures: number;
+  lastFailure?: { at: number; message: string };
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** An error carrying the per-record status of a batch answer, like the client's own errors. */
+function recordError(status: number, inDoubt: boolean): Error {
+  return Object.assign(new Error(`Aerospike record status ${status}`), { code: status, inDoubt });
+}
+
+/**
+ * The command layer of the Aerospike store. Single-record reads and the unconditional writes
+ * made in one turn of the event loop go out as one batchRead / batchWrite; every command — batch
+ * or single — passes one gate that keeps this process within its share of the connection pool;
+ * transient errors are retried here with a short backoff instead of leaving a stream entry
+ * pending until a reclaim cycle.
+ */
+export function createAerospikeCommands(client: Aerospike.Client, o: AerospikeCommandOptions, observer: StoreObserver = {}) {
+  const gate: CommandGate = createCommandGate(o.maxCommandsInFlight);
+  const t = { totalTimeout: o.timeoutMs, socketTimeout: o.timeoutMs };
+  const batchPolicy = new Aerospike.BatchPolicy({ ...t });
+  const genPolicy = new Aerospike.OperatePolicy({ ...t, gen: Aerospike.policy.gen.EQ });
+  const health: StoreHealth = { consecutiveFailures: 0 };
+
+  const settle = <R>(results: Aerospike.BatchResult[], value: (r: Aerospike.BatchResult) => R, absentOk: boolean): ItemResult<R>[] =>
+    results.map((r) => {
+      if (r.status === AS_STATUS.RECORD_NOT_FOUND && absentOk) return { ok: true, value: value(r) };
+      if (r.status !== 0) return { ok: false, error: recordError(Number(r.status), r.inDoubt) };
+      return { ok: true, value: value(r) };
+    });
+
+  const batchRead = createCoalescer<Aerospike.Key, { bins: Bins; gen: number } | null>({
+    gate,
+    maxBatch: o.maxBatch,
+    flush: async (keys) => {
+      const res = await client.batchRead(keys.map((key) => ({ key, readAllBins: true })), batchPolicy);
+      return settle(res, (r) => (r.status === 0 ? { bins: r.record.bins as Bins, gen: r.record.gen ?? 0 } : null), true);
+    },
+  });
+
+  const writePolicies = {
+    update: { ttl: o.ttl },
+    create: { ttl: o.ttl, exists: Aerospike.policy.exists.CREATE },
+  };
+  const batchWrite = createCoalescer<WriteSpec, void>({
+    gate,
+    maxBatch: o.maxBatch,
+    keyOf: (w) => `${w.key.set}\u0000${String(w.key.key)}`,
+    flush: async (writes) => {
+      const records = writes.map((w) => ({
+        type: Aerospike.batchType.BATCH_WRITE,
+        key: w.key,
+        ops: w.ops,
+        policy: w.exists === 'create' ? writePolicies.create : writePolicies.update,
+      }));
+      const res = await client.batchWrite(records, batchPolicy);
+      return settle(res, () => undefined, false);
+    },
+  });
+
+  // Counters: the increments of one turn are summed per record and bin, so a batch of receipts
+  // for one (day, client, smsc) costs one record write, not one per receipt.
+  const batchIncrement = createCoalescer<{ key: Aerospike.Key; bin: string }, void>({
+    gate,
+    maxBatch: o.maxBatch,
+    flush: async (items) => {
+      const byKey = new Map<string, { key: Aerospike.Key; bins: Map<string, number>; at: number }>();
+      const slot: number[] = [];
+      for (const { key, bin } of items) {
+        const k = `${key.set}\u0000${String(key.key)}`;
+        let g = byKey.get(k);
+        if (!g) byKey.set(k, (g = { key, bins: new Map(), at: byKey.size }));
+        g.bins.set(bin, (g.bins.get(bin) ?? 0) + 1);
+        slot.push(g.at);
+      }
+      const records = [...byKey.values()].map((g) => ({
+        type: Aerospike.batchType.BATCH_WRITE,
+        key: g.key,
+        ops: [...g.bins].map(([bin, n]) => Aerospike.operations.incr(bin, n)),
+        policy: writePolicies.update,
+      }));
+      const res = settle(await client.batchWrite(records, batchPolicy), () => undefined, false);
+      return slot.map((i) => res[i]!);
+    },
+  });
+
+  /** Runs fn, retrying transient errors; the final error is mapped (nsup-period advice). */
+  async function withRetry<T>(fn: () => Promise<T>, idempotent: boolean, answers: readonly number[] = []): Promise<T> {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        const v = await fn();
+        health.consecutiveFailures = 0;
+        return v;
+      } catch (err) {
+        const code = errorCode(err);
+        // RECORD_EXISTS, GENERATION, … are answers the caller acts on, not failures.
+        if (code !== undefined && answers.includes(code)) {
+          health.consecutiveFailures = 0;
+          throw err;
+        }
+        if (attempt < o.retries && isRetryable(err, idempotent)) {
+          observer.retried?.(code);
+          await sleep(Math.min(o.retryMaxMs, o.retryMinMs * 2 ** attempt) * (0.5 + Math.random()));
+          continue;
+        }
+        health.consecutiveFailures++;
+        health.lastFailure = { at: Date.now(), message: (err as Error)?.message ?? String(err) };
+        observer.failed?.(code);
+        throw mapWriteError(err, o.namespace, o.ttlSeconds);
+      }
+    }
+  }
+
+  return {
+    gate,
+    health,
+    /** The record, or null when absent. */
+    read: (key: Aerospike.Key) => withRetry(() => batchRead(key), true),
+    /** An unconditional write (idempotent ops only: writes and map puts, no increments). */
+    write: (w: WriteSpec) => withRetry(() => batchWrite(w), true),
+    /** Create-if-absent: true when created, false when the record existed. */
+    async create(w: Omit<WriteSpec, 'exists'>): Promise<boolean> {
+      try {
+        // Not repeated when in doubt: a repeat would answer "existed" for our own write.
+        await withRetry(() => batchWrite({ ...w, exists: 'create' }), false, [AS_STATUS.RECORD_EXISTS]);
+        return true;
+      } catch (err) {
+        if (errorCode(err) === AS_STATUS.RECORD_EXISTS) return false;
+        throw err;
+      }
+    },
+    /** Adds 1 to a counter bin: merged per turn, never repeated when in doubt (no double count). */
+    increment: (key: Aerospike.Key, bin: string) => withRetry(() => batchIncrement({ key, bin }), false),
+    /** A write under a generation check: GENERATION_ERROR and RECORD_NOT_FOUND reach the caller. */
+    operateIfGen: (key: Aerospike.Key, ops: Op[], gen: number) =>
+      withRetry(
+        () => gate.run(() => client.operate(key, ops, { ttl: o.ttl, gen }, genPolicy)),
+        false,
+        [AS_STATUS.RECORD_GENERATION, AS_STATUS.RECORD_NOT_FOUND],
+      ),
+  };
+}
+
+export type AerospikeCommands = ReturnType<typeof createAerospikeCommands>;
