@@ -11,8 +11,9 @@ import { createStateStore, type StateStore } from '@smsgw/store';
  *   policy-worker  createMessage
  *   sender         recordSubmit (one part: SMSC id, correlation, SUBMITTED)
  *   dlr-worker     findCorrelation, recordPartFinal, transition to DELIVERED, incrementStats
- * Prints one JSON line per backend: messages/s and store operations/s per stage, and the CPU per
- * message of this process (the app's share) and of the server.
+ * Prints one JSON line per backend: messages/s and store operations/s per stage, the CPU per
+ * message of this process (the app's share) and of the server, and the server memory each
+ * message takes while its records live.
  */
 const N = Number(process.env.BENCH_MESSAGES ?? 20_000);
 const BATCH = 200;
@@ -107,8 +108,12 @@ const machine = { cpus: cpus().length, cpu: cpus()[0]?.model, node: process.vers
   const redis = createRedis(redisUrl);
   try {
     const store = await createStateStore({ backend: 'redis', redis, prefix, ttlSeconds: 3600 });
+    const used = async () => Number(/^used_memory:(\d+)/m.exec(await redis.info('memory'))?.[1] ?? 0);
+    const mem0 = await used();
     const stages = await runPhases(store, () => redisCpuSeconds(redis));
-    console.log(JSON.stringify({ backend: 'redis', messages: N, stages, machine }));
+    // What the store keeps per message for ttlSeconds (record, correlation; stats are per day).
+    const bytesPerMessage = Math.round(((await used()) - mem0) / N);
+    console.log(JSON.stringify({ backend: 'redis', messages: N, stages, bytesPerMessage, machine }));
   } finally {
     await deleteByPrefix(redis, `${prefix}:`);
     redis.disconnect();
