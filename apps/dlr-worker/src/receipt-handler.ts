@@ -66,10 +66,12 @@ export function createReceiptHandler(deps: ReceiptHandlerDeps): { handle: BatchH
   const finish = async (
     rec: MessageRecord, state: MessageState, err: string, src: ClientReceipt['src'], dst: ClientReceipt['dst'], extra: JournalEntry[],
     withReceipt = true,
+    /** Whether the part-final write already moved the message (then no transition of its own). */
+    movedAlready?: boolean,
   ): Promise<Result> => {
     const t = now();
-    const moved = await store.transition(rec.id, state, { at: t, err: Number(err) || undefined });
-    if (moved.applied) await store.incrementStats(dayOf(t), rec.sys, rec.smsc ?? '-', state);
+    const applied = movedAlready ?? (await store.transition(rec.id, state, { at: t, err: Number(err) || undefined })).applied;
+    if (applied) await store.incrementStats(dayOf(t), rec.sys, rec.smsc ?? '-', state);
     const recs = [...extra];
     recs.push({
       ts: t, ev: 'final', id: rec.id, sys: rec.sys,
@@ -105,10 +107,11 @@ export function createReceiptHandler(deps: ReceiptHandlerDeps): { handle: BatchH
     if (info.state === 'ENROUTE' || info.state === 'ACCEPTED') {
       return { done: true, journal: [receiptRec] }; // intermediate: recorded, the message goes on
     }
-    const part = await store.recordPartFinal(corr.id, corr.part, info.state, { at: now() });
+    const err = info.err.padStart(3, '0').slice(-3);
+    // The message's own final state rides in the part's write when this part completes it.
+    const part = await store.recordPartFinal(corr.id, corr.part, info.state, { at: now(), whole: { of: aggregatePartStates, err: Number(err) || undefined } });
     const rec = part.record;
     if (!rec) return { done: true, journal: [receiptRec] };
-    const err = info.err.padStart(3, '0').slice(-3);
     const policy = deps.clientPolicy(rec.sys);
     const multipart = rec.parts > 1;
     // The receipt travels back: its source is the original destination.
@@ -122,7 +125,7 @@ export function createReceiptHandler(deps: ReceiptHandlerDeps): { handle: BatchH
       if (multipart && policy.multipart === 'aggregate') await deps.aggregates.pending({ id: rec.id, src, dst }, now() + policy.aggregateTimeoutMs);
       return { done: true, journal: [receiptRec] };
     }
-    return finish(rec, whole, err, src, dst, [receiptRec], !multipart || policy.multipart === 'aggregate');
+    return finish(rec, whole, err, src, dst, [receiptRec], !multipart || policy.multipart === 'aggregate', part.whole?.applied);
   };
 
   const onFailure = async (f: DlrInFailure): Promise<Result> => {

@@ -238,7 +238,20 @@ export async function createAerospikeStateStore(opts: AerospikeStateStoreOptions
         if (input.err !== undefined) ops.push(op.write(MSG_BINS.err, input.err));
         const after: MessageRecord = { ...record, partStates: next, updatedAt: Math.max(record.updatedAt, input.at) };
         if (input.err !== undefined) after.err = input.err;
-        return { ops, result: { applied: true, partStates: next, record: after } };
+        const result: PartFinalResult = { applied: true, partStates: next, record: after };
+        const whole = input.whole?.of(next);
+        if (whole) {
+          // The message's own move rides in the same write (one round trip instead of two).
+          const moves = canTransition(record.state, whole);
+          result.whole = { state: whole, applied: moves };
+          if (moves) {
+            ops.push(op.write(MSG_BINS.state, whole), maps.put(MSG_BINS.times, whole, input.at));
+            if (input.whole!.err !== undefined) ops.push(op.write(MSG_BINS.err, input.whole!.err));
+            Object.assign(after, { state: whole, times: { ...after.times, [whole]: input.at } });
+            if (input.whole!.err !== undefined) after.err = input.whole!.err;
+          }
+        }
+        return { ops, result };
       });
     },
 

@@ -1,6 +1,6 @@
 import type { Cluster, Redis } from 'ioredis';
 import type { MessageState } from '@smsgw/contracts';
-import type { Correlation, MessageRecord, StateStore } from './state-store';
+import type { Correlation, MessageRecord, PartFinalResult, StateStore } from './state-store';
 import { CREATE_LUA, INCR_STATS_LUA, PART_FINAL_LUA, SUBMIT_LUA, TRANSITION_LUA } from './redis-scripts';
 import { assertDay, assertFinalState, assertPartIndex, denseParts, isMessageState } from './transition-rules';
 
@@ -62,7 +62,7 @@ export function createRedisStateStore(opts: RedisStateStoreOptions): StateStore 
   redis.defineCommand('smsgwStoreIncrStats', { numberOfKeys: 1, lua: INCR_STATS_LUA });
   const cmd = redis as unknown as StoreCommands;
 
-  return {
+  const store: StateStore = {
     async createMessage(input) {
       const fields: (string | number)[] = ['sys', input.sys, 'src', input.src, 'dst', input.dst, 'rd', input.rd];
       fields.push('st', input.state, 'n', 0, 'ca', input.at, 'ua', input.at, `t:${input.state}`, input.at);
@@ -116,7 +116,18 @@ export function createRedisStateStore(opts: RedisStateStoreOptions): StateStore 
       for (let i = 1; i + 1 < res.length; i += 2) h[String(res[i])] = String(res[i + 1]);
       // parseMessageHash sizes the parts to cover p:<part>, so the part just written is in it.
       const record = parseMessageHash(id, h);
-      return { applied: res[0] === 1, partStates: record.partStates, record };
+      const result: PartFinalResult = { applied: res[0] === 1, partStates: record.partStates, record };
+      const whole = result.applied ? input.whole?.of(record.partStates) : null;
+      if (whole) {
+        // A second script call: the forward-step check lives in TRANSITION_LUA.
+        const moved = await store.transition(id, whole, { at: input.at, err: input.whole!.err });
+        result.whole = { state: whole, applied: moved.applied };
+        if (moved.applied) {
+          Object.assign(record, { state: whole, times: { ...record.times, [whole]: input.at } });
+          if (input.whole!.err !== undefined) record.err = input.whole!.err;
+        }
+      }
+      return result;
     },
 
     async get(id) {
@@ -145,6 +156,7 @@ export function createRedisStateStore(opts: RedisStateStoreOptions): StateStore 
       // The client belongs to the caller, who may share it with streams and limiters.
     },
   };
+  return store;
 }
 
 /** Hash fields → MessageRecord. Exported for unit tests of the layout. */

@@ -175,6 +175,33 @@ export function describeStateStoreContract(
       expect(rec?.state).toBe('SUBMITTED'); // part finals never move the message state: transition() does
     });
 
+    it('moves the message to its whole state in the part-final write, once', async () => {
+      const m = input({ state: 'ROUTED' });
+      await store.createMessage(m);
+      for (const part of [0, 1]) await store.recordSubmit(m.id, { part, parts: 2, smsc: 's1', smscMsgId: `w-${m.id}-${part}`, at: T0 + 1 });
+      // "Final when every part is": the first part leaves the message SUBMITTED.
+      const whole = { of: (ps: (string | null)[]) => (ps.every(Boolean) ? ('UNDELIVERABLE' as const) : null), err: 0x45 };
+      const first = await store.recordPartFinal(m.id, 0, 'DELIVERED', { at: T0 + 10, whole });
+      expect(first.whole).toBeUndefined();
+      expect((await store.get(m.id))?.state).toBe('SUBMITTED');
+      const last = await store.recordPartFinal(m.id, 1, 'UNDELIVERABLE', { at: T0 + 11, whole });
+      expect(last.whole).toEqual({ state: 'UNDELIVERABLE', applied: true });
+      expect(last.record).toMatchObject({ state: 'UNDELIVERABLE', err: 0x45, times: { UNDELIVERABLE: T0 + 11 } });
+      expect(await store.get(m.id)).toMatchObject({ state: 'UNDELIVERABLE', err: 0x45, times: { UNDELIVERABLE: T0 + 11 } });
+      // A duplicate of the last receipt sets nothing and moves nothing.
+      const again = await store.recordPartFinal(m.id, 1, 'DELIVERED', { at: T0 + 12, whole });
+      expect(again).toMatchObject({ applied: false });
+      expect(again.whole).toBeUndefined();
+      // A message already final (e.g. FAILED by the sender) is not moved by its parts.
+      const f = input({ state: 'ROUTED' });
+      await store.createMessage(f);
+      await store.recordSubmit(f.id, { part: 0, parts: 1, smsc: 's1', smscMsgId: `w-${f.id}`, at: T0 + 1 });
+      await store.transition(f.id, 'FAILED', { at: T0 + 2, err: 8 });
+      const late = await store.recordPartFinal(f.id, 0, 'DELIVERED', { at: T0 + 3, whole: { of: () => 'DELIVERED' } });
+      expect(late.whole).toEqual({ state: 'DELIVERED', applied: false });
+      expect(await store.get(f.id)).toMatchObject({ state: 'FAILED', err: 8 });
+    });
+
     it('rejects a non-final part state and a bad part index', async () => {
       const m = input();
       await store.createMessage(m);

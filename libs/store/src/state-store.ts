@@ -54,11 +54,22 @@ export interface Correlation {
   parts: number;
 }
 
+export interface PartFinalInput extends TransitionInput {
+  /**
+   * The message's own final state once its parts say so (e.g. aggregatePartStates): asked with
+   * the part states after this write; when it names a state, the message moves there in the same
+   * write where the backend can (Aerospike), as `transition` would. `err` goes with that move.
+   */
+  whole?: { of: (partStates: (MessageState | null)[]) => MessageState | null; err?: number };
+}
+
 export interface PartFinalResult {
   applied: boolean; // false when that part was already final (duplicate receipt)
   partStates: (MessageState | null)[];
   /** The record after the write (no second read needed); null when the message is absent. */
   record: MessageRecord | null;
+  /** Only when this write set the part (applied) and `whole.of` named a state: did the message move there. */
+  whole?: { state: MessageState; applied: boolean };
 }
 
 /**
@@ -79,8 +90,8 @@ export interface StateStore {
    */
   recordSubmit(id: string, input: RecordSubmitInput): Promise<{ submitted: boolean }>;
   findCorrelation(smsc: string, smscMsgId: string): Promise<Correlation | null>;
-  /** Sets the final state of one part unless that part is final already. */
-  recordPartFinal(id: string, part: number, state: MessageState, input: TransitionInput): Promise<PartFinalResult>;
+  /** Sets the final state of one part unless that part is final already (and the message's, see `whole`). */
+  recordPartFinal(id: string, part: number, state: MessageState, input: PartFinalInput): Promise<PartFinalResult>;
   get(id: string): Promise<MessageRecord | null>;
   /** Atomically adds 1 to the counter of (day, client, smsc, state). day = YYYY-MM-DD (UTC). */
   incrementStats(day: string, client: string, smsc: string, state: MessageState): Promise<void>;
