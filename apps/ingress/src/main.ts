@@ -35,6 +35,7 @@ await bootApp('ingress', process, async (ctx) => {
     // A receipt left pending by a dropped bind is retried soon, not after the full claim time.
     claimIdleMs: Math.min(config.streams.claimIdleMs, 5_000),
   });
+  const maxAges = new Map(config.clients.flatMap((c) => (c.maxAgeMs ? [[c.systemId, c.maxAgeMs] as const] : [])));
   const server = createIngressServer({
     host: config.ingress.host,
     port: config.ingress.port,
@@ -44,6 +45,7 @@ await bootApp('ingress', process, async (ctx) => {
       enqueue: (e) => xaddEntry(redis, names.in, e),
       backlogFull: backlog.full,
       allow: limiters.size ? (sys) => limiters.get(sys)?.tryTake(1) ?? true : undefined,
+      maxAgeMs: (sys) => maxAges.get(sys) ?? config.delivery.maxAgeMs,
     }),
     query: createQueryHandler(store),
     receipts,

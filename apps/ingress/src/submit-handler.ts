@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { InEntry } from '@smsgw/contracts';
-import { normaliseAddress } from '@smsgw/domain';
+import { messageExpiry, normaliseAddress, parseSmppTime } from '@smsgw/domain';
 import { getTlv, TLV, STATUS, type Pdu } from '@smsgw/smpp';
 
 export type SubmitOutcome = { status: number; messageId?: string; reason?: string };
@@ -12,25 +12,35 @@ export interface SubmitHandlerDeps {
   backlogFull: () => boolean;
   /** Per-client submit rate (L1+L2 limiter): false → the client is over its rate. */
   allow?: (sys: string) => boolean | Promise<boolean>;
+  /** How long a client's messages may wait: default and cap of their validity (delivery.maxAgeMs). */
+  maxAgeMs?: (sys: string) => number;
   now?: () => number;
   newId?: () => string;
 }
 
 const MAX_MESSAGE_OCTETS = 255 * 134;
 
-// SMPP v3.4 §7.1.1: YYMMDDhhmmsstnnp, p = '+'/'-' (absolute, nn quarter hours) or 'R' (relative).
-const SMPP_TIME = /^\d{12}\d\d{2}[+\-R]$/;
+const DEFAULT_MAX_AGE_MS = 48 * 3_600_000;
 
-/** Builds the `in` entry of a submit_sm, or the error status its fields call for. */
-export function validateSubmit(pdu: Pdu, sys: string, id: string, at: number): { entry: InEntry } | SubmitOutcome {
+/**
+ * Builds the `in` entry of a submit_sm, or the error status its fields call for. The times of
+ * schedule_delivery_time and validity_period (§7.1.1) become `due` and `exp` (ms): a validity
+ * already past, or a schedule after it, is refused; `exp` is the validity capped by `maxAgeMs`
+ * from acceptance or from the schedule.
+ */
+export function validateSubmit(pdu: Pdu, sys: string, id: string, at: number, maxAgeMs = DEFAULT_MAX_AGE_MS): { entry: InEntry } | SubmitOutcome {
   const src = normaliseAddress(pdu.source_addr_ton ?? 0, pdu.source_addr ?? '', 'source');
   if (!src.ok) return { status: STATUS.ESME_RINVSRCADR, reason: src.reason };
   const dst = normaliseAddress(pdu.dest_addr_ton ?? 0, pdu.destination_addr ?? '', 'destination');
   if (!dst.ok) return { status: STATUS.ESME_RINVDSTADR, reason: dst.reason };
   const sched = pdu.schedule_delivery_time ?? '';
-  if (sched && !SMPP_TIME.test(sched)) return { status: STATUS.ESME_RINVSCHED, reason: 'bad schedule_delivery_time' };
+  const due = sched ? parseSmppTime(sched, at) : undefined;
+  if (due && !due.ok) return { status: STATUS.ESME_RINVSCHED, reason: `bad schedule_delivery_time: ${due.reason}` };
   const vp = pdu.validity_period ?? '';
-  if (vp && !SMPP_TIME.test(vp)) return { status: STATUS.ESME_RINVEXPIRY, reason: 'bad validity_period' };
+  const validity = vp ? parseSmppTime(vp, at) : undefined;
+  if (validity && !validity.ok) return { status: STATUS.ESME_RINVEXPIRY, reason: `bad validity_period: ${validity.reason}` };
+  if (validity?.ok && validity.at <= at) return { status: STATUS.ESME_RINVEXPIRY, reason: 'validity_period already passed' };
+  if (validity?.ok && due?.ok && due.at >= validity.at) return { status: STATUS.ESME_RINVSCHED, reason: 'schedule_delivery_time is not before validity_period' };
   const sm = pdu.short_message ?? Buffer.alloc(0);
   const payload = getTlv(pdu, TLV.message_payload);
   // §5.3.2.32: with message_payload present, sm_length must be 0.
@@ -56,6 +66,9 @@ export function validateSubmit(pdu: Pdu, sys: string, id: string, at: number): {
     at,
   };
   if (vp) entry.vp = vp;
+  // A schedule in the past is "now" (§4.4.1: deliver immediately).
+  if (due?.ok && due.at > at) entry.due = due.at;
+  entry.exp = messageExpiry({ at, due: entry.due, validity: validity?.ok ? validity.at : undefined, maxAgeMs });
   // A client-concatenated part (SAR TLVs): kept so the parts can be grouped and sent in order.
   const ref = getTlv(pdu, TLV.sar_msg_ref_num);
   const total = getTlv(pdu, TLV.sar_total_segments);
@@ -73,7 +86,7 @@ export function createSubmitHandler(deps: SubmitHandlerDeps): (pdu: Pdu, sys: st
   const now = deps.now ?? Date.now;
   const newId = deps.newId ?? randomUUID;
   return async (pdu, sys) => {
-    const v = validateSubmit(pdu, sys, newId(), now());
+    const v = validateSubmit(pdu, sys, newId(), now(), deps.maxAgeMs?.(sys));
     if (!('entry' in v)) return v;
     if (deps.backlogFull()) return { status: STATUS.ESME_RMSGQFUL, reason: 'a stream is over its backlog bound' };
     // Over its own rate: refused at once, nothing queued (SMPP.md: ESME_RTHROTTLED).

@@ -37,16 +37,25 @@ describe('MCP on real Redis', () => {
     await ns.redis.sadd(keys.list('optout', 'acme'), '447700900777');
     const monitor = await ns.redis.duplicate().monitor();
     const cmds: string[] = [];
+    // MONITOR reports commands in the order Redis ran them: a sentinel GET before and after the
+    // batch marks exactly the batch's commands, however late the reports arrive.
+    const sentinel = `${ns.prefix}:sentinel`;
+    let marks = 0;
+    let seenBoth: () => void = () => undefined;
+    const both = new Promise<void>((r) => (seenBoth = r));
     monitor.on('monitor', (_t: string, args: string[]) => {
-      if (args.some((a) => a.startsWith(ns.prefix))) cmds.push(args[0]!.toLowerCase());
+      if (args[1] === sentinel) {
+        if (++marks === 2) seenBoth();
+      } else if (marks === 1 && args.some((a) => a.startsWith(ns.prefix))) cmds.push(args[0]!.toLowerCase());
     });
-    await new Promise((r) => setTimeout(r, 50));
+    await ns.redis.get(sentinel);
     const got = await reasons(decide, [
       entry(), entry({ src: 'Promo1' }), entry({ src: 'OTHER' }), entry({ dst: '447912345678' }),
       entry({ dst: '447700900666' }), entry({ src: 'PROMOBAD' }), entry({ dst: '447700900777' }),
       entry({ sys: 'beta' }),
     ]);
-    await new Promise((r) => setTimeout(r, 50));
+    await ns.redis.get(sentinel);
+    await both;
     monitor.disconnect();
     expect(got).toEqual(['pass', 'pass', 'sender-not-registered', 'destination-blacklisted', 'destination-blacklisted', 'sender-blocked', 'recipient-opted-out', 'sender-not-registered']);
     // 8 messages of 2 clients: one SMISMEMBER per list key — 2 global lists + 4 lists of each

@@ -53,6 +53,7 @@ export function createPolicyHandler(deps: PolicyHandlerDeps): BatchHandler {
     if (verdict.pass && !decision) verdict = reject('no-route');
     if (!verdict.pass && verdict.deferUntil !== undefined && deps.deferred) {
       // Quiet hours: the message waits and runs the whole policy again when released.
+      await store.createMessage({ id: m.id, sys: m.sys, src: m.src.norm, dst: m.dst.norm, rd: m.rd, state: 'SCHEDULED', at: t });
       await deps.deferred.defer(m, verdict.deferUntil);
       metrics.messages.inc({ stage: 'policy', outcome: 'deferred' });
       const until = new Date(verdict.deferUntil).toISOString();
@@ -74,7 +75,10 @@ export function createPolicyHandler(deps: PolicyHandlerDeps): BatchHandler {
     }
     const out: OutEntry = { ...m, pool: decision!.pool, smscs: decision!.smscs, rt: t };
     const routed: JournalEntry = { ...base, ts: t, ev: 'routed', pool: decision!.pool, latencyMs: t - m.at };
-    await store.createMessage({ id: m.id, sys: m.sys, src: m.src.norm, dst: m.dst.norm, rd: m.rd, state: 'ROUTED', pool: decision!.pool, at: t });
+    if (!(await store.createMessage({ id: m.id, sys: m.sys, src: m.src.norm, dst: m.dst.norm, rd: m.rd, state: 'ROUTED', pool: decision!.pool, at: t }))) {
+      // Held before (schedule, quiet hours) or a redelivery: move it on (a no-op when it is ROUTED already).
+      await store.transition(m.id, 'ROUTED', { at: t });
+    }
     const part = deps.concat ? concatInfo(m) : null;
     if (part) {
       // A part the client cut itself waits for its siblings (durably, in Redis) and goes on with
@@ -89,15 +93,42 @@ export function createPolicyHandler(deps: PolicyHandlerDeps): BatchHandler {
     return { ack: true, journal: [accepted, routed] };
   };
 
+  /**
+   * A message whose schedule_delivery_time is still ahead waits (SCHEDULED) and comes back to
+   * `in` when due, where the policy runs then; one whose validity ran out ends EXPIRED here.
+   * Neither is counted against caps or quotas now.
+   */
+  const held = async (m: InEntry, t: number): Promise<EntryOutcome> => {
+    const base = { id: m.id, sys: m.sys };
+    if (m.exp !== undefined && t >= m.exp) {
+      // The record exists already when the message was held (SCHEDULED); the dlr-worker ends it EXPIRED.
+      await store.createMessage({ id: m.id, sys: m.sys, src: m.src.norm, dst: m.dst.norm, rd: m.rd, state: 'ACCEPTED', at: t });
+      const fail: DlrInFailure = { k: 'fail', id: m.id, sys: m.sys, src: m.src, dst: m.dst, state: 'EXPIRED', err: 0, reason: 'validity expired before it was sent', at: t };
+      await xaddEntry(redis, names.dlrIn, fail);
+      metrics.messages.inc({ stage: 'policy', outcome: 'expired' });
+      return { ack: true, journal: [{ ...base, ts: m.at, ev: 'accepted', src: m.src.norm, dst: m.dst.norm, dc: m.dc }] };
+    }
+    await store.createMessage({ id: m.id, sys: m.sys, src: m.src.norm, dst: m.dst.norm, rd: m.rd, state: 'SCHEDULED', at: t });
+    await deps.deferred!.defer(m, m.due!);
+    metrics.messages.inc({ stage: 'policy', outcome: 'scheduled' });
+    const until = new Date(m.due!).toISOString();
+    return { ack: true, journal: [{ ...base, ts: t, ev: 'scheduled', dst: m.dst.norm, reason: `scheduled until ${until}` }] };
+  };
+  const isHeld = (m: InEntry, t: number) => (m.exp !== undefined && t >= m.exp) || (m.due !== undefined && m.due > t && !!deps.deferred);
+
   return async (entries) => {
     const good: Array<{ e: StreamEntry; m: InEntry; decision: RouteDecision | null }> = [];
     const bad: StreamEntry[] = [];
+    const waiting: Array<{ e: StreamEntry; m: InEntry }> = [];
+    const t0 = now();
     for (const e of entries) {
       const parsed = inEntrySchema.safeParse(e.data);
-      if (parsed.success) good.push({ e, m: parsed.data, decision: deps.route(parsed.data.sys, parsed.data.dst.norm) });
-      else bad.push(e);
+      if (!parsed.success) bad.push(e);
+      else if (isHeld(parsed.data, t0)) waiting.push({ e, m: parsed.data });
+      else good.push({ e, m: parsed.data, decision: deps.route(parsed.data.sys, parsed.data.dst.norm) });
     }
     const badAck = (await Promise.allSettled(bad.map(malformed))).flatMap((r, i) => (r.status === 'fulfilled' ? [bad[i]!.id] : []));
+    const heldById = new Map(waiting.map((w) => [w.e.id, w.m]));
     let verdicts: PolicyVerdict[];
     try {
       verdicts = await deps.policy(good.map((g) => ({ entry: g.m, pool: g.decision?.pool ?? null })));
@@ -107,7 +138,9 @@ export function createPolicyHandler(deps: PolicyHandlerDeps): BatchHandler {
       return { ack: badAck };
     }
     const byId = new Map(good.map((g, i) => [g.e.id, { ...g, verdict: verdicts[i]! }]));
-    const res = await runBatch(good.map((g) => g.e), (e) => {
+    const res = await runBatch([...waiting.map((w) => w.e), ...good.map((g) => g.e)], (e) => {
+      const w = heldById.get(e.id);
+      if (w) return held(w, t0);
       const g = byId.get(e.id)!;
       return output(g.m, g.decision, g.verdict);
     }, {

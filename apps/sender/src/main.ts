@@ -36,6 +36,7 @@ await bootApp('sender', process, async (ctx) => {
     globalLimiter: config.limits.global > 0 ? limiter('global', config.limits.global) : undefined,
     idFormats: new Map(config.smscs.map((s) => [s.id, s.ids.submit])),
     text: new Map(config.smscs.map((s) => [s.id, s.text])),
+    maxAgeMs: new Map(config.smscs.flatMap((s) => (s.maxAgeMs ? [[s.id, s.maxAgeMs] as const] : []))),
   });
   // Every pool of the routes is consumed here: this sender has sessions to all their SMSCs.
   for (const pool of poolsOf(allRoutes(config)).keys()) {

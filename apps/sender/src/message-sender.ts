@@ -1,5 +1,5 @@
 import { isFinalState, outEntrySchema, outGroupSchema, type DlrInFailure, type JournalEntry, type OutEntry, type StreamNames } from '@smsgw/contracts';
-import { normaliseSmscMsgId, type SmscIdFormat } from '@smsgw/domain';
+import { formatSmppTime, normaliseSmscMsgId, sendableUntil, type SmscIdFormat } from '@smsgw/domain';
 import type { AppMetrics, Logger, SmscTextConfig } from '@smsgw/platform';
 import { runBatch, xaddEntry, type BatchHandler, type EntryOutcome, type RateLimiter, type Redis, type StreamEntry } from '@smsgw/redis';
 import { createConcatRefs, STATUS, TLV, type Pdu, type SmppSession } from '@smsgw/smpp';
@@ -29,6 +29,8 @@ export interface MessageSenderDeps {
   leaseMs?: number;
   /** How long one message may wait for a bound session or keep retrying temporary errors. */
   maxRetryMs?: number;
+  /** Each SMSC's own cap on a message's age (smscs[].maxAgeMs): older messages end EXPIRED. */
+  maxAgeMs?: Map<string, number>;
 }
 
 /** The link and session a group of parts sticks to. */
@@ -57,6 +59,16 @@ export function createMessageSender(deps: MessageSenderDeps): BatchHandler {
     const boundLinks = candidates.filter((l) => l.boundCount > 0);
     const list = boundLinks.length ? boundLinks : candidates;
     return list.length ? list[rr++ % list.length] : undefined;
+  };
+
+  /** The validity ran out before the message (or its next part) went: EXPIRED, never sent after. */
+  const expire = async (m: OutEntry, part: number, smsc: string | undefined): Promise<Outcome> => {
+    const at = Date.now();
+    const failure: DlrInFailure = { k: 'fail', id: m.id, sys: m.sys, src: m.src, dst: m.dst, state: 'EXPIRED', err: 0, reason: 'validity expired before it was submitted', at };
+    await xaddEntry(redis, names.dlrIn, failure);
+    metrics.messages.inc({ stage: 'sender', outcome: 'expired' });
+    logger.info({ msgId: m.id, smscId: smsc, part }, 'message expired before it was submitted');
+    return { result: 'failed' };
   };
 
   const fail = async (m: OutEntry, status: number, smsc: string, part: number) => {
@@ -131,7 +143,11 @@ export function createMessageSender(deps: MessageSenderDeps): BatchHandler {
     // Parts are made for the chosen SMSC's text options; references rotate per destination.
     const prepared = prepareParts(m, refs.next(m.dst.norm), link && deps.text?.get(link.id));
     const parts = prepared.parts.length;
-    const deadline = Date.now() + maxRetryMs;
+    // Its validity (capped by this SMSC's maximum age) bounds every wait below.
+    const until = sendableUntil(m, link && deps.maxAgeMs?.get(link.id));
+    const deadline = Math.min(Date.now() + maxRetryMs, until);
+    // The SMSC gets the validity left, as an absolute time, when the client gave one.
+    const validity = m.vp ? (Number.isFinite(until) ? formatSmppTime(until) : m.vp) : '';
     const journal: JournalEntry[] = [];
     for (let part = 0; part < parts; part++) {
       if (known?.smscIds[part]) continue;
@@ -140,9 +156,11 @@ export function createMessageSender(deps: MessageSenderDeps): BatchHandler {
       // Tokens are segments: in payload mode the one part carries them all.
       const tokens = part === 0 ? Math.max(1, prepared.segments - (parts - 1)) : 1;
       for (;;) {
+        if (Date.now() >= until) return expire(m, part, link?.id);
         // Past the deadline (no bound session, or temporary errors / in-doubt submits all along)
         // the message goes back to the stream: retried later, never failed for it.
         if (Date.now() > deadline || !link || !(await link.waitBound(Math.max(0, deadline - Date.now())))) {
+          if (Date.now() >= until) return expire(m, part, link?.id);
           await redis.del(leaseKey(m.id));
           log.warn({ smscs: m.smscs, part }, 'message not sent in time: it waits in the stream');
           return { result: 'retry' };
@@ -165,7 +183,7 @@ export function createMessageSender(deps: MessageSenderDeps): BatchHandler {
           source_addr_ton: m.src.ton, source_addr_npi: m.src.npi, source_addr: m.src.addr,
           dest_addr_ton: m.dst.ton, dest_addr_npi: m.dst.npi, destination_addr: m.dst.addr,
           esm_class: prepared.esmClass, protocol_id: m.pid, priority_flag: m.pri,
-          validity_period: m.vp ?? '',
+          validity_period: validity,
           registered_delivery: 1, // we always want the SMSC's receipt: it ends the lifecycle
           data_coding: prepared.dataCoding,
           short_message: body.length <= 254 ? body : Buffer.alloc(0),

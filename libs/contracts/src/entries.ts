@@ -24,6 +24,10 @@ export const inEntrySchema = z.object({
   pri: z.number().int(),
   sm: z.string(), // base64 of short_message, or of message_payload when that carried the text
   vp: z.string().optional(), // validity_period as submitted (SMPP time format)
+  // When the message expires, ms since epoch: the client's validity_period capped by the
+  // maximum age (delivery.maxAgeMs / clients[].maxAgeMs) counted from acceptance or schedule.
+  exp: z.number().optional(),
+  due: z.number().optional(), // schedule_delivery_time, ms since epoch: not sent before
   // One part of a message the client concatenated itself with SAR TLVs (SMPP v3.4 §5.3.2.22-24).
   sar: z.object({ ref: z.number().int(), total: z.number().int(), seq: z.number().int() }).optional(),
   at: z.number(), // accepted, ms since epoch

@@ -4,6 +4,7 @@
  */
 export const MESSAGE_STATES = [
   'ACCEPTED',
+  'SCHEDULED',
   'ROUTED',
   'SUBMITTED',
   'POLICY_REJECTED',
@@ -17,15 +18,19 @@ export const MESSAGE_STATES = [
 ] as const;
 export type MessageState = (typeof MESSAGE_STATES)[number];
 
-/** Every state but the three a message passes through on its way (ARCHITECTURE.md lifecycle). */
+/**
+ * Every state but those a message passes through on its way (ARCHITECTURE.md lifecycle):
+ * SCHEDULED is a message held until its schedule_delivery_time or the end of quiet hours.
+ */
 export const FINAL_STATES: ReadonlySet<MessageState> = new Set<MessageState>(
-  MESSAGE_STATES.filter((s) => s !== 'ACCEPTED' && s !== 'ROUTED' && s !== 'SUBMITTED'),
+  MESSAGE_STATES.filter((s) => s !== 'ACCEPTED' && s !== 'SCHEDULED' && s !== 'ROUTED' && s !== 'SUBMITTED'),
 );
 
 const RANK: Record<MessageState, number> = {
   ACCEPTED: 0,
-  ROUTED: 1,
-  SUBMITTED: 2,
+  SCHEDULED: 1,
+  ROUTED: 2,
+  SUBMITTED: 3,
   POLICY_REJECTED: 9,
   FAILED: 9,
   DELIVERED: 9,
@@ -49,6 +54,7 @@ export function canTransition(from: MessageState, to: MessageState): boolean {
 /** Receipt `stat:` words (SMPP v3.4 Appendix B) for each final state a client can see. */
 export const RECEIPT_STAT: Record<MessageState, string> = {
   ACCEPTED: 'ACCEPTD',
+  SCHEDULED: 'ENROUTE',
   ROUTED: 'ENROUTE',
   SUBMITTED: 'ENROUTE',
   POLICY_REJECTED: 'REJECTD',
@@ -64,6 +70,7 @@ export const RECEIPT_STAT: Record<MessageState, string> = {
 /** message_state TLV (0x0427) values, SMPP v3.4 §5.2.28. */
 export const MESSAGE_STATE_TLV: Record<MessageState, number> = {
   ACCEPTED: 6,
+  SCHEDULED: 1, // v3.4 has no SCHEDULED (v5.0's 9): a held message is ENROUTE to the client
   ROUTED: 1,
   SUBMITTED: 1,
   POLICY_REJECTED: 8,

@@ -6,3 +6,5 @@ export * from './smsc-msg-id';
 export * from './policy-rules';
 export * from './quiet-hours';
 export * from './mo-routing';
+export * from './smpp-time';
+export * from './expiry';

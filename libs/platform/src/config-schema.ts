@@ -1,7 +1,8 @@
 import { z } from 'zod';
 import { poolName } from '@smsgw/domain';
 import { smscTextSchema } from './config-text';
-import { policySchema } from './config-policy';
+import { durationSchema, policySchema } from './config-policy';
+import { deliverySchema } from './config-delivery';
 import { journalConfigSchema } from './config-journal';
 
 const port = z.number().int().min(0).max(65535);
@@ -29,6 +30,8 @@ export const clientSchema = z.object({
   routes: z.array(routeSchema).default([]),
   /** Numbers and short codes (digits; a trailing * for a prefix) whose MO messages go to this client. */
   moNumbers: z.array(z.string().regex(/^[0-9]+\*?$/, 'digits, optionally ending in *')).default([]),
+  /** How long this client's messages may wait (default and cap of their validity); default delivery.maxAgeMs. */
+  maxAgeMs: durationSchema.optional(),
   receipts: z
     .object({
       /** A message sent in several parts: one receipt for the whole message, or one per part. */
@@ -61,6 +64,8 @@ export const smscSchema = z.object({
   responseTimeoutMs: ms.min(100).default(30_000),
   reconnectMinMs: ms.default(500),
   reconnectMaxMs: ms.default(30_000),
+  /** A message not submitted to this SMSC within this time of its acceptance (or schedule) ends EXPIRED. */
+  maxAgeMs: durationSchema.optional(),
   text: smscTextSchema.prefault({}),
 });
 
@@ -163,6 +168,7 @@ export const gatewayConfigSchema = z
       })
       .prefault({}),
     /** Parts of a message the client concatenated itself (UDH or SAR) wait this long for each other. */
+    delivery: deliverySchema.prefault({}),
     concat: z.object({ timeoutMs: ms.min(100).default(60_000) }).prefault({}),
     dlr: z
       .object({

@@ -202,6 +202,20 @@ export function describeStateStoreContract(
       expect(await store.get(f.id)).toMatchObject({ state: 'FAILED', err: 8 });
     });
 
+    it('holds a scheduled message: SCHEDULED moves on to ROUTED, or ends EXPIRED, never back', async () => {
+      const m = input({ state: 'SCHEDULED' });
+      expect(await store.createMessage(m)).toBe(true);
+      expect((await store.get(m.id))?.state).toBe('SCHEDULED');
+      // Released and routed: the policy-worker's create finds the record and moves it on.
+      expect(await store.createMessage({ ...m, state: 'ROUTED', at: T0 + 1 })).toBe(false);
+      expect(await store.transition(m.id, 'ROUTED', { at: T0 + 1 })).toEqual({ applied: true, prev: 'SCHEDULED' });
+      expect(await store.transition(m.id, 'SCHEDULED', { at: T0 + 2 })).toEqual({ applied: false, prev: 'ROUTED' });
+      const e = input({ state: 'SCHEDULED' });
+      await store.createMessage(e);
+      expect(await store.transition(e.id, 'EXPIRED', { at: T0 + 3 })).toEqual({ applied: true, prev: 'SCHEDULED' });
+      expect(await store.get(e.id)).toMatchObject({ state: 'EXPIRED', times: { SCHEDULED: T0, EXPIRED: T0 + 3 } });
+    });
+
     it('rejects a non-final part state and a bad part index', async () => {
       const m = input();
       await store.createMessage(m);

@@ -26,7 +26,7 @@ export interface CreateMessageInput {
   src: string;
   dst: string;
   rd: number;
-  state: 'ACCEPTED' | 'ROUTED' | 'POLICY_REJECTED';
+  state: 'ACCEPTED' | 'SCHEDULED' | 'ROUTED' | 'POLICY_REJECTED';
   pool?: string;
   at: number;
   err?: number;

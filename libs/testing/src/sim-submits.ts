@@ -17,6 +17,8 @@ export interface SimSubmit {
   tables: Gsm7Tables;
   /** Decoded text of this part alone ('' when binary or undecodable). */
   text: string;
+  /** validity_period as the ESME sent it ('' = the SMSC's default). */
+  validity: string;
   at: number;
 }
 
@@ -51,6 +53,7 @@ export function describeSubmit(p: Pdu, smscMsgId: string, at: number, opts: { gs
     body: part.body,
     tables: part.tables,
     text: textOf([part]),
+    validity: p.validity_period ?? '',
     at,
   };
 }

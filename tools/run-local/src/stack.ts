@@ -45,6 +45,8 @@ export interface Stack {
   s3: { endpoint: string; dir: string };
   procs: Map<App, Supervised>;
   configPath: string;
+  /** Stops every app (SIGTERM) and starts them again on the same config; resolves once all are ready. */
+  restart(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -114,29 +116,37 @@ export async function startStack(o: StackOptions): Promise<Stack> {
   writeFileSync(configPath, stringify(config));
   const log = o.logFile ? createWriteStream(o.logFile, { flags: 'a' }) : undefined;
   const procs = new Map<App, Supervised>();
-  for (const app of o.apps ?? APPS) {
-    procs.set(
-      app,
-      supervise({
-        name: app,
-        entry: `apps/${app}/src/main.ts`,
-        env: { GATEWAY_CONFIG: configPath },
-        restart: false,
-        output: (line) => log?.write(`${line}\n`),
-      }),
-    );
-  }
+  const launch = async () => {
+    for (const app of o.apps ?? APPS) {
+      procs.set(
+        app,
+        supervise({
+          name: app,
+          entry: `apps/${app}/src/main.ts`,
+          env: { GATEWAY_CONFIG: configPath },
+          restart: false,
+          output: (line) => log?.write(`${line}\n`),
+        }),
+      );
+    }
+    // Generous: on a loaded 2-core machine five tsx processes can take a while to come up.
+    await Promise.all([...procs.keys()].map((app) => waitReady(`http://127.0.0.1:${httpPorts[app]}/readyz`, 60_000)));
+  };
+  const stopApps = async () => void (await Promise.allSettled([...procs.values()].map((p) => p.stop(10_000))));
   const stop = async () => {
-    await Promise.allSettled([...procs.values()].map((p) => p.stop(10_000)));
+    await stopApps();
     log?.end();
     rmSync(dir, { recursive: true, force: true });
   };
   try {
-    // Generous: on a loaded 2-core machine five tsx processes can take a while to come up.
-    await Promise.all([...procs.keys()].map((app) => waitReady(`http://127.0.0.1:${httpPorts[app]}/readyz`, 60_000)));
+    await launch();
   } catch (err) {
     await stop();
     throw err;
   }
-  return { state: config.state, ingressPort, httpPorts, s3: { endpoint: o.s3Endpoint ?? `http://127.0.0.1:${s3Port}`, dir: s3Dir }, procs, configPath, stop };
+  const restart = async () => {
+    await stopApps();
+    await launch();
+  };
+  return { state: config.state, ingressPort, httpPorts, restart, s3: { endpoint: o.s3Endpoint ?? `http://127.0.0.1:${s3Port}`, dir: s3Dir }, procs, configPath, stop };
 }
