@@ -39,6 +39,7 @@ describe('aerospike layout', () => {
       RECORD_BUSY: Aerospike.status.ERR_RECORD_BUSY,
       DEVICE_OVERLOAD: Aerospike.status.ERR_DEVICE_OVERLOAD,
       FAIL_FORBIDDEN: Aerospike.status.ERR_FAIL_FORBIDDEN,
+      FILTERED_OUT: Aerospike.status.FILTERED_OUT,
     });
     expect(AS_TRANSIENT).toEqual({
       ASYNC_CONNECTION: Aerospike.status.ERR_ASYNC_CONNECTION,

@@ -27,6 +27,7 @@ export const MSG_BINS = {
   times: 'tm', // map STATE → ms
   partStates: 'ps', // map "<part>" → final state
   smscIds: 'sid', // map "<part>" → SMSC message id
+  version: 'vs', // +1 on every conditional write: the check of a batched read-modify-write
 } as const;
 
 export const CORR_BINS = { id: 'id', part: 'part', parts: 'parts' } as const;
@@ -52,6 +53,7 @@ export const AS_STATUS = {
   RECORD_BUSY: 14,
   DEVICE_OVERLOAD: 18,
   FAIL_FORBIDDEN: 22,
+  FILTERED_OUT: 27,
 } as const;
 
 /**

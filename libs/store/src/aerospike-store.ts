@@ -1,6 +1,6 @@
 import * as Aerospike from 'aerospike';
-import { canTransition, type MessageState } from '@smsgw/contracts';
-import type { MessageRecord, PartFinalResult, StateStore } from './state-store';
+import { canTransition, MESSAGE_STATES, type MessageState } from '@smsgw/contracts';
+import type { MessageRecord, PartFinalResult, RecordSubmitInput, StateStore } from './state-store';
 import {
   AS_STATUS,
   CORR_BINS,
@@ -56,6 +56,9 @@ type Bins = Record<string, unknown>;
 type Op = Aerospike.operations.Operation;
 
 const DEFAULT_TTL_SECONDS = 7 * 24 * 3600;
+// What a decision reads (less to decode than the whole record with its maps).
+const TRANSITION_BINS = [MSG_BINS.state, MSG_BINS.updatedAt];
+const SUBMIT_BINS = [MSG_BINS.state, MSG_BINS.parts, MSG_BINS.smscIds, MSG_BINS.updatedAt];
 /** Failed commands in a row (after their retries) that make the store report itself not ready. */
 const UNHEALTHY_AFTER = 10;
 // Each lost generation race means another writer made progress, so this bounds the wait only
@@ -131,28 +134,33 @@ export async function createAerospikeStateStore(opts: AerospikeStateStoreOptions
   const read = cmd.read;
 
   /**
-   * Read-modify-write under a generation check: `decide` sees the record and returns the
-   * operations to apply (none = nothing to do) and the answer to give once they are applied.
-   * Losing the race to another writer (GENERATION_ERROR) re-reads and decides again. The reads
-   * of concurrent calls share batch commands; the conditional write is one operate each.
+   * Read-modify-write: `decide` sees the record and returns the operations to apply (none =
+   * nothing to do) and the answer to give once they are applied. The write carries a
+   * compare-and-set on the record's version bin (which it increments), so it goes out in a batch
+   * with the other writes of the turn; losing the race to another writer (FILTERED_OUT) re-reads
+   * and decides again. A record written before version bins existed is written under a
+   * generation check instead (one operate), which gives it a version from then on.
    */
   async function readModifyWrite<R>(
     key: Aerospike.Key,
     absent: R,
     decide: (bins: Bins) => { ops?: Op[]; result: R },
+    bins?: readonly string[],
   ): Promise<R> {
     for (let attempt = 0; attempt < MAX_GEN_ATTEMPTS; attempt++) {
-      const rec = await read(key);
+      const rec = await read(key, bins && [...bins, MSG_BINS.version]);
       if (rec === null) return absent;
       const { ops, result } = decide(rec.bins);
       if (!ops || ops.length === 0) return result;
+      const version = rec.bins[MSG_BINS.version];
       try {
-        await cmd.operateIfGen(key, ops, rec.gen);
+        if (typeof version === 'number') await cmd.writeIfVersion(key, [...ops, op.incr(MSG_BINS.version, 1)], MSG_BINS.version, version);
+        else await cmd.operateIfGen(key, [...ops, op.write(MSG_BINS.version, 1)], rec.gen);
         return result;
       } catch (err) {
         const code = errorCode(err);
         if (code === AS_STATUS.RECORD_NOT_FOUND) return absent; // expired between read and write
-        if (code !== AS_STATUS.RECORD_GENERATION) throw err;
+        if (code !== AS_STATUS.FILTERED_OUT && code !== AS_STATUS.RECORD_GENERATION) throw err;
         await sleep(jitter(Math.min(1 + attempt, 10)));
       }
     }
@@ -160,15 +168,73 @@ export async function createAerospikeStateStore(opts: AerospikeStateStoreOptions
   }
 
   const op = Aerospike.operations;
+  const exp = Aerospike.exp;
   const maps = Aerospike.maps;
   const updatedAt = (bins: Bins, at: number) => op.write(MSG_BINS.updatedAt, Math.max(Number(bins[MSG_BINS.updatedAt] ?? 0), at));
+  /**
+   * A message sent as one part, the usual case, moves to SUBMITTED in one write without reading
+   * it first: a server-side condition (a state SUBMITTED may follow, no more than one part
+   * known) stands in for the decision. Anything else (FILTERED_OUT) goes the read-decide-write
+   * way; null says so.
+   */
+  const ONE_PART_SUBMIT = cmd.compiled(
+    exp.and(
+      exp.or(...MESSAGE_STATES.filter((st) => canTransition(st, 'SUBMITTED')).map((st) => exp.eq(exp.binStr(MSG_BINS.state), exp.str(st)))),
+      exp.le(exp.binInt(MSG_BINS.parts), exp.int(1)),
+    ),
+  );
+  async function submitOnePart(id: string, input: RecordSubmitInput): Promise<boolean | null> {
+    if (input.parts !== 1 || input.part !== 0) return null;
+    const ops: Op[] = [
+      maps.put(MSG_BINS.smscIds, '0', input.smscMsgId),
+      op.write(MSG_BINS.smsc, input.smsc),
+      op.write(MSG_BINS.parts, 1),
+      op.write(MSG_BINS.updatedAt, input.at), // the acknowledgement comes after everything before it
+      op.write(MSG_BINS.state, 'SUBMITTED'),
+      maps.put(MSG_BINS.times, 'SUBMITTED', input.at),
+      op.incr(MSG_BINS.version, 1),
+    ];
+    if (input.segments !== undefined) ops.push(op.write(MSG_BINS.segments, input.segments));
+    try {
+      await cmd.writeIf(msgKey(id), ops, ONE_PART_SUBMIT);
+      return true;
+    } catch (err) {
+      const code = errorCode(err);
+      if (code === AS_STATUS.RECORD_NOT_FOUND) return false;
+      if (code === AS_STATUS.FILTERED_OUT) return null;
+      throw err;
+    }
+  }
+
+  /** Any submit: read the record, decide (every part acknowledged → SUBMITTED), write. */
+  const submitByReading = (id: string, input: RecordSubmitInput) =>
+    readModifyWrite(msgKey(id), false, (bins) => {
+      const parts = Math.max(Number(bins[MSG_BINS.parts] ?? 0), input.parts);
+      const ops: Op[] = [
+        maps.put(MSG_BINS.smscIds, String(input.part), input.smscMsgId),
+        op.write(MSG_BINS.smsc, input.smsc),
+        op.write(MSG_BINS.parts, parts),
+        updatedAt(bins, input.at),
+      ];
+      if (input.segments !== undefined) ops.push(op.write(MSG_BINS.segments, input.segments));
+      // Every part acknowledged → SUBMITTED in the same write (ARCHITECTURE.md lifecycle).
+      const ids = parseMessageBins(id, bins).smscIds;
+      ids[input.part] = input.smscMsgId;
+      let all = true;
+      for (let i = 0; i < parts; i++) if (!ids[i]) all = false;
+      const state = bins[MSG_BINS.state] as MessageState;
+      const moves = all && canTransition(state, 'SUBMITTED');
+      if (moves) ops.push(op.write(MSG_BINS.state, 'SUBMITTED'), maps.put(MSG_BINS.times, 'SUBMITTED', input.at));
+      return { ops, result: moves };
+    }, SUBMIT_BINS);
+
   let closed = false;
 
   return {
     async createMessage(input) {
       const B = MSG_BINS;
       const bins: Bins = { [B.sys]: input.sys, [B.src]: input.src, [B.dst]: input.dst, [B.rd]: input.rd };
-      Object.assign(bins, { [B.state]: input.state, [B.parts]: 0, [B.createdAt]: input.at, [B.updatedAt]: input.at });
+      Object.assign(bins, { [B.state]: input.state, [B.parts]: 0, [B.createdAt]: input.at, [B.updatedAt]: input.at, [B.version]: 0 });
       bins[B.times] = { [input.state]: input.at };
       if (input.pool !== undefined) bins[B.pool] = input.pool;
       if (input.err !== undefined) bins[B.err] = input.err;
@@ -184,7 +250,7 @@ export async function createAerospikeStateStore(opts: AerospikeStateStoreOptions
         if (input.err !== undefined) ops.push(op.write(MSG_BINS.err, input.err));
         if (input.smsc !== undefined) ops.push(op.write(MSG_BINS.smsc, input.smsc));
         return { ops, result: { applied: true, prev } };
-      });
+      }, TRANSITION_BINS);
     },
 
     async recordSubmit(id, input) {
@@ -194,25 +260,7 @@ export async function createAerospikeStateStore(opts: AerospikeStateStoreOptions
       // Both writes in flight together; the correlation is a plain overwrite, safe to repeat.
       const [, submitted] = await Promise.all([
         cmd.write({ key: corrK, ops: Object.entries(corr).map(([b, v]) => op.write(b, v)) }),
-        readModifyWrite(msgKey(id), false, (bins) => {
-          const parts = Math.max(Number(bins[MSG_BINS.parts] ?? 0), input.parts);
-          const ops: Op[] = [
-            maps.put(MSG_BINS.smscIds, String(input.part), input.smscMsgId),
-            op.write(MSG_BINS.smsc, input.smsc),
-            op.write(MSG_BINS.parts, parts),
-            updatedAt(bins, input.at),
-          ];
-          if (input.segments !== undefined) ops.push(op.write(MSG_BINS.segments, input.segments));
-          // Every part acknowledged → SUBMITTED in the same write (ARCHITECTURE.md lifecycle).
-          const ids = parseMessageBins(id, bins).smscIds;
-          ids[input.part] = input.smscMsgId;
-          let all = true;
-          for (let i = 0; i < parts; i++) if (!ids[i]) all = false;
-          const state = bins[MSG_BINS.state] as MessageState;
-          const moves = all && canTransition(state, 'SUBMITTED');
-          if (moves) ops.push(op.write(MSG_BINS.state, 'SUBMITTED'), maps.put(MSG_BINS.times, 'SUBMITTED', input.at));
-          return { ops, result: moves };
-        }),
+        submitOnePart(id, input).then((done) => done ?? submitByReading(id, input)),
       ]);
       return { submitted };
     },

@@ -2,6 +2,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { aggregatePartStates } from '@smsgw/domain';
+import * as Aerospike from 'aerospike';
 import { createRedis, deleteByPrefix, redisCpuSeconds } from '@smsgw/redis';
 import { createStateStore, type StateStore } from '@smsgw/store';
 
@@ -130,11 +131,20 @@ if (process.env.AEROSPIKE_HOSTS) {
     setPrefix: `b${randomBytes(4).toString('hex')}`,
     ttlSeconds: Number(process.env.AEROSPIKE_TTL ?? 3600),
   });
+  // Namespace memory (primary index + data) from the node's info, for the bytes a message keeps.
+  const info = await Aerospike.connect({ hosts: process.env.AEROSPIKE_HOSTS });
+  const nsBytes = async () => {
+    const kv = new Map((await info.infoAny(`namespace/${process.env.AEROSPIKE_NAMESPACE ?? 'test'}`)).trim().split(';').map((x) => x.split('=') as [string, string]));
+    return Number(kv.get('index_used_bytes') ?? 0) + Number(kv.get('data_used_bytes') ?? 0);
+  };
   try {
+    const mem0 = await nsBytes();
     // The server's CPU is known only when it runs on this machine (process `asd`).
     const stages = await runPhases(store, async () => (asd ? procCpuSeconds(asd) : 0));
-    console.log(JSON.stringify({ backend: 'aerospike', messages: N, stages, serverCpu: asd ? 'asd' : 'not local', machine }));
+    const bytesPerMessage = Math.round(((await nsBytes()) - mem0) / N);
+    console.log(JSON.stringify({ backend: 'aerospike', messages: N, stages, bytesPerMessage, serverCpu: asd ? 'asd' : 'not local', machine }));
   } finally {
+    info.close(false);
     await store.close();
   }
 } else {
