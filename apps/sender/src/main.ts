@@ -6,6 +6,7 @@ import { openStateStore } from '@smsgw/store';
 import { createDeliverHandler } from './deliver-handler';
 import { createMessageSender } from './message-sender';
 import { createSmscLink, type SmscLink } from './smsc-link';
+import { createSubmitErrorTable } from './submit-errors';
 
 await bootApp('sender', process, async (ctx) => {
   const { config, logger, metrics } = ctx;
@@ -37,10 +38,15 @@ await bootApp('sender', process, async (ctx) => {
     idFormats: new Map(config.smscs.map((s) => [s.id, s.ids.submit])),
     text: new Map(config.smscs.map((s) => [s.id, s.text])),
     maxAgeMs: new Map(config.smscs.flatMap((s) => (s.maxAgeMs ? [[s.id, s.maxAgeMs] as const] : []))),
+    errors: new Map(config.smscs.map((s) => [s.id, createSubmitErrorTable(s.errors)])),
+    retry: config.delivery.retry,
+    leaseMs: config.delivery.leaseMs,
+    signal: rt.stopping,
   });
   // Every pool of the routes is consumed here: this sender has sessions to all their SMSCs.
   for (const pool of poolsOf(allRoutes(config)).keys()) {
-    rt.consumer({ stream: names.out(pool), group: GROUPS.sender, concurrency: 4, deadLetter: 'fail-message', handler });
+    // Messages waiting for their SMSC are held, not reclaimed: waiting is not failing.
+    rt.consumer({ stream: names.out(pool), group: GROUPS.sender, concurrency: config.delivery.senderConcurrency, deadLetter: 'fail-message', hold: true, handler });
   }
   return rt.start(
     {

@@ -27,7 +27,7 @@ describe('sender (real Redis, SMSC simulator over TCP)', () => {
     for (const c of cleanups.splice(0).reverse()) await c();
   });
 
-  async function setup(simOpts: Parameters<typeof startSmscSim>[0] = {}, maxRetryMs = 5_000) {
+  async function setup(simOpts: Parameters<typeof startSmscSim>[0] = {}, over: Partial<Parameters<typeof createMessageSender>[0]> = {}) {
     const ns = await redisNamespace('sender');
     const sim: SmscSim = await startSmscSim({ port: 0, receipts: false, ...simOpts });
     // Through the schema: every option this test does not name takes its default.
@@ -42,7 +42,7 @@ describe('sender (real Redis, SMSC simulator over TCP)', () => {
     const names = streamNames(ns.prefix);
     const handler = createMessageSender({
       redis: ns.redis, store, names, prefix: ns.prefix, links: new Map([['sim', link]]), limiters: new Map(),
-      metrics, logger, maxRetryMs,
+      metrics, logger, ...over,
     });
     cleanups.push(ns.cleanup, () => sim.close(), () => link.stop());
     expect(await link.waitBound(5_000)).toBe(true);
@@ -56,7 +56,7 @@ describe('sender (real Redis, SMSC simulator over TCP)', () => {
     const text = 'x'.repeat(200) + ' end';
     await store.createMessage({ id: 'm1', sys: 'acme', src: 'ACME', dst: '447700900123', rd: 1, state: 'ROUTED', at: Date.now() });
     const e = entry(outEntry('m1', text));
-    expect(await handler([e])).toEqual({ ack: [e.id] });
+    expect(await handler([e])).toEqual({ ack: [e.id], requeue: [] });
     const msgs = sim.messages();
     expect(msgs).toHaveLength(1);
     expect(msgs[0]).toMatchObject({ text, parts: 2 });
@@ -74,17 +74,28 @@ describe('sender (real Redis, SMSC simulator over TCP)', () => {
     await handler([e]);
     const again = entry(outEntry('m2', 'hello'), 2);
     const dup = entry(outEntry('m2', 'hello'), 1);
-    expect(await handler([again, dup])).toEqual({ ack: [again.id, dup.id] });
+    expect(await handler([again, dup])).toEqual({ ack: [again.id, dup.id], requeue: [] });
     expect(sim.stats.submits).toBe(1);
   });
 
-  it('leaves a message pending (not failed) while the SMSC answers temporary errors', async () => {
-    const { ns, sim, names, handler } = await setup({ errorRate: 1 }, 300);
+  it('retries a temporary error with backoff, failing nothing, and gives the message back when stopping', async () => {
+    const stopping = new AbortController();
+    const { ns, sim, names, handler } = await setup({ errorRate: 1 }, { signal: stopping.signal, retry: { minMs: 20, maxMs: 40, maxAttempts: 0 } });
     const e = entry(outEntry('m3', 'hello'));
-    expect(await handler([e])).toEqual({ ack: [] });
-    expect(sim.stats.submits).toBeGreaterThan(1); // retried with backoff
+    setTimeout(() => stopping.abort(), 400);
+    expect(await handler([e])).toEqual({ ack: [], requeue: [e.id] });
+    expect(sim.stats.submits).toBeGreaterThan(3); // retried with backoff
     expect(await ns.redis.xlen(names.dlrIn)).toBe(0); // nothing marked failed
-    expect(await ns.redis.exists(`${ns.prefix}:lease:{m3}`)).toBe(0); // the next delivery may claim it at once
+    expect(await ns.redis.exists(`${ns.prefix}:lease:{m3}`)).toBe(0); // the next sender may claim it at once
+  });
+
+  it('ends a message UNDELIVERABLE after delivery.retry.maxAttempts temporary errors, with the SMSC status', async () => {
+    const { ns, sim, names, handler } = await setup({ errorRate: 1 }, { retry: { minMs: 5, maxMs: 10, maxAttempts: 3 } });
+    const e = entry(outEntry('m5', 'hello'));
+    expect(await handler([e])).toEqual({ ack: [e.id], requeue: [] });
+    expect(sim.stats.submits).toBe(3);
+    const [[, fields]] = (await ns.redis.xrange(names.dlrIn, '-', '+')) as [string, string[]][];
+    expect(JSON.parse(fields![1]!)).toMatchObject({ k: 'fail', id: 'm5', state: 'UNDELIVERABLE', err: 0x45 });
   });
 
   it('a copy of a sent message seen after its lease expired is still not sent again', async () => {
@@ -92,9 +103,9 @@ describe('sender (real Redis, SMSC simulator over TCP)', () => {
     await store.createMessage({ id: 'm4', sys: 'acme', src: 'ACME', dst: '447700900123', rd: 1, state: 'ROUTED', at: Date.now() });
     await handler([entry(outEntry('m4', 'hello'))]);
     await ns.redis.del(`${ns.prefix}:lease:{m4}`); // the lease expired
-    const late = { ...outEntry('m4', 'hello'), at: Date.now() - 10 * 60_000 }; // accepted long ago
+    const late = { ...outEntry('m4', 'hello'), at: Date.now() - 10 * 60_000, rt: Date.now() - 10 * 60_000 }; // routed long ago
     const copy = entry(late, 1);
-    expect(await handler([copy])).toEqual({ ack: [copy.id] });
+    expect(await handler([copy])).toEqual({ ack: [copy.id], requeue: [] });
     expect(sim.stats.submits).toBe(1);
   });
 
@@ -132,12 +143,12 @@ describe('sender (real Redis, SMSC simulator over TCP)', () => {
     }));
     for (const p of parts) await store.createMessage({ id: p.id, sys: 'acme', src: 'ACME', dst: '447700900123', rd: 1, state: 'ROUTED', at: Date.now() });
     const e = { id: '1-0', data: { k: 'group', pool: 'sim', parts }, deliveries: 1, size: 0 };
-    expect(await handler([e])).toEqual({ ack: ['1-0'] });
+    expect(await handler([e])).toEqual({ ack: ['1-0'], requeue: [] });
     expect(sim.submits.map((x) => x.udh?.seq)).toEqual([1, 2, 3]);
     expect(sim.messages()).toMatchObject([{ text: texts.join(''), parts: 3 }]);
     for (const p of parts) expect((await store.get(p.id))?.state).toBe('SUBMITTED');
     // Redelivered: nothing is sent twice.
-    expect(await handler([{ ...e, deliveries: 2 }])).toEqual({ ack: ['1-0'] });
+    expect(await handler([{ ...e, deliveries: 2 }])).toEqual({ ack: ['1-0'], requeue: [] });
     expect(sim.stats.submits).toBe(3);
   });
 

@@ -3,10 +3,10 @@ import { formatSmppTime, normaliseSmscMsgId, sendableUntil, type SmscIdFormat } 
 import type { AppMetrics, Logger, SmscTextConfig } from '@smsgw/platform';
 import { runBatch, xaddEntry, type BatchHandler, type EntryOutcome, type RateLimiter, type Redis, type StreamEntry } from '@smsgw/redis';
 import { createConcatRefs, STATUS, TLV, type Pdu, type SmppSession } from '@smsgw/smpp';
-import type { MessageRecord, StateStore } from '@smsgw/store';
+import type { MessageRecord, RecordSubmitInput, StateStore } from '@smsgw/store';
 import type { SmscLink } from './smsc-link';
 import { prepareParts } from './prepare-parts';
-import { classifySubmitStatus } from './submit-errors';
+import { classifySubmitStatus, type SubmitErrorTable } from './submit-errors';
 
 export interface MessageSenderDeps {
   redis: Redis;
@@ -27,8 +27,12 @@ export interface MessageSenderDeps {
   logger: Logger;
   /** How long a claim on a message lasts; a crashed sender's messages are sent again after it. */
   leaseMs?: number;
-  /** How long one message may wait for a bound session or keep retrying temporary errors. */
-  maxRetryMs?: number;
+  /** Backoff of a part the SMSC answered with a `retry` status, and how many such answers end it (0 = until it expires). */
+  retry?: { minMs: number; maxMs: number; maxAttempts: number };
+  /** Each SMSC's submit_sm_resp error table (smscs[].errors); SMPP's defaults otherwise. */
+  errors?: Map<string, SubmitErrorTable>;
+  /** Aborted when the app stops: waiting messages go back to their stream at once. */
+  signal?: AbortSignal;
   /** Each SMSC's own cap on a message's age (smscs[].maxAgeMs): older messages end EXPIRED. */
   maxAgeMs?: Map<string, number>;
 }
@@ -36,9 +40,23 @@ export interface MessageSenderDeps {
 /** The link and session a group of parts sticks to. */
 type Pin = { link?: SmscLink; session?: SmppSession };
 
-type Outcome = { result: 'sent' | 'failed' | 'duplicate' | 'retry'; journal?: JournalEntry[] };
+type Outcome = { result: 'sent' | 'failed' | 'duplicate' | 'retry' | 'requeue'; journal?: JournalEntry[] };
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** Sleeps `ms` (at most a day at a time), or less when `signal` aborts. */
+function sleepUnless(ms: number, signal?: AbortSignal): Promise<void> {
+  if (signal?.aborted) return Promise.resolve();
+  return new Promise((resolve) => {
+    const done = () => {
+      clearTimeout(t);
+      signal?.removeEventListener('abort', done);
+      resolve();
+    };
+    const t = setTimeout(done, Math.max(0, Math.min(ms, 86_400_000)));
+    signal?.addEventListener('abort', done, { once: true });
+  });
+}
 
 /**
  * One batch of `out:<pool>`: each message is claimed with a lease (a redelivered entry of a
@@ -48,7 +66,7 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 export function createMessageSender(deps: MessageSenderDeps): BatchHandler {
   const { redis, store, names, metrics, logger } = deps;
   const leaseMs = deps.leaseMs ?? 120_000;
-  const maxRetryMs = deps.maxRetryMs ?? 60_000;
+  const retry = deps.retry ?? { minMs: 50, maxMs: 5_000, maxAttempts: 0 };
   const refs = createConcatRefs();
   let rr = 0;
   const leaseKey = (id: string) => `${deps.prefix}:lease:{${id}}`;
@@ -73,7 +91,8 @@ export function createMessageSender(deps: MessageSenderDeps): BatchHandler {
 
   const fail = async (m: OutEntry, status: number, smsc: string, part: number) => {
     const at = Date.now();
-    const failure: DlrInFailure = { k: 'fail', id: m.id, sys: m.sys, src: m.src, dst: m.dst, state: 'FAILED', err: status, reason: `submit_sm_resp status 0x${status.toString(16)}`, at };
+    // The SMSC refused it for good (or its retries ran out): UNDELIVERABLE, its status in the receipt.
+    const failure: DlrInFailure = { k: 'fail', id: m.id, sys: m.sys, src: m.src, dst: m.dst, state: 'UNDELIVERABLE', err: status, reason: `submit_sm_resp status 0x${status.toString(16)}`, at };
     await xaddEntry(redis, names.dlrIn, failure);
     const rec: JournalEntry = {
       ts: at, ev: 'submit_failed', id: m.id, sys: m.sys, smsc, part, err: status, dst: m.dst.norm,
@@ -107,7 +126,7 @@ export function createMessageSender(deps: MessageSenderDeps): BatchHandler {
     for (const part of parsed.data.parts) {
       const out = await sendMessage(part, e.deliveries, pin);
       journal.push(...(out.journal ?? []));
-      if (out.result === 'retry') return { result: 'retry' };
+      if (out.result === 'retry' || out.result === 'requeue') return { result: out.result };
     }
     return { result: 'sent', journal };
   };
@@ -132,38 +151,48 @@ export function createMessageSender(deps: MessageSenderDeps): BatchHandler {
     const log = { warn: (o: object, msg: string) => logger.warn({ msgId: m.id, ...o }, msg) };
     // The lease is never turned into a "done" marker (a write per message): a copy of this
     // message seen while the lease lives hits the branch above; a copy seen after the lease
-    // expired is necessarily older than leaseMs (the first copy was claimed after acceptance),
+    // expired is necessarily older than leaseMs (the first copy was claimed after routing),
     // so old or redelivered entries consult the store, which knows what the SMSC acknowledged.
-    const suspect = deliveries > 1 || Date.now() - m.at > leaseMs / 2;
+    const suspect = deliveries > 1 || Date.now() - m.rt > leaseMs / 2;
     const known = suspect ? await store.get(m.id) : null;
     if (sentAlready(known)) return { result: 'duplicate' };
+    const startedAny = !!known?.smscIds.some(Boolean);
     // The parts of a group all go over the link (and session) its first part took.
     let link = pin?.link ?? chooseLink(m);
     if (pin) pin.link = link;
     // Parts are made for the chosen SMSC's text options; references rotate per destination.
-    const prepared = prepareParts(m, refs.next(m.dst.norm), link && deps.text?.get(link.id));
-    const parts = prepared.parts.length;
+    const ref = refs.next(m.dst.norm);
+    let prepared = prepareParts(m, ref, link && deps.text?.get(link.id));
+    const parts = () => prepared.parts.length;
     // Its validity (capped by this SMSC's maximum age) bounds every wait below.
-    const until = sendableUntil(m, link && deps.maxAgeMs?.get(link.id));
-    const deadline = Math.min(Date.now() + maxRetryMs, until);
-    // The SMSC gets the validity left, as an absolute time, when the client gave one.
-    const validity = m.vp ? (Number.isFinite(until) ? formatSmppTime(until) : m.vp) : '';
+    const untilOf = (l: SmscLink | undefined) => sendableUntil(m, l && deps.maxAgeMs?.get(l.id));
     const journal: JournalEntry[] = [];
-    for (let part = 0; part < parts; part++) {
+    let sentParts = 0;
+    for (let part = 0; part < parts(); part++) {
       if (known?.smscIds[part]) continue;
       let attempt = 0;
+      let retries = 0;
       let throttled = false;
-      // Tokens are segments: in payload mode the one part carries them all.
-      const tokens = part === 0 ? Math.max(1, prepared.segments - (parts - 1)) : 1;
       for (;;) {
+        if (deps.signal?.aborted) return giveBack(m);
+        const until = untilOf(link);
         if (Date.now() >= until) return expire(m, part, link?.id);
-        // Past the deadline (no bound session, or temporary errors / in-doubt submits all along)
-        // the message goes back to the stream: retried later, never failed for it.
-        if (Date.now() > deadline || !link || !(await link.waitBound(Math.max(0, deadline - Date.now())))) {
-          if (Date.now() >= until) return expire(m, part, link?.id);
-          await redis.del(leaseKey(m.id));
-          log.warn({ smscs: m.smscs, part }, 'message not sent in time: it waits in the stream');
-          return { result: 'retry' };
+        if (!link || link.boundCount === 0) {
+          // Before its first part goes, a message whose link is down moves to a bound link of
+          // its route at once (a group stays where its first part went).
+          const other = !pin && sentParts === 0 && !startedAny ? chooseLink(m) : undefined;
+          if (other && other.boundCount > 0 && other !== link) {
+            link = other;
+            prepared = prepareParts(m, ref, deps.text?.get(link.id));
+            continue;
+          }
+          // Waiting is not failing: no bound session means wait — as long as the validity
+          // allows — holding the entry (the consumer keeps it from being reclaimed) and renewing
+          // the lease; nothing counts against the message.
+          await redis.pexpire(leaseKey(m.id), leaseMs).catch(() => undefined);
+          if (link) await link.waitBound(Math.min(until - Date.now(), leaseMs / 3), deps.signal);
+          else await sleepUnless(Math.min(until - Date.now(), leaseMs / 3), deps.signal);
+          continue;
         }
         const session = pin?.session && !pin.session.closed && pin.link === link ? pin.session : link.pick();
         if (pin) pin.session = session;
@@ -172,12 +201,18 @@ export function createMessageSender(deps: MessageSenderDeps): BatchHandler {
           continue;
         }
         const limiter = deps.limiters.get(link.id);
+        // Tokens are segments: in payload mode the one part carries them all.
+        const tokens = part === 0 ? Math.max(1, prepared.segments - (parts() - 1)) : 1;
         // A part the SMSC throttled goes again before newer messages (no queueing behind them).
         const poolLimiter = deps.poolLimiters?.get(m.pool);
         if (limiter) await limiter.take(tokens, throttled);
         if (poolLimiter) await poolLimiter.take(tokens, throttled);
         if (deps.globalLimiter) await deps.globalLimiter.take(tokens, throttled);
-        const body = prepared.parts[part];
+        // The limiter may have held it past its validity.
+        if (Date.now() >= untilOf(link)) return expire(m, part, link.id);
+        const body = prepared.parts[part]!;
+        // The SMSC gets the validity left, as an absolute time, when the client gave one.
+        const validity = m.vp ? (Number.isFinite(untilOf(link)) ? formatSmppTime(untilOf(link)) : m.vp) : '';
         const pdu: Partial<Pdu> & { command: 'submit_sm' } = {
           command: 'submit_sm',
           source_addr_ton: m.src.ton, source_addr_npi: m.src.npi, source_addr: m.src.addr,
@@ -201,31 +236,32 @@ export function createMessageSender(deps: MessageSenderDeps): BatchHandler {
         }
         if (resp.status === STATUS.ESME_ROK && resp.command === 'submit_sm_resp') {
           const smscMsgId = normaliseSmscMsgId(resp.message_id ?? '', deps.idFormats?.get(link.id));
-          await store.recordSubmit(m.id, { part, parts, smsc: link.id, smscMsgId, at: Date.now(), segments: prepared.segments });
+          await keepSmscId(m, { part, parts: parts(), smsc: link.id, smscMsgId, at: Date.now(), segments: prepared.segments });
           journal.push({
             ts: Date.now(), ev: 'submitted', id: m.id, sys: m.sys, dst: m.dst.norm, smsc: link.id, part, seg: prepared.segments, dc: prepared.dataCoding, smscMsgId,
             latencyMs: Date.now() - m.at,
           });
           metrics.messages.inc({ stage: 'sender', outcome: 'part_submitted' });
+          sentParts++;
           break;
         }
-        const kind = classifySubmitStatus(resp.status, resp.command);
-        if (kind === 'permanent') {
+        const kind = (deps.errors?.get(link.id) ?? classifySubmitStatus)(resp.status, resp.command);
+        if (kind === 'permanent' || (kind === 'retry' && retry.maxAttempts > 0 && ++retries >= retry.maxAttempts)) {
           const rec = await fail(m, resp.status, link.id, part);
-          metrics.messages.inc({ stage: 'sender', outcome: 'failed' });
-          log.warn({ smscId: link.id, status: resp.status, part }, 'permanent submit error');
+          metrics.messages.inc({ stage: 'sender', outcome: 'undeliverable' });
+          log.warn({ smscId: link.id, status: resp.status, part, retries }, kind === 'permanent' ? 'permanent submit error' : 'submit retries used up');
           return { result: 'failed', journal: [...journal, rec] };
         }
-        if (kind === 'session') session.close(); // rebind, then resend
         metrics.messages.inc({ stage: 'sender', outcome: `retry_${resp.status}` });
-        throttled = resp.status === STATUS.ESME_RTHROTTLED || resp.status === STATUS.ESME_RMSGQFUL;
-        if (throttled && limiter) {
+        throttled = kind === 'throttle';
+        if (throttled) {
           // The link slows down everywhere (multiplicative decrease); the limiter paces the resend.
-          await limiter.throttled().catch(() => undefined);
+          if (limiter) await limiter.throttled().catch(() => undefined);
           metrics.messages.inc({ stage: 'sender', outcome: 'throttled_by_smsc' });
-          continue;
+          if (limiter) continue;
         }
-        await sleep(Math.min(5_000, 50 * 2 ** Math.min(attempt++, 7)));
+        if (kind === 'session') session.close(); // rebind, then resend
+        await sleepUnless(Math.min(retry.maxMs, retry.minMs * 2 ** Math.min(attempt++, 20)), deps.signal);
       }
     }
     // The store moved the message to SUBMITTED with its last part's acknowledgement.
@@ -234,9 +270,37 @@ export function createMessageSender(deps: MessageSenderDeps): BatchHandler {
     return { result: 'sent', journal };
   };
 
+  /** Shutting down while the message waits: it goes back to its stream at once, failed for nothing. */
+  const giveBack = async (m: OutEntry): Promise<Outcome> => {
+    await redis.del(leaseKey(m.id)).catch(() => undefined);
+    return { result: 'requeue' };
+  };
+
+  /**
+   * The SMSC accepted a part: its id must reach the store, or the receipt will find no message
+   * and the part would be sent again on a redelivery. While Redis or the store is away the id
+   * is kept here and the write retried (the entry is held meanwhile); only a shutdown gives up,
+   * and then the id is in the log.
+   */
+  const keepSmscId = async (m: OutEntry, input: RecordSubmitInput): Promise<void> => {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        await store.recordSubmit(m.id, input);
+        return;
+      } catch (err) {
+        metrics.errors.inc({ kind: 'smsc_id_write' });
+        if (attempt === 0 || deps.signal?.aborted) {
+          logger.error({ msgId: m.id, smscId: input.smsc, smscMsgId: input.smscMsgId, part: input.part, err: (err as Error).message }, 'SMSC id not stored yet; retrying');
+        }
+        if (deps.signal?.aborted) throw err;
+        await sleepUnless(Math.min(2_000, 50 * 2 ** Math.min(attempt, 6)), deps.signal);
+      }
+    }
+  };
+
   const handleOne = async (e: StreamEntry): Promise<EntryOutcome> => {
     const out = await sendOne(e);
-    return { ack: out.result !== 'retry', journal: out.journal };
+    return { ack: out.result !== 'retry' && out.result !== 'requeue', requeue: out.result === 'requeue', journal: out.journal };
   };
 
   return (entries) =>

@@ -34,11 +34,12 @@ export function createSmscLink(deps: SmscLinkDeps) {
       session = await connectSession({
         host: smsc.host,
         port: smsc.port,
-        connectTimeoutMs: 5_000,
+        connectTimeoutMs: smsc.connectTimeoutMs,
         window: smsc.window,
         responseTimeoutMs: smsc.responseTimeoutMs,
         enquireLinkMs: smsc.enquireLinkMs,
-        maxIncomingPending: 1_000,
+        inactivityMs: smsc.inactivityMs,
+        maxIncomingPending: smsc.incomingWindow,
         logger: log,
       });
       const s = session;
@@ -87,15 +88,23 @@ export function createSmscLink(deps: SmscLinkDeps) {
       for (const s of bound) if (!s.closed && (!best || s.inFlight < best.inFlight)) best = s;
       return best;
     },
-    /** Resolves when a session is bound (or after `ms`). */
-    waitBound(ms: number): Promise<boolean> {
+    /** Resolves true when a session is bound; false after `ms`, on `signal`, or when the link stops. */
+    waitBound(ms: number, signal?: AbortSignal): Promise<boolean> {
       if (bound.size) return Promise.resolve(true);
+      if (stopped || signal?.aborted) return Promise.resolve(false);
       return new Promise((resolve) => {
-        const t = setTimeout(() => resolve(bound.size > 0), ms);
-        waiters.push(() => {
+        const done = (v: boolean) => {
           clearTimeout(t);
-          resolve(true);
-        });
+          signal?.removeEventListener('abort', onAbort);
+          const i = waiters.indexOf(wake);
+          if (i >= 0) waiters.splice(i, 1);
+          resolve(v);
+        };
+        const wake = () => done(bound.size > 0);
+        const onAbort = () => done(false);
+        const t = setTimeout(wake, ms);
+        signal?.addEventListener('abort', onAbort, { once: true });
+        waiters.push(wake);
       });
     },
     async stop() {

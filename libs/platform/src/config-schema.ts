@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { poolName } from '@smsgw/domain';
 import { smscTextSchema } from './config-text';
 import { durationSchema, policySchema } from './config-policy';
-import { deliverySchema } from './config-delivery';
+import { deliverySchema, smscErrorsSchema } from './config-delivery';
 import { journalConfigSchema } from './config-journal';
 
 const port = z.number().int().min(0).max(65535);
@@ -66,6 +66,14 @@ export const smscSchema = z.object({
   reconnectMaxMs: ms.default(30_000),
   /** A message not submitted to this SMSC within this time of its acceptance (or schedule) ends EXPIRED. */
   maxAgeMs: durationSchema.optional(),
+  /** Time to open the TCP connection of a session. */
+  connectTimeoutMs: ms.min(100).default(5_000),
+  /** §7.2 inactivity timer: close a session that received nothing this long (0 = off; enquire_link answers count). */
+  inactivityMs: ms.default(300_000),
+  /** Requests from this SMSC (deliver_sm) read and not yet answered; above it the socket is not read. */
+  incomingWindow: z.number().int().min(1).max(100_000).default(1_000),
+  /** submit_sm_resp statuses this SMSC means otherwise than SMPP's defaults (see "Delivery"). */
+  errors: smscErrorsSchema.prefault({}),
   text: smscTextSchema.prefault({}),
 });
 

@@ -5,6 +5,8 @@ import { xaddEntry, type StreamEntry } from './stream-entry';
 /** What handling one entry gave: ack it or not, and the journal records it produced. */
 export interface EntryOutcome {
   ack: boolean;
+  /** Give the entry back to its stream now (as a new entry; see BatchHandler). */
+  requeue?: boolean;
   journal?: JournalEntry[];
 }
 
@@ -18,15 +20,17 @@ export async function runBatch(
   entries: StreamEntry[],
   handleOne: (e: StreamEntry) => Promise<EntryOutcome>,
   opts: { redis: Redis; journalStream: string; onError: (err: unknown, e: StreamEntry) => void },
-): Promise<{ ack: string[] }> {
+): Promise<{ ack: string[]; requeue: string[] }> {
   const results = await Promise.allSettled(entries.map(handleOne));
   const ack: string[] = [];
+  const requeue: string[] = [];
   const journal: JournalEntry[] = [];
   results.forEach((r, i) => {
     if (r.status === 'rejected') return opts.onError(r.reason, entries[i]);
     if (r.value.ack) ack.push(entries[i].id);
+    else if (r.value.requeue) requeue.push(entries[i].id);
     if (r.value.journal) journal.push(...r.value.journal);
   });
   if (journal.length) await xaddEntry(opts.redis, opts.journalStream, journal);
-  return { ack };
+  return { ack, requeue };
 }

@@ -20,6 +20,8 @@ export interface StageConsumerOptions {
    * messages) the message also ends FAILED with a receipt.
    */
   deadLetter?: 'keep' | 'fail-message';
+  /** Keep entries a handler holds from being reclaimed (see StreamConsumerOptions.holdMs): claimIdleMs / 3. */
+  hold?: boolean;
 }
 
 /** Anything with a close() the stage owns besides Redis (the state store, SMSC links, …). */
@@ -39,10 +41,14 @@ export function createStageRuntime(ctx: AppContext) {
   const consumers: StreamConsumer[] = [];
   const watched: Array<{ stream: string; group: string }> = [];
   let stopGauges: () => void = () => undefined;
+  // Aborted first thing on close: handlers stop waiting (for an SMSC link, a limiter) and give
+  // their entries back, so the consumers can stop within the shutdown deadline.
+  const stopping = new AbortController();
 
   return {
     names,
     redis,
+    stopping: stopping.signal,
     consumer(o: StageConsumerOptions): StreamConsumer {
       const consumer = createStreamConsumer({
         redis,
@@ -57,6 +63,7 @@ export function createStageRuntime(ctx: AppContext) {
         deadStream: names.dead,
         onDead: o.deadLetter === 'fail-message' ? createDeadLetterHandler(redis, names, ctx.app) : undefined,
         concurrency: o.concurrency,
+        holdMs: o.hold ? Math.floor((o.claimIdleMs ?? config.streams.claimIdleMs) / 3) : undefined,
         logger,
         handler: o.handler,
       });
@@ -79,6 +86,7 @@ export function createStageRuntime(ctx: AppContext) {
         checks: { redis: async () => void (await redis.ping()), ...checks },
         close: createCloser(
           [
+            ['handlers', () => stopping.abort()],
             ['gauges', () => stopGauges()],
             ['consumers', async () => void (await Promise.allSettled(consumers.map((c) => c.stop())))],
             ...Object.entries(resources).map(([name, r]): [string, () => Promise<void> | void] => [name, () => r.close()]),

@@ -87,6 +87,55 @@ describe('stream consumer (real Redis)', () => {
     expect(JSON.parse(fields[1])).toMatchObject({ stream, deliveries: 2, data: { x: 1 } });
   });
 
+  it('holds entries its handler is still working on: no other consumer reclaims them and no delivery is counted', async () => {
+    let release: () => void = () => undefined;
+    const working = new Promise<void>((r) => (release = r));
+    const first: StreamEntry[] = [];
+    const { ns, stream, consumer } = await setup(
+      async (entries) => {
+        first.push(...entries);
+        await working; // e.g. a message waiting for its SMSC to come back
+        return { ack: entries.map((e) => e.id) };
+      },
+      // Touched every 100 ms against a 900 ms claim time: a wide margin on a loaded machine.
+      { claimIdleMs: 900, claimIntervalMs: 50, holdMs: 100, maxDeliveries: 1 },
+    );
+    const stolen: StreamEntry[] = [];
+    const other = createStreamConsumer({
+      redis: ns.redis, blocking: createBlockingRedis(url), stream, group: 'g', consumer: 'c2',
+      handler: async (e) => { stolen.push(...e); return { ack: e.map((x) => x.id) }; },
+      blockMs: 50, claimIdleMs: 900, claimIntervalMs: 50, maxDeliveries: 1,
+    });
+    cleanups.push(() => other.stop());
+    await consumer.start();
+    await xaddEntry(ns.redis, stream, { waits: true });
+    await until(() => first.length === 1);
+    await other.start();
+    await new Promise((r) => setTimeout(r, 2_500)); // nearly three claim idle times
+    expect(stolen).toEqual([]);
+    const [[id, owner, , delivered]] = (await ns.redis.xpending(stream, 'g', '-', '+', 10)) as [string, string, number, number][];
+    expect([id, owner, delivered]).toEqual([first[0]!.id, 'c1', 1]);
+    release();
+    await until(async () => ((await ns.redis.xpending(stream, 'g')) as [number])[0] === 0);
+    expect(stolen).toEqual([]);
+  });
+
+  it('gives requeued entries back to the stream at once, as new entries, and acks the originals', async () => {
+    const seen: Array<{ id: string; data: unknown }> = [];
+    const { ns, stream, consumer } = await setup(async (entries) => {
+      entries.forEach((e) => seen.push({ id: e.id, data: e.data }));
+      // The first time round the handler gives everything back (say it is stopping).
+      return seen.length <= 2 ? { ack: [], requeue: entries.map((e) => e.id) } : { ack: entries.map((e) => e.id) };
+    });
+    await xaddEntry(ns.redis, stream, { n: 1 });
+    await xaddEntry(ns.redis, stream, { n: 2 });
+    await consumer.start();
+    await until(() => seen.length === 4);
+    expect(seen.map((x) => x.data)).toEqual([{ n: 1 }, { n: 2 }, { n: 1 }, { n: 2 }]);
+    expect(new Set(seen.map((x) => x.id)).size).toBe(4); // new entries, not redeliveries
+    await until(async () => ((await ns.redis.xpending(stream, 'g')) as [number])[0] === 0);
+  });
+
   it('a second consumer takes over the entries of a dead one (XCLAIM after idle)', async () => {
     const ns = await redisNamespace('takeover');
     const stream = `${ns.prefix}:s`;

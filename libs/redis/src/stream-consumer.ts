@@ -5,9 +5,11 @@ import { ENTRY_FIELD } from '@smsgw/contracts';
 
 /**
  * What a handler decided for each entry of a batch: `ack` entries are done (their output is
- * durably written); entries left out stay pending and come back after `claimIdleMs` (retry).
+ * durably written); `requeue` entries go back to the stream at once as new entries (the
+ * handler gives them up, e.g. while stopping) and the originals are acknowledged; entries left
+ * out stay pending and come back after `claimIdleMs` (retry).
  */
-export type BatchHandler = (entries: StreamEntry[]) => Promise<{ ack: string[] }>;
+export type BatchHandler = (entries: StreamEntry[]) => Promise<{ ack: string[]; requeue?: string[] }>;
 
 export interface StreamConsumerOptions {
   /** Connection for non-blocking commands (XACK, XCLAIM, …), shared with the app. */
@@ -31,6 +33,13 @@ export interface StreamConsumerOptions {
   onDead?: (entry: StreamEntry) => Promise<void>;
   /** Trim acknowledged entries on the claim timer (default true). */
   trim?: boolean;
+  /**
+   * Entries a handler holds longer than this (e.g. a message waiting for its SMSC) are claimed
+   * again by this consumer every `holdMs` with JUSTID — their idle time resets and their
+   * delivery count does not grow — so no other consumer reclaims, and no poison count
+   * dead-letters, work that is only waiting. Must be below `claimIdleMs`. Off when absent.
+   */
+  holdMs?: number;
   logger?: Logger;
   onError?: (err: unknown) => void;
 }
@@ -76,10 +85,38 @@ export function createStreamConsumer(o: StreamConsumerOptions): StreamConsumer {
     o.onError?.(err);
   };
 
+  if (o.holdMs !== undefined && o.holdMs >= claimIdleMs) throw new RangeError(`holdMs (${o.holdMs}) must be below claimIdleMs (${claimIdleMs})`);
+
+  const hold = (entries: StreamEntry[]) => {
+    if (!o.holdMs) return () => undefined;
+    const ids = entries.map((e) => e.id);
+    const t = setInterval(() => {
+      void o.redis.xclaim(o.stream, o.group, o.consumer, 0, ...ids, 'JUSTID').catch((err) => report(err, 'hold (XCLAIM JUSTID) failed'));
+    }, o.holdMs);
+    t.unref();
+    return () => clearInterval(t);
+  };
+
+  const requeue = async (entries: StreamEntry[], ids: string[]) => {
+    const byId = new Map(entries.map((e) => [e.id, e]));
+    for (const id of ids) {
+      const e = byId.get(id);
+      if (e?.data !== undefined) await o.redis.xadd(o.stream, '*', ENTRY_FIELD, encodeEntry(e.data));
+      await o.redis.xack(o.stream, o.group, id);
+    }
+  };
+
   const handle = async (entries: StreamEntry[]) => {
     if (!entries.length) return;
-    const { ack } = await o.handler(entries);
-    if (ack.length) await o.redis.xack(o.stream, o.group, ...ack);
+    const release = hold(entries);
+    let res: { ack: string[]; requeue?: string[] };
+    try {
+      res = await o.handler(entries);
+    } finally {
+      release();
+    }
+    if (res.ack.length) await o.redis.xack(o.stream, o.group, ...res.ack);
+    if (res.requeue?.length) await requeue(entries, res.requeue);
   };
 
   const run = (entries: StreamEntry[]) => {

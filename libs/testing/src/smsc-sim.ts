@@ -37,8 +37,10 @@ export interface SmscSimOptions {
   duplicateReceipts?: boolean;
   /** Answer ESME_RTHROTTLED above this many submits per second (0/undefined = never). */
   throttleAbovePerSec?: number;
-  /** Fraction (0..1) of submits answered ESME_RSUBMITFAIL. */
+  /** Fraction (0..1) of submits answered with `errorStatus`. */
   errorRate?: number;
+  /** The status of those errors (default ESME_RSUBMITFAIL, 0x45). */
+  errorStatus?: number;
   /** Send the receipt BEFORE the submit_sm_resp, to exercise that race in the client. */
   receiptBeforeResp?: boolean;
   /** Keep every accepted submit in memory (default true). */
@@ -183,7 +185,7 @@ export async function startSmscSim(opts: SmscSimOptions = {}): Promise<SmscSim> 
     }
     if (opts.errorRate && Math.random() < opts.errorRate) {
       stats.errors++;
-      return s.respond(p, { status: STATUS.ESME_RSUBMITFAIL });
+      return s.respond(p, { status: opts.errorStatus ?? STATUS.ESME_RSUBMITFAIL });
     }
     stats.accepted++;
     const n = nextId++;

@@ -47,6 +47,8 @@ export interface Stack {
   configPath: string;
   /** Stops every app (SIGTERM) and starts them again on the same config; resolves once all are ready. */
   restart(): Promise<void>;
+  /** Starts one app (again, after `procs.get(app).stop()`) on the same config; resolves once it is ready. */
+  startApp(app: App): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -116,22 +118,21 @@ export async function startStack(o: StackOptions): Promise<Stack> {
   writeFileSync(configPath, stringify(config));
   const log = o.logFile ? createWriteStream(o.logFile, { flags: 'a' }) : undefined;
   const procs = new Map<App, Supervised>();
-  const launch = async () => {
-    for (const app of o.apps ?? APPS) {
-      procs.set(
-        app,
-        supervise({
-          name: app,
-          entry: `apps/${app}/src/main.ts`,
-          env: { GATEWAY_CONFIG: configPath },
-          restart: false,
-          output: (line) => log?.write(`${line}\n`),
-        }),
-      );
-    }
+  const startApp = async (app: App) => {
+    procs.set(
+      app,
+      supervise({
+        name: app,
+        entry: `apps/${app}/src/main.ts`,
+        env: { GATEWAY_CONFIG: configPath },
+        restart: false,
+        output: (line) => log?.write(`${line}\n`),
+      }),
+    );
     // Generous: on a loaded 2-core machine five tsx processes can take a while to come up.
-    await Promise.all([...procs.keys()].map((app) => waitReady(`http://127.0.0.1:${httpPorts[app]}/readyz`, 60_000)));
+    await waitReady(`http://127.0.0.1:${httpPorts[app]}/readyz`, 60_000);
   };
+  const launch = async () => void (await Promise.all((o.apps ?? APPS).map(startApp)));
   const stopApps = async () => void (await Promise.allSettled([...procs.values()].map((p) => p.stop(10_000))));
   const stop = async () => {
     await stopApps();
@@ -148,5 +149,5 @@ export async function startStack(o: StackOptions): Promise<Stack> {
     await stopApps();
     await launch();
   };
-  return { state: config.state, ingressPort, httpPorts, restart, s3: { endpoint: o.s3Endpoint ?? `http://127.0.0.1:${s3Port}`, dir: s3Dir }, procs, configPath, stop };
+  return { state: config.state, ingressPort, httpPorts, restart, startApp, s3: { endpoint: o.s3Endpoint ?? `http://127.0.0.1:${s3Port}`, dir: s3Dir }, procs, configPath, stop };
 }
