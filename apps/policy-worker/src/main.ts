@@ -1,7 +1,7 @@
 import { GROUPS } from '@smsgw/contracts';
 import { createClientRouter } from '@smsgw/domain';
 import { bootApp, loadConfig, storeObserver } from '@smsgw/platform';
-import { createStageRuntime, xaddEntry } from '@smsgw/redis';
+import { createStageRuntime, streamGroups, xaddEntry } from '@smsgw/redis';
 import { openStateStore } from '@smsgw/store';
 import { startAdminApi } from './admin-api';
 import { createDeferredQueue } from './deferred-queue';
@@ -43,12 +43,20 @@ await bootApp('policy-worker', process, async (ctx) => {
     }
   });
 
+  // Held messages go back to `in` only while it has room: a million schedules due at once are
+  // released over a few minutes rather than pushing `in` past ingress.maxBacklog (which would
+  // refuse new submits with ESME_RMSGQFUL).
+  const releaseRoom = async () => {
+    const g = (await streamGroups(redis, names.in)).find((x) => x.name === GROUPS.policy);
+    const backlog = g ? (g.lag ?? (await redis.xlen(names.in))) + g.pending : 0;
+    return Math.max(0, Math.min(20_000, Math.floor(config.ingress.maxBacklog / 2) - backlog));
+  };
   let releasing = false;
   const releaseTimer = setInterval(() => {
     if (releasing) return;
     releasing = true;
-    deferred
-      .release(Date.now())
+    releaseRoom()
+      .then((room) => (room > 0 ? deferred.release(Date.now(), Math.min(1_000, room), room) : 0))
       .then((n) => n && logger.info({ released: n }, 'deferred messages back to in'))
       .catch((err) => logger.warn({ err }, 'deferred release failed; retried on the next tick'))
       .finally(() => (releasing = false));
