@@ -1,2 +1,3 @@
 export * from './supervisor';
 export * from './stack';
+export * from './proc-stats';

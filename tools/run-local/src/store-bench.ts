@@ -1,10 +1,10 @@
 import { randomBytes, randomUUID } from 'node:crypto';
-import { readdirSync, readFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { aggregatePartStates } from '@smsgw/domain';
 import * as Aerospike from 'aerospike';
 import { createRedis, deleteByPrefix, redisCpuSeconds } from '@smsgw/redis';
 import { createStateStore, type StateStore } from '@smsgw/store';
+import { pidOf, procCpuSeconds } from './proc-stats';
 
 /**
  * `npm run bench:store`: the state store calls each app makes per message, on the Redis backend
@@ -21,23 +21,6 @@ const N = Number(process.env.BENCH_MESSAGES ?? 20_000);
 const BATCH = 200;
 const CONCURRENT_BATCHES = 2;
 const redisUrl = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
-
-function procCpuSeconds(pid: number): number {
-  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-  return (Number(fields[11]) + Number(fields[12])) / 100;
-}
-
-function pidOf(comm: string): number | undefined {
-  for (const d of readdirSync('/proc')) {
-    if (!/^\d+$/.test(d)) continue;
-    try {
-      if (readFileSync(`/proc/${d}/comm`, 'utf8').trim() === comm) return Number(d);
-    } catch {
-      // ended while we looked
-    }
-  }
-  return undefined;
-}
 
 interface Phase {
   stage: string;
@@ -140,7 +123,7 @@ if (process.env.AEROSPIKE_HOSTS) {
   try {
     const mem0 = await nsBytes();
     // The server's CPU is known only when it runs on this machine (process `asd`).
-    const stages = await runPhases(store, async () => (asd ? procCpuSeconds(asd) : 0));
+    const stages = await runPhases(store, async () => procCpuSeconds(asd) ?? 0);
     const bytesPerMessage = Math.round(((await nsBytes()) - mem0) / N);
     console.log(JSON.stringify({ backend: 'aerospike', messages: N, stages, bytesPerMessage, serverCpu: asd ? 'asd' : 'not local', machine }));
   } finally {

@@ -1,9 +1,8 @@
-import { readdirSync, readFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { deleteByPrefix, redisCpuSeconds } from '@smsgw/redis';
-import { freePort, startStack, supervise } from '@smsgw/tool-run-local';
+import { freePort, pidOf, procCpuSeconds, startStack, supervise } from '@smsgw/tool-run-local';
 import { runBench } from './bench-client';
 
 /**
@@ -31,34 +30,12 @@ const stack = await startStack({
   extra: { ingress: { host: '127.0.0.1' }, journal: { maxAgeMs: 5_000 } },
   logFile: process.env.BENCH_LOG,
 });
-/** CPU seconds (user + system) a process used so far, from /proc (Linux); undefined elsewhere. */
-function cpuSeconds(pid: number | undefined): number | undefined {
-  if (!pid) return undefined;
-  try {
-    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
-    return (Number(fields[11]) + Number(fields[12])) / 100; // utime, stime in clock ticks (USER_HZ 100)
-  } catch {
-    return undefined;
-  }
-}
-/** The local Aerospike server's pid (process `asd`), so its CPU counts like Redis'. */
-function aerospikePid(): number | undefined {
-  for (const d of readdirSync('/proc')) {
-    if (!/^\d+$/.test(d)) continue;
-    try {
-      if (readFileSync(`/proc/${d}/comm`, 'utf8').trim() === 'asd') return Number(d);
-    } catch {
-      // the process ended while we looked
-    }
-  }
-  return undefined;
-}
 const procs: Array<readonly [string, { pid?: number }]> = [['smsc-sim', sim] as const, ...[...stack.procs].map(([n, p]) => [n, p] as const)];
 if (stack.state.backend === 'aerospike') {
-  const pid = aerospikePid();
+  const pid = pidOf('asd');
   if (pid) procs.push(['aerospike', { pid }]);
 }
-const before = new Map(procs.map(([n, p]) => [n, cpuSeconds(p.pid) ?? 0]));
+const before = new Map(procs.map(([n, p]) => [n, procCpuSeconds(p.pid) ?? 0]));
 const benchCpu0 = process.cpuUsage();
 // Redis' own CPU (INFO cpu): the one server every stage shares.
 const redisInfo = new Redis(redisUrl);
@@ -69,7 +46,7 @@ try {
   const machine = { cpus: cpus().length, cpu: cpus()[0]?.model, memGiB: Math.round(totalmem() / 2 ** 30), node: process.version };
   // CPU per message of each process during the run: where the cost of a message goes.
   const cpuUsPerMsg: Record<string, number> = {};
-  for (const [n, p] of procs) cpuUsPerMsg[n] = Math.round((((cpuSeconds(p.pid) ?? 0) - before.get(n)!) * 1e6) / count);
+  for (const [n, p] of procs) cpuUsPerMsg[n] = Math.round((((procCpuSeconds(p.pid) ?? 0) - before.get(n)!) * 1e6) / count);
   const b = process.cpuUsage(benchCpu0);
   cpuUsPerMsg['smpp-bench'] = Math.round((b.user + b.system) / count);
   cpuUsPerMsg.redis = Math.round((((await redisCpu()) - redisCpu0) * 1e6) / count);

@@ -1,0 +1,25 @@
+import { readdirSync, readFileSync } from 'node:fs';
+
+/** CPU seconds (user + system) a process used so far, from /proc (Linux); undefined elsewhere or when gone. */
+export function procCpuSeconds(pid: number | undefined): number | undefined {
+  if (!pid) return undefined;
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / 100; // utime, stime in clock ticks (USER_HZ 100)
+  } catch {
+    return undefined;
+  }
+}
+
+/** The pid of a local process by its command name (e.g. `asd`, the Aerospike server), for benchmarks. */
+export function pidOf(comm: string): number | undefined {
+  for (const d of readdirSync('/proc')) {
+    if (!/^\d+$/.test(d)) continue;
+    try {
+      if (readFileSync(`/proc/${d}/comm`, 'utf8').trim() === comm) return Number(d);
+    } catch {
+      // the process ended while we looked
+    }
+  }
+  return undefined;
+}
