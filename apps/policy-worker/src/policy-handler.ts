@@ -98,9 +98,10 @@ export function createPolicyHandler(deps: PolicyHandlerDeps): BatchHandler {
    * `in` when due, where the policy runs then; one whose validity ran out ends EXPIRED here.
    * Neither is counted against caps or quotas now.
    */
+  const expired = (m: InEntry, t: number) => m.exp !== undefined && t >= m.exp;
   const held = async (m: InEntry, t: number): Promise<EntryOutcome> => {
     const base = { id: m.id, sys: m.sys };
-    if (m.exp !== undefined && t >= m.exp) {
+    if (expired(m, t)) {
       // The record exists already when the message was held (SCHEDULED); the dlr-worker ends it EXPIRED.
       await store.createMessage({ id: m.id, sys: m.sys, src: m.src.norm, dst: m.dst.norm, rd: m.rd, state: 'ACCEPTED', at: t });
       const fail: DlrInFailure = { k: 'fail', id: m.id, sys: m.sys, src: m.src, dst: m.dst, state: 'EXPIRED', err: 0, reason: 'validity expired before it was sent', at: t };
@@ -114,7 +115,7 @@ export function createPolicyHandler(deps: PolicyHandlerDeps): BatchHandler {
     const until = new Date(m.due!).toISOString();
     return { ack: true, journal: [{ ...base, ts: t, ev: 'scheduled', dst: m.dst.norm, reason: `scheduled until ${until}` }] };
   };
-  const isHeld = (m: InEntry, t: number) => (m.exp !== undefined && t >= m.exp) || (m.due !== undefined && m.due > t && !!deps.deferred);
+  const isHeld = (m: InEntry, t: number) => expired(m, t) || (m.due !== undefined && m.due > t && !!deps.deferred);
 
   return async (entries) => {
     const good: Array<{ e: StreamEntry; m: InEntry; decision: RouteDecision | null }> = [];
