@@ -74,6 +74,8 @@ export function createPolicyHandler(deps: PolicyHandlerDeps): BatchHandler {
       return { ack: true, journal: [accepted, rejected] };
     }
     const out: OutEntry = { ...m, pool: decision!.pool, smscs: decision!.smscs, rt: t };
+    if (decision!.weights) out.weights = decision!.weights;
+    if (decision!.backup) out.backup = decision!.backup;
     const routed: JournalEntry = { ...base, ts: t, ev: 'routed', pool: decision!.pool, latencyMs: t - m.at };
     if (!(await store.createMessage({ id: m.id, sys: m.sys, src: m.src.norm, dst: m.dst.norm, rd: m.rd, state: 'ROUTED', pool: decision!.pool, at: t }))) {
       // Held before (schedule, quiet hours) or a redelivery: move it on (a no-op when it is ROUTED already).

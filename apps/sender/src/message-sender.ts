@@ -7,6 +7,7 @@ import type { MessageRecord, RecordSubmitInput, StateStore } from '@smsgw/store'
 import type { SmscLink } from './smsc-link';
 import { prepareParts } from './prepare-parts';
 import { classifySubmitStatus, type SubmitErrorTable } from './submit-errors';
+import { createLinkChooser } from './link-choice';
 
 export interface MessageSenderDeps {
   redis: Redis;
@@ -68,16 +69,13 @@ export function createMessageSender(deps: MessageSenderDeps): BatchHandler {
   const leaseMs = deps.leaseMs ?? 120_000;
   const retry = deps.retry ?? { minMs: 50, maxMs: 5_000, maxAttempts: 0 };
   const refs = createConcatRefs();
-  let rr = 0;
+  const choose = createLinkChooser<SmscLink>();
   const leaseKey = (id: string) => `${deps.prefix}:lease:{${id}}`;
   const sentAlready = (rec: MessageRecord | null) => !!rec && (rec.state === 'SUBMITTED' || isFinalState(rec.state));
 
-  const chooseLink = (m: OutEntry): SmscLink | undefined => {
-    const candidates = m.smscs.map((id) => deps.links.get(id)).filter((l): l is SmscLink => !!l);
-    const boundLinks = candidates.filter((l) => l.boundCount > 0);
-    const list = boundLinks.length ? boundLinks : candidates;
-    return list.length ? list[rr++ % list.length] : undefined;
-  };
+  /** The route's primaries by weight among the bound ones; its backups only while none is bound. */
+  const chooseLink = (m: OutEntry): SmscLink | undefined =>
+    choose(m.smscs.map((id) => deps.links.get(id)), m.weights, (m.backup ?? []).map((id) => deps.links.get(id)));
 
   /** The validity ran out before the message (or its next part) went: EXPIRED, never sent after. */
   const expire = async (m: OutEntry, part: number, smsc: string | undefined): Promise<Outcome> => {
@@ -168,6 +166,7 @@ export function createMessageSender(deps: MessageSenderDeps): BatchHandler {
     const untilOf = (l: SmscLink | undefined) => sendableUntil(m, l && deps.maxAgeMs?.get(l.id));
     const journal: JournalEntry[] = [];
     let sentParts = 0;
+    let leaseRenewed = Date.now();
     for (let part = 0; part < parts(); part++) {
       if (known?.smscIds[part]) continue;
       let attempt = 0;
@@ -189,9 +188,14 @@ export function createMessageSender(deps: MessageSenderDeps): BatchHandler {
           // Waiting is not failing: no bound session means wait — as long as the validity
           // allows — holding the entry (the consumer keeps it from being reclaimed) and renewing
           // the lease; nothing counts against the message.
-          await redis.pexpire(leaseKey(m.id), leaseMs).catch(() => undefined);
-          if (link) await link.waitBound(Math.min(until - Date.now(), leaseMs / 3), deps.signal);
-          else await sleepUnless(Math.min(until - Date.now(), leaseMs / 3), deps.signal);
+          if (Date.now() - leaseRenewed > leaseMs / 3) {
+            leaseRenewed = Date.now();
+            await redis.pexpire(leaseKey(m.id), leaseMs).catch(() => undefined);
+          }
+          // With other links in the route (or a backup), look again every second: any may bind.
+          const chunk = Math.min(until - Date.now(), m.smscs.length + (m.backup?.length ?? 0) > 1 ? 1_000 : leaseMs / 3);
+          if (link) await link.waitBound(chunk, deps.signal);
+          else await sleepUnless(chunk, deps.signal);
           continue;
         }
         const session = pin?.session && !pin.session.closed && pin.link === link ? pin.session : link.pick();

@@ -38,6 +38,8 @@ export type InEntry = z.infer<typeof inEntrySchema>;
 export const outEntrySchema = inEntrySchema.extend({
   pool: z.string(),
   smscs: z.array(z.string()).min(1),
+  weights: z.array(z.number()).optional(), // each primary's share, when they differ
+  backup: z.array(z.string()).optional(), // used only while no primary is bound
   rt: z.number(), // routed, ms since epoch
 });
 export type OutEntry = z.infer<typeof outEntrySchema>;

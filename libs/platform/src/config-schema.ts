@@ -9,12 +9,24 @@ const port = z.number().int().min(0).max(65535);
 const ms = z.number().int().min(0);
 const bindType = z.enum(['transmitter', 'receiver', 'transceiver']);
 
-export const routeSchema = z.object({
-  /** Destination prefix (normalised digits); "" matches everything. Longest prefix wins. */
-  prefix: z.string().regex(/^[0-9]*$/, 'digits only'),
-  smscs: z.array(z.string()).min(1),
-  pool: z.string().regex(/^[A-Za-z0-9_.-]+$/).optional(),
-});
+/** An SMSC of a route: its id, or `{ id, weight }` (its share of the route's traffic; default 1). */
+const routeSmsc = z.union([z.string(), z.object({ id: z.string(), weight: z.number().positive().default(1) })]);
+
+export const routeSchema = z
+  .object({
+    /** Destination prefix (normalised digits); "" matches everything. Longest prefix wins. */
+    prefix: z.string().regex(/^[0-9]*$/, 'digits only'),
+    /** The primary SMSCs, sharing the traffic by weight among those with a bound session. */
+    smscs: z.array(routeSmsc).min(1),
+    /** Used only while no primary has a bound session. */
+    backup: z.array(z.string()).default([]),
+    pool: z.string().regex(/^[A-Za-z0-9_.-]+$/).optional(),
+  })
+  .transform((r) => ({
+    ...r,
+    smscs: r.smscs.map((x) => (typeof x === 'string' ? x : x.id)),
+    weights: r.smscs.map((x) => (typeof x === 'string' ? 1 : x.weight)),
+  }));
 
 export const clientSchema = z.object({
   systemId: z.string().min(1).max(15),
@@ -218,18 +230,19 @@ export const gatewayConfigSchema = z
     for (const pool of Object.keys(cfg.limits.pools)) {
       if (!pools.has(pool)) ctx.addIssue({ code: 'custom', message: `no route uses pool "${pool}"`, path: ['limits', 'pools', pool] });
     }
-    cfg.clients.forEach((c, ci) =>
-      c.routes.forEach((r, i) =>
-        r.smscs.forEach((id, j) => {
-          if (!ids.has(id)) ctx.addIssue({ code: 'custom', message: `unknown smsc "${id}"`, path: ['clients', ci, 'routes', i, 'smscs', j] });
-        }),
-      ),
-    );
-    cfg.routes.forEach((r, i) =>
+    const checkRoute = (r: RouteConfig, path: (string | number)[]) => {
+      // A route whose own fields failed is seen here untransformed: its entries' errors are reported already.
+      if (!r.smscs.every((id) => typeof id === 'string')) return;
       r.smscs.forEach((id, j) => {
-        if (!ids.has(id)) ctx.addIssue({ code: 'custom', message: `unknown smsc "${id}"`, path: ['routes', i, 'smscs', j] });
-      }),
-    );
+        if (!ids.has(id)) ctx.addIssue({ code: 'custom', message: `unknown smsc "${id}"`, path: [...path, 'smscs', j] });
+      });
+      r.backup.forEach((id, j) => {
+        if (!ids.has(id)) ctx.addIssue({ code: 'custom', message: `unknown smsc "${id}"`, path: [...path, 'backup', j] });
+        else if (r.smscs.includes(id)) ctx.addIssue({ code: 'custom', message: `smsc "${id}" is a primary of this route already`, path: [...path, 'backup', j] });
+      });
+    };
+    cfg.clients.forEach((c, ci) => c.routes.forEach((r, i) => checkRoute(r, ['clients', ci, 'routes', i])));
+    cfg.routes.forEach((r, i) => checkRoute(r, ['routes', i]));
   });
 
 export type GatewayConfig = z.infer<typeof gatewayConfigSchema>;

@@ -6,7 +6,7 @@ describe('loadConfig', () => {
     const cfg = loadConfig();
     expect(cfg.clients[0].systemId).toBe('demo');
     expect(cfg.smscs[0]).toMatchObject({ id: 'sim', port: 2776, throughput: 0 });
-    expect(cfg.routes[0]).toEqual({ prefix: '', smscs: ['sim'] });
+    expect(cfg.routes[0]).toEqual({ prefix: '', smscs: ['sim'], weights: [1], backup: [] });
     expect(cfg.redis.prefix).toBe('smsgw');
     expect(cfg.ingress.port).toBe(2775);
     expect(Object.isFrozen(cfg.redis)).toBe(true);
@@ -21,6 +21,15 @@ describe('loadConfig', () => {
   it('rejects a route naming an unknown smsc', () => {
     const text = 'smscs: [{ id: op1, host: h, port: 1, systemId: gw, password: pw }]\nroutes: [{ prefix: "44", smscs: [op2] }]\n';
     expect(() => loadConfig({ text })).toThrow(/unknown smsc "op2"\n\s*→ at routes\[0\]\.smscs\[0\]/);
+  });
+
+  it('reads weighted SMSCs and backups of a route, and checks them', () => {
+    const smscs = 'smscs: [{ id: a, host: h, port: 1, systemId: gw, password: pw }, { id: b, host: h, port: 2, systemId: gw, password: pw }, { id: c, host: h, port: 3, systemId: gw, password: pw }]\n';
+    const cfg = loadConfig({ text: `${smscs}routes: [{ prefix: "44", smscs: [a, { id: b, weight: 3 }], backup: [c] }]\n` });
+    expect(cfg.routes[0]).toMatchObject({ smscs: ['a', 'b'], weights: [1, 3], backup: ['c'] });
+    expect(() => loadConfig({ text: `${smscs}routes: [{ prefix: "", smscs: [a], backup: [d] }]\n` })).toThrow(/unknown smsc "d"\n\s*→ at routes\[0\]\.backup\[0\]/);
+    expect(() => loadConfig({ text: `${smscs}routes: [{ prefix: "", smscs: [a], backup: [a] }]\n` })).toThrow(/primary of this route already/);
+    expect(() => loadConfig({ text: `${smscs}routes: [{ prefix: "", smscs: [{ id: a, weight: 0 }] }]\n` })).toThrow(/routes\[0\]\.smscs\[0\]\.weight/);
   });
 
   it('requires aerospike settings for the aerospike backend', () => {
@@ -62,7 +71,7 @@ describe('loadConfig', () => {
   it('validates a client\'s own routes like the global ones', () => {
     const base = 'smscs: [{ id: op1, host: h, port: 1, systemId: gw, password: pw }]\nroutes: [{ prefix: "", smscs: [op1] }]\n';
     const ok = loadConfig({ text: `${base}clients: [{ systemId: vip, password: pw, routes: [{ prefix: "44", smscs: [op1], pool: premium }] }]` });
-    expect(ok.clients[0].routes).toEqual([{ prefix: '44', smscs: ['op1'], pool: 'premium' }]);
+    expect(ok.clients[0].routes).toEqual([{ prefix: '44', smscs: ['op1'], weights: [1], backup: [], pool: 'premium' }]);
     expect(() => loadConfig({ text: `${base}clients: [{ systemId: vip, password: pw, routes: [{ prefix: "44", smscs: [op9] }] }]` })).toThrow(
       /unknown smsc "op9"\n\s*→ at clients\[0\]\.routes\[0\]\.smscs\[0\]/,
     );
