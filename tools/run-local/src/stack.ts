@@ -7,16 +7,25 @@ import { stringify } from 'yaml';
 import type { StateSection } from '@smsgw/store';
 import { APPS, supervise, type App, type Supervised } from './supervisor';
 
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
+const canListen = (port: number) =>
+  new Promise<boolean>((resolve) => {
     const srv = createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const addr = srv.address();
-      const port = typeof addr === 'object' && addr ? addr.port : 0;
-      srv.close(() => resolve(port));
-    });
+    srv.once('error', () => resolve(false));
+    srv.listen(port, '127.0.0.1', () => srv.close(() => resolve(true)));
   });
+
+/**
+ * A port for an app to listen on a moment later. Taken below Linux's ephemeral range
+ * (32768–60999): a port the kernel handed out there could become, before the app listens, the
+ * local port of some outgoing connection (a Redis or SMPP client) — and the app would fail with
+ * EADDRINUSE. Ports here are never given to outgoing connections.
+ */
+export async function freePort(): Promise<number> {
+  for (let i = 0; i < 200; i++) {
+    const port = 20_000 + Math.floor(Math.random() * 12_000);
+    if (await canListen(port)) return port;
+  }
+  throw new Error('no free port between 20000 and 32000');
 }
 
 export interface StackOptions {

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll } from 'vitest';
 import { redisNamespace, startSmscSim, type RedisNamespace, type SmscSim, type SmscSimOptions } from '@smsgw/testing';
-import { startStack, type Stack, type StackOptions } from './stack';
+import { freePort, startStack, type Stack, type StackOptions } from './stack';
 
 export interface StackEnv {
   ns: RedisNamespace;
@@ -20,7 +20,8 @@ export function useStack(
   const env = {} as StackEnv;
   beforeAll(async () => {
     env.ns = await redisNamespace(name);
-    env.sim = await startSmscSim({ port: 0, ...o.sim });
+    // A port outside the ephemeral range: tests that stop the simulator start it again on the same port.
+    env.sim = await startSmscSim({ ...o.sim, port: o.sim?.port ?? (await freePort()) });
     env.stack = await startStack({
       redisUrl: env.ns.url,
       prefix: env.ns.prefix,
