@@ -1,7 +1,7 @@
 import { GROUPS } from '@smsgw/contracts';
 import { createMoRouter } from '@smsgw/domain';
 import { bootApp, clientSchema, storeObserver } from '@smsgw/platform';
-import { createReceiptEmitter, createStageRuntime } from '@smsgw/redis';
+import { createReceiptEmitter, createStageRuntime, startPeriodicJobs } from '@smsgw/redis';
 import { openStateStore } from '@smsgw/store';
 import { createReceiptHandler } from './receipt-handler';
 import { createAggregateTracker } from './aggregate-tracker';
@@ -32,19 +32,18 @@ await bootApp('dlr-worker', process, async (ctx) => {
     concurrency: 2,
     handler: receipts.handle,
   });
-  // Aggregated receipts whose missing parts timed out (any instance may sweep; idempotent).
-  const sweeper = setInterval(() => {
-    receipts.sweep().catch((err) => logger.warn({ err }, 'aggregate sweep failed'));
-  }, 1_000);
   // Receipt streams of clients that do not collect them are bounded by age and size.
   const expire = createReceiptExpiry({
     redis, names, metrics, logger, maxLen: config.streams.receiptMaxLen, maxAgeMs: config.streams.receiptMaxAgeMs,
   });
-  const expiry = setInterval(() => {
-    expire(config.clients.map((c) => c.systemId)).catch((err) => logger.warn({ err }, 'receipt expiry failed'));
-  }, 60_000);
+  // Once per period across every dlr-worker: aggregated receipts whose missing parts timed out,
+  // and the receipt-stream bounds.
+  const periodic = await startPeriodicJobs({ redisUrl: config.redis.url, prefix: config.redis.prefix, queue: 'dlr-worker', logger }, [
+    { name: 'aggregate-timeouts', everyMs: 1_000, run: () => receipts.sweep() },
+    { name: 'receipt-expiry', everyMs: 60_000, run: () => expire(config.clients.map((c) => c.systemId)) },
+  ]);
   return rt.start(
-    { timers: { close: () => (clearInterval(sweeper), clearInterval(expiry)) }, store },
+    { periodic, store },
     { store: () => store.ping() },
   );
 });

@@ -1,6 +1,6 @@
 import { GROUPS } from '@smsgw/contracts';
 import { bootApp } from '@smsgw/platform';
-import { createStageRuntime } from '@smsgw/redis';
+import { createStageRuntime, startPeriodicJobs } from '@smsgw/redis';
 import { createJournalSink, createS3Client, ensureBuckets, startEmbeddedS3 } from '@smsgw/s3';
 import { createBatchLedger } from './batch-ledger';
 import { createJournalBatcher } from './journal-batcher';
@@ -56,9 +56,14 @@ await bootApp('journal-exporter', process, async (ctx) => {
         logger,
       })
     : undefined;
-  const statsTimer = stats ? setInterval(() => void stats.tick(), 10_000) : undefined;
+  // Snapshots are looked for once per 10 s across every exporter.
+  const periodic = await startPeriodicJobs(
+    { redisUrl: config.redis.url, prefix: config.redis.prefix, queue: 'journal-exporter', logger },
+    stats ? [{ name: 'stats-snapshots', everyMs: 10_000, run: () => stats.tick() }] : [],
+  );
   return rt.start({
-    timer: { close: () => { clearInterval(timer); if (statsTimer) clearInterval(statsTimer); } },
+    timer: { close: () => clearInterval(timer) },
+    periodic,
     batch: batcher,
     s3: { close: () => { client.destroy(); return embedded?.close(); } },
   });

@@ -1,7 +1,7 @@
 import { GROUPS } from '@smsgw/contracts';
 import { createClientRouter } from '@smsgw/domain';
 import { bootApp, loadConfig, storeObserver } from '@smsgw/platform';
-import { createStageRuntime, streamGroups, xaddEntry } from '@smsgw/redis';
+import { createStageRuntime, startPeriodicJobs, streamGroups, xaddEntry } from '@smsgw/redis';
 import { openStateStore } from '@smsgw/store';
 import { startAdminApi } from './admin-api';
 import { createDeferredQueue } from './deferred-queue';
@@ -51,25 +51,22 @@ await bootApp('policy-worker', process, async (ctx) => {
     const backlog = g ? (g.lag ?? (await redis.xlen(names.in))) + g.pending : 0;
     return Math.max(0, Math.min(20_000, Math.floor(config.ingress.maxBacklog / 2) - backlog));
   };
-  let releasing = false;
-  const releaseTimer = setInterval(() => {
-    if (releasing) return;
-    releasing = true;
-    releaseRoom()
-      .then((room) => (room > 0 ? deferred.release(Date.now(), Math.min(1_000, room), room) : 0))
-      .then((n) => n && logger.info({ released: n }, 'deferred messages back to in'))
-      .catch((err) => logger.warn({ err }, 'deferred release failed; retried on the next tick'))
-      .finally(() => (releasing = false));
-  }, config.policy.deferPollMs);
-
+  const release = async () => {
+    const room = await releaseRoom();
+    const n = room > 0 ? await deferred.release(Date.now(), Math.min(1_000, room), room) : 0;
+    if (n) logger.info({ released: n }, 'deferred messages back to in');
+  };
   // Client-concatenated messages still incomplete after concat.timeoutMs go on as they are.
-  const concatTimer = setInterval(() => {
-    concat
-      .due(config.clients.map((c) => c.systemId))
-      .then((groups) => Promise.all(groups.map((parts) => xaddEntry(redis, names.out(parts[0]!.pool), { k: 'group', pool: parts[0]!.pool, parts }))))
-      .then((sent) => sent.length && logger.warn({ groups: sent.length }, 'incomplete client-concatenated messages sent as they are'))
-      .catch((err) => logger.warn({ err }, 'concat sweep failed; retried on the next tick'));
-  }, 1_000);
+  const concatTimeouts = async () => {
+    const groups = await concat.due(config.clients.map((c) => c.systemId));
+    await Promise.all(groups.map((parts) => xaddEntry(redis, names.out(parts[0]!.pool), { k: 'group', pool: parts[0]!.pool, parts })));
+    if (groups.length) logger.warn({ groups: groups.length }, 'incomplete client-concatenated messages sent as they are');
+  };
+  // Once per period across every policy-worker.
+  const periodic = await startPeriodicJobs({ redisUrl: config.redis.url, prefix: config.redis.prefix, queue: 'policy-worker', logger }, [
+    { name: 'scheduled-release', everyMs: config.policy.deferPollMs, run: release },
+    { name: 'concat-timeouts', everyMs: 1_000, run: concatTimeouts },
+  ]);
 
   const admin = config.policy.admin.token
     ? await startAdminApi(config.policy.admin, { redis, keys, token: config.policy.admin.token, activeRules: settings.shown, logger })
@@ -77,7 +74,7 @@ await bootApp('policy-worker', process, async (ctx) => {
   if (admin) logger.info({ adminPort: admin.port }, 'policy admin API listening');
 
   return rt.start(
-    { timers: { close: () => (clearInterval(releaseTimer), clearInterval(concatTimer)) }, ...(admin ? { admin } : {}), store },
+    { periodic, ...(admin ? { admin } : {}), store },
     { store: () => store.ping() },
   );
 });

@@ -9,3 +9,4 @@ export * from './stage-runtime';
 export * from './rate-limiter';
 export * from './delete-by-prefix';
 export * from './redis-info';
+export * from './periodic-jobs';
