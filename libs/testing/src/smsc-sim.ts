@@ -84,7 +84,8 @@ interface QueuedReceipt {
   attempts: number;
 }
 
-const MAX_RECEIPT_ATTEMPTS = 5;
+// A receipt is tried this often (refusals retried after 0.5, 1, 2 … 32 s: over a minute in all).
+const MAX_RECEIPT_ATTEMPTS = 8;
 
 /** An in-process SMSC for tests and load runs (house style: go-smpp smpptest server). */
 export async function startSmscSim(opts: SmscSimOptions = {}): Promise<SmscSim> {
@@ -134,8 +135,17 @@ export async function startSmscSim(opts: SmscSimOptions = {}): Promise<SmscSim> 
     stats.receiptsSent++;
     session.request(r.pdu).then(
       (resp) => {
-        if (resp.status === 0) stats.receiptsAcked++;
-        else log?.warn({ status: resp.status }, 'receipt refused by client');
+        if (resp.status === 0) {
+          stats.receiptsAcked++;
+          return;
+        }
+        // As an SMSC does: a refused receipt (the ESME could not take it now) goes again later,
+        // with backoff (0.5 s doubling), up to MAX_RECEIPT_ATTEMPTS times in all.
+        log?.warn({ status: resp.status, attempts: r.attempts }, 'receipt refused by client');
+        if (r.attempts < MAX_RECEIPT_ATTEMPTS) {
+          const t = setTimeout(() => deliver(r), 500 * 2 ** (r.attempts - 1));
+          t.unref();
+        }
       },
       (err: Error) => {
         // The receiver went away or did not answer: keep the receipt for the next bind.
