@@ -29,7 +29,7 @@ export interface ReceiptHandlerDeps {
   now?: () => number;
 }
 
-type Result = { done: boolean; journal?: JournalEntry[] };
+type Result = { done: boolean; journal?: JournalEntry[]; first?: number };
 
 const dayOf = (ms: number) => new Date(ms).toISOString().slice(0, 10);
 const errField = (n: number) => String(n % 1000).padStart(3, '0');
@@ -90,8 +90,11 @@ export function createReceiptHandler(deps: ReceiptHandlerDeps): { handle: BatchH
     const key = normaliseSmscMsgId(info.smscMsgId, deps.idFormats?.get(r.smsc));
     const corr = key ? await store.findCorrelation(r.smsc, key) : null;
     if (!corr) {
-      const first = r.first ?? r.at;
-      if (now() - first < deps.orphanAfterMs) return { done: false };
+      // Counted from when a dlr-worker first saw it, not from when the SMSC sent it: an outage of
+      // Redis (during which no sender could store its SMSC ids, and no receipt could be read)
+      // does not use up the time its mapping has to arrive.
+      const first = r.first ?? now();
+      if (now() - first < deps.orphanAfterMs) return { done: false, first };
       metrics.messages.inc({ stage: 'dlr', outcome: 'orphaned' });
       logger.warn({ smscId: r.smsc, smscMsgId: info.smscMsgId }, 'receipt orphaned: no message has this SMSC id');
       return {
@@ -170,10 +173,10 @@ export function createReceiptHandler(deps: ReceiptHandlerDeps): { handle: BatchH
   };
 
   /** A receipt that came too early goes back into `dlr-in` after a delay; the original is acked then. */
-  const requeueLater = (e: StreamEntry) => {
+  const requeueLater = (e: StreamEntry, first: number) => {
     const r = e.data as DlrInReceipt;
     setTimeout(() => {
-      xaddEntry(redis, names.dlrIn, { ...r, first: r.first ?? r.at })
+      xaddEntry(redis, names.dlrIn, { ...r, first })
         .then(() => redis.xack(names.dlrIn, deps.group, e.id))
         .catch((err) => logger.warn({ err }, 'receipt requeue failed; it comes back by reclaim'));
     }, deps.retryDelayMs).unref();
@@ -184,7 +187,7 @@ export function createReceiptHandler(deps: ReceiptHandlerDeps): { handle: BatchH
       entries,
       async (e) => {
         const res = await handleOne(e);
-        if (!res.done) requeueLater(e);
+        if (!res.done) requeueLater(e, res.first ?? now());
         return { ack: res.done, journal: res.journal };
       },
       {
