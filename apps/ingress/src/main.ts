@@ -1,5 +1,6 @@
 import { GROUPS } from '@smsgw/contracts';
-import { bootApp, storeObserver } from '@smsgw/platform';
+import { allRoutes, bootApp, storeObserver } from '@smsgw/platform';
+import { poolsOf } from '@smsgw/domain';
 import { createRateLimiter, createStageRuntime, limiterMetrics, rateLimitKey, xaddEntry } from '@smsgw/redis';
 import { createBacklogMonitor } from './backlog-monitor';
 import { createIngressServer } from './ingress-server';
@@ -21,6 +22,9 @@ await bootApp('ingress', process, async (ctx) => {
   );
   const backlog = createBacklogMonitor(redis, [
     { stream: names.in, max: config.ingress.maxBacklog },
+    // Messages waiting for an SMSC that is down pile up in their pool's stream: past the same
+    // bound the gateway stops accepting, so Redis memory stays bounded while a link is away.
+    ...[...poolsOf(allRoutes(config)).keys()].map((pool) => ({ stream: names.out(pool), max: config.ingress.maxBacklog, group: GROUPS.sender })),
     // Journal records are never dropped: past the bound the gateway stops accepting instead.
     { stream: names.journal, max: config.journal.maxBacklog, group: GROUPS.journal },
   ]);

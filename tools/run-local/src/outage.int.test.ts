@@ -98,3 +98,41 @@ describe('SMSC error table', () => {
     await c.close();
   }, 60_000);
 });
+
+// While an SMSC is down its messages pile up in their pool's stream; past ingress.maxBacklog the
+// gateway answers ESME_RMSGQFUL instead of letting Redis grow.
+describe('backlog bound while the SMSC is down', () => {
+  const env = useStack('e2e-backlog', {
+    sim: { receiptDelayMs: 20 },
+    stack: () => ({
+      clients: [{ systemId: 'acme', password: 'pw' }],
+      smscExtra: { reconnectMinMs: 100, reconnectMaxMs: 500 },
+      extra: { ingress: { maxBacklog: 100 }, streams: { batchSize: 20 } },
+    }),
+  });
+
+  it('refuses submits with ESME_RMSGQFUL once the pool holds maxBacklog messages, and delivers every one it took', async () => {
+    const port = env.sim.port;
+    await env.sim.close();
+    const c = await connectTestClient({ host: '127.0.0.1', port: env.stack.ingressPort, systemId: 'acme', password: 'pw', mode: 'transceiver', window: 10 });
+    const acked: string[] = [];
+    let full = 0;
+    for (let i = 0; i < 400; i++) {
+      const r = await c.submit({
+        source_addr_ton: 5, source_addr: 'ACME', dest_addr_ton: 1, dest_addr_npi: 1,
+        destination_addr: `4477004${String(i).padStart(5, '0')}`, registered_delivery: 1, short_message: encodeGsm7(`b ${i}`)!,
+      });
+      if (r.status === STATUS.ESME_ROK) acked.push(r.message_id!);
+      else if (r.status === STATUS.ESME_RMSGQFUL) full++;
+      if (i % 20 === 19) await new Promise((res) => setTimeout(res, 100)); // let the bound be seen
+    }
+    expect(full).toBeGreaterThan(0);
+    expect(acked.length).toBeLessThan(250); // the bound (100) plus what came in before the monitor saw it
+    env.sim = await startSmscSim({ port, receiptDelayMs: 20 });
+    await c.waitForReceipts(acked.length, 30_000);
+    const got = receipts(c);
+    expect(got.map((r) => r.id).sort()).toEqual([...acked].sort());
+    expect(got.every((r) => r.stat === 'DELIVRD')).toBe(true);
+    await c.close();
+  }, 90_000);
+});
