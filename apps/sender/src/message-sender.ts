@@ -209,9 +209,11 @@ export function createMessageSender(deps: MessageSenderDeps): BatchHandler {
         const tokens = part === 0 ? Math.max(1, prepared.segments - (parts() - 1)) : 1;
         // A part the SMSC throttled goes again before newer messages (no queueing behind them).
         const poolLimiter = deps.poolLimiters?.get(m.pool);
-        if (limiter) await limiter.take(tokens, throttled);
-        if (poolLimiter) await poolLimiter.take(tokens, throttled);
-        if (deps.globalLimiter) await deps.globalLimiter.take(tokens, throttled);
+        // A stopping sender gives the message back rather than wait its turn (tokens already
+        // taken from a scope are lost: a few segments of rate, never a message).
+        for (const l of [limiter, poolLimiter, deps.globalLimiter]) {
+          if (l && !(await l.take(tokens, throttled, deps.signal))) return giveBack(m);
+        }
         // The limiter may have held it past its validity.
         if (Date.now() >= untilOf(link)) return expire(m, part, link.id);
         const body = prepared.parts[part]!;

@@ -85,6 +85,24 @@ describe('rate limiter (real Redis)', () => {
     }
   });
 
+  it('a waiting take gives up when its signal aborts (a stopping sender), and so do the callers queued behind it', async () => {
+    const ns = await redisNamespace('rl-abort');
+    try {
+      const limiter = createRateLimiter(ns.redis, rateLimitKey(ns.prefix, 'link:slow'), { rate: 2, burst: 1 });
+      expect(await limiter.take(1)).toBe(true);
+      const stopping = new AbortController();
+      const t0 = Date.now();
+      // Ten callers at 2/s: five seconds of waiting, cut short.
+      const waits = Array.from({ length: 10 }, () => limiter.take(1, false, stopping.signal));
+      setTimeout(() => stopping.abort(), 300);
+      const got = await Promise.all(waits);
+      expect(Date.now() - t0).toBeLessThan(2_500);
+      expect(got.filter((g) => !g).length).toBeGreaterThanOrEqual(8); // at most the first one or two were granted
+    } finally {
+      await ns.cleanup();
+    }
+  });
+
   it('Redis away: nothing is granted above the floor (default 0)', async () => {
     const ns = await redisNamespace('rl-down');
     const { createRedis } = await import('./redis-client');

@@ -38,7 +38,18 @@ export function rateLimitKey(prefix: string, scope: string): string {
   return `${prefix}:rl:{${scope}}`;
 }
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+/** Sleeps `ms`, or less when `signal` aborts. */
+const sleep = (ms: number, signal?: AbortSignal) =>
+  new Promise<void>((resolve) => {
+    if (signal?.aborted) return resolve();
+    const done = () => {
+      clearTimeout(t);
+      signal?.removeEventListener('abort', done);
+      resolve();
+    };
+    const t = setTimeout(done, ms);
+    signal?.addEventListener('abort', done, { once: true });
+  });
 
 /**
  * One rate scope (an SMSC link, a pool, a client, the global cap): L1 in process in front of L2
@@ -67,7 +78,7 @@ export function createRateLimiter(redis: Redis, key: string, opts: RateLimitOpti
   let retryAt = 0;
   let floorTokens = 0;
   let floorTs = Date.now();
-  let queue: Promise<void> = Promise.resolve();
+  let queue: Promise<unknown> = Promise.resolve();
 
   const lease = () => Math.max(1, Math.ceil((effective * leaseMs) / 1000));
 
@@ -112,11 +123,13 @@ export function createRateLimiter(redis: Redis, key: string, opts: RateLimitOpti
     return true;
   };
 
-  const takeNow = async (n: number): Promise<void> => {
+  const takeNow = async (n: number, signal?: AbortSignal): Promise<boolean> => {
     for (;;) {
-      if (takeLocal(n)) return;
+      if (signal?.aborted) return false;
+      if (takeLocal(n)) return true;
       const wait = retryAt - Date.now();
-      if (wait > 0) await sleep(wait);
+      if (wait > 0) await sleep(wait, signal);
+      if (signal?.aborted) return false;
       await refill(n);
     }
   };
@@ -127,13 +140,15 @@ export function createRateLimiter(redis: Redis, key: string, opts: RateLimitOpti
       return effective;
     },
     /**
-     * Waits until n tokens are granted. Callers are served in order; an `urgent` caller (a part
-     * the SMSC throttled, sent again) does not queue behind the others.
+     * Waits until n tokens are granted (true). Callers are served in order; an `urgent` caller
+     * (a part the SMSC throttled, sent again) does not queue behind the others. With `signal`
+     * aborted (the app stopping) it answers false without tokens, and so does every caller
+     * queued behind it with the same signal, within the current wait (≤ 1 s).
      */
-    take(n = 1, urgent = false): Promise<void> {
-      if (rate <= 0) return Promise.resolve();
-      if (urgent) return takeNow(n);
-      const p = queue.then(() => takeNow(n));
+    take(n = 1, urgent = false, signal?: AbortSignal): Promise<boolean> {
+      if (rate <= 0) return Promise.resolve(true);
+      if (urgent) return takeNow(n, signal);
+      const p = queue.then(() => takeNow(n, signal));
       queue = p.catch(() => undefined);
       return p;
     },
