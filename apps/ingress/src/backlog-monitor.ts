@@ -1,20 +1,10 @@
-import { streamGroups, type Redis } from '@smsgw/redis';
+import { groupBacklog, type Redis } from '@smsgw/redis';
 
 export interface BacklogBound {
   stream: string;
   max: number;
   /** Count what this consumer group has not acknowledged (lag + pending); absent: the stream length. */
   group?: string;
-}
-
-/** Entries a group has still to handle: not yet delivered (lag) plus delivered and not acked. */
-async function backlogOf(redis: Redis, b: BacklogBound): Promise<number> {
-  if (b.group) {
-    const g = (await streamGroups(redis, b.stream)).find((x) => x.name === b.group);
-    // Redis 7.0 reports lag null when it cannot tell (after deletions): then the length bounds it.
-    if (g && g.lag !== null) return g.lag + g.pending;
-  }
-  return redis.xlen(b.stream);
 }
 
 /**
@@ -26,7 +16,7 @@ export function createBacklogMonitor(redis: Redis, bounds: BacklogBound[], inter
   const over = new Map<string, boolean>();
   const timer = setInterval(() => {
     for (const b of bounds) {
-      backlogOf(redis, b).then(
+      groupBacklog(redis, b.stream, b.group).then(
         (n) => over.set(b.stream, n >= b.max),
         () => undefined, // Redis away: submits fail on XADD and get ESME_RMSGQFUL there
       );

@@ -1,7 +1,7 @@
 import { GROUPS } from '@smsgw/contracts';
 import { createClientRouter } from '@smsgw/domain';
 import { bootApp, loadConfig, storeObserver } from '@smsgw/platform';
-import { createStageRuntime, startPeriodicJobs, streamGroups, xaddEntry } from '@smsgw/redis';
+import { createStageRuntime, groupBacklog, startPeriodicJobs, xaddEntry } from '@smsgw/redis';
 import { openStateStore } from '@smsgw/store';
 import { startAdminApi } from './admin-api';
 import { createDeferredQueue } from './deferred-queue';
@@ -47,8 +47,7 @@ await bootApp('policy-worker', process, async (ctx) => {
   // released over a few minutes rather than pushing `in` past ingress.maxBacklog (which would
   // refuse new submits with ESME_RMSGQFUL).
   const releaseRoom = async () => {
-    const g = (await streamGroups(redis, names.in)).find((x) => x.name === GROUPS.policy);
-    const backlog = g ? (g.lag ?? (await redis.xlen(names.in))) + g.pending : 0;
+    const backlog = await groupBacklog(redis, names.in, GROUPS.policy);
     return Math.max(0, Math.min(20_000, Math.floor(config.ingress.maxBacklog / 2) - backlog));
   };
   const release = async () => {

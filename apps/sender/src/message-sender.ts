@@ -1,7 +1,7 @@
 import { isFinalState, outEntrySchema, outGroupSchema, type DlrInFailure, type JournalEntry, type OutEntry, type StreamNames } from '@smsgw/contracts';
 import { formatSmppTime, normaliseSmscMsgId, sendableUntil, type SmscIdFormat } from '@smsgw/domain';
 import type { AppMetrics, Logger, SmscTextConfig } from '@smsgw/platform';
-import { runBatch, xaddEntry, type BatchHandler, type EntryOutcome, type RateLimiter, type Redis, type StreamEntry } from '@smsgw/redis';
+import { runBatch, sleepUnless, xaddEntry, type BatchHandler, type EntryOutcome, type RateLimiter, type Redis, type StreamEntry } from '@smsgw/redis';
 import { createConcatRefs, STATUS, TLV, type Pdu, type SmppSession } from '@smsgw/smpp';
 import type { MessageRecord, RecordSubmitInput, StateStore } from '@smsgw/store';
 import type { SmscLink } from './smsc-link';
@@ -44,20 +44,6 @@ type Pin = { link?: SmscLink; session?: SmppSession };
 type Outcome = { result: 'sent' | 'failed' | 'duplicate' | 'retry' | 'requeue'; journal?: JournalEntry[] };
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-/** Sleeps `ms` (at most a day at a time), or less when `signal` aborts. */
-function sleepUnless(ms: number, signal?: AbortSignal): Promise<void> {
-  if (signal?.aborted) return Promise.resolve();
-  return new Promise((resolve) => {
-    const done = () => {
-      clearTimeout(t);
-      signal?.removeEventListener('abort', done);
-      resolve();
-    };
-    const t = setTimeout(done, Math.max(0, Math.min(ms, 86_400_000)));
-    signal?.addEventListener('abort', done, { once: true });
-  });
-}
 
 /**
  * One batch of `out:<pool>`: each message is claimed with a lease (a redelivered entry of a
@@ -215,10 +201,10 @@ export function createMessageSender(deps: MessageSenderDeps): BatchHandler {
           if (l && !(await l.take(tokens, throttled, deps.signal))) return giveBack(m);
         }
         // The limiter may have held it past its validity.
-        if (Date.now() >= untilOf(link)) return expire(m, part, link.id);
+        if (Date.now() >= until) return expire(m, part, link.id);
         const body = prepared.parts[part]!;
         // The SMSC gets the validity left, as an absolute time, when the client gave one.
-        const validity = m.vp ? (Number.isFinite(untilOf(link)) ? formatSmppTime(untilOf(link)) : m.vp) : '';
+        const validity = m.vp ? (Number.isFinite(until) ? formatSmppTime(until) : m.vp) : '';
         const pdu: Partial<Pdu> & { command: 'submit_sm' } = {
           command: 'submit_sm',
           source_addr_ton: m.src.ton, source_addr_npi: m.src.npi, source_addr: m.src.addr,

@@ -10,3 +10,4 @@ export * from './rate-limiter';
 export * from './delete-by-prefix';
 export * from './redis-info';
 export * from './periodic-jobs';
+export * from './sleep';

@@ -1,5 +1,6 @@
 import type { Redis } from 'ioredis';
 import { THROTTLED_LUA, TAKE_LUA } from './rate-limiter-scripts';
+import { sleepUnless } from './sleep';
 
 export interface RateLimitOptions {
   /** Configured maximum, tokens (segments) per second across every instance. 0 = unlimited. */
@@ -38,18 +39,6 @@ export function rateLimitKey(prefix: string, scope: string): string {
   return `${prefix}:rl:{${scope}}`;
 }
 
-/** Sleeps `ms`, or less when `signal` aborts. */
-const sleep = (ms: number, signal?: AbortSignal) =>
-  new Promise<void>((resolve) => {
-    if (signal?.aborted) return resolve();
-    const done = () => {
-      clearTimeout(t);
-      signal?.removeEventListener('abort', done);
-      resolve();
-    };
-    const t = setTimeout(done, ms);
-    signal?.addEventListener('abort', done, { once: true });
-  });
 
 /**
  * One rate scope (an SMSC link, a pool, a client, the global cap): L1 in process in front of L2
@@ -128,7 +117,7 @@ export function createRateLimiter(redis: Redis, key: string, opts: RateLimitOpti
       if (signal?.aborted) return false;
       if (takeLocal(n)) return true;
       const wait = retryAt - Date.now();
-      if (wait > 0) await sleep(wait, signal);
+      if (wait > 0) await sleepUnless(wait, signal);
       if (signal?.aborted) return false;
       await refill(n);
     }

@@ -24,6 +24,19 @@ export async function streamGroups(redis: Redis, stream: string): Promise<Stream
   });
 }
 
+/**
+ * Entries a consumer group has still to handle: not yet delivered (lag) plus delivered and not
+ * acked. Without the group — or when Redis 7.0 cannot tell the lag (after deletions) — the
+ * stream's length bounds it.
+ */
+export async function groupBacklog(redis: Redis, stream: string, group?: string): Promise<number> {
+  if (group) {
+    const g = (await streamGroups(redis, stream)).find((x) => x.name === group);
+    if (g && g.lag !== null) return g.lag + g.pending;
+  }
+  return redis.xlen(stream);
+}
+
 /** CPU seconds (user + system) the Redis server has used (INFO cpu): for benchmarks. */
 export async function redisCpuSeconds(redis: Redis): Promise<number> {
   const info = await redis.info('cpu');

@@ -47,6 +47,8 @@ export interface StoreHealth {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const exp = Aerospike.exp;
+/** A record's identity within the namespace, for telling two commands on one record apart. */
+const recordId = (key: Aerospike.Key) => `${key.set}\u0000${String(key.key)}`;
 
 /** An error carrying the per-record status of a batch answer, like the client's own errors. */
 function recordError(status: number, inDoubt: boolean): Error {
@@ -93,7 +95,7 @@ export function createAerospikeCommands(client: Aerospike.Client, o: AerospikeCo
   const batchWrite = createCoalescer<WriteSpec, void>({
     gate,
     maxBatch: o.maxBatch,
-    keyOf: (w) => `${w.key.set}\u0000${String(w.key.key)}`,
+    keyOf: (w) => recordId(w.key),
     flush: async (writes) => {
       const records = writes.map((w) => ({
         type: Aerospike.batchType.BATCH_WRITE,
@@ -119,7 +121,7 @@ export function createAerospikeCommands(client: Aerospike.Client, o: AerospikeCo
       const byKey = new Map<string, { key: Aerospike.Key; bins: Map<string, number>; at: number }>();
       const slot: number[] = [];
       for (const { key, bin } of items) {
-        const k = `${key.set}\u0000${String(key.key)}`;
+        const k = recordId(key);
         let g = byKey.get(k);
         if (!g) byKey.set(k, (g = { key, bins: new Map(), at: byKey.size }));
         g.bins.set(bin, (g.bins.get(bin) ?? 0) + 1);
@@ -177,8 +179,11 @@ export function createAerospikeCommands(client: Aerospike.Client, o: AerospikeCo
     }
   }
 
+  /** A write only where `filter` holds (a server-side condition: no read first); FILTERED_OUT and RECORD_NOT_FOUND reach the caller. */
+  const writeIf = (key: Aerospike.Key, ops: Op[], filter: string) =>
+    withRetry(() => batchWrite({ key, ops, filter }), false, [AS_STATUS.FILTERED_OUT, AS_STATUS.RECORD_NOT_FOUND]);
+
   return {
-    gate,
     health,
     /** The record (only `bins` when given: less to decode), or null when absent. */
     read: (key: Aerospike.Key, bins?: readonly string[]) => withRetry(() => batchRead({ key, bins }), true),
@@ -201,13 +206,10 @@ export function createAerospikeCommands(client: Aerospike.Client, o: AerospikeCo
      * A write under a version check (compare-and-set on a version bin the ops increment): batched
      * like any write; FILTERED_OUT (the version moved) and RECORD_NOT_FOUND reach the caller.
      */
-    writeIfVersion: (key: Aerospike.Key, ops: Op[], bin: string, value: number) =>
-      withRetry(() => batchWrite({ key, ops, filter: versionFilter(bin, value) }), false, [AS_STATUS.FILTERED_OUT, AS_STATUS.RECORD_NOT_FOUND]),
+    writeIfVersion: (key: Aerospike.Key, ops: Op[], bin: string, value: number) => writeIf(key, ops, versionFilter(bin, value)),
     /** An expression in the wire form a write's filter takes (compile once, use for every record). */
     compiled: (e: Aerospike.AerospikeExp): string => client.expressionToBase64(e),
-    /** A write only where `filter` holds (a server-side condition: no read first); FILTERED_OUT and RECORD_NOT_FOUND reach the caller. */
-    writeIf: (key: Aerospike.Key, ops: Op[], filter: string) =>
-      withRetry(() => batchWrite({ key, ops, filter }), false, [AS_STATUS.FILTERED_OUT, AS_STATUS.RECORD_NOT_FOUND]),
+    writeIf,
     /** A write under a generation check: GENERATION_ERROR and RECORD_NOT_FOUND reach the caller. */
     operateIfGen: (key: Aerospike.Key, ops: Op[], gen: number) =>
       withRetry(
