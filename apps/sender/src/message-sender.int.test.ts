@@ -109,6 +109,27 @@ describe('sender (real Redis, SMSC simulator over TCP)', () => {
     expect(sim.stats.submits).toBe(1);
   });
 
+  it('takes over a lease its own failed handler left (its DEL ran while Redis was away); waits for one another sender holds instead of counting a failed delivery', async () => {
+    const { ns, sim, store, handler } = await setup({}, { instance: 'sender-a' });
+    await store.createMessage({ id: 'm6', sys: 'acme', src: 'ACME', dst: '447700900123', rd: 1, state: 'ROUTED', at: Date.now() });
+    await ns.redis.set(`${ns.prefix}:lease:{m6}`, 'sender-a', 'PX', 60_000);
+    const stale = entry(outEntry('m6', 'hello'), 2);
+    expect(await handler([stale])).toEqual({ ack: [stale.id], requeue: [] });
+    expect(sim.stats.submits).toBe(1);
+
+    await store.createMessage({ id: 'm7', sys: 'acme', src: 'ACME', dst: '447700900123', rd: 1, state: 'ROUTED', at: Date.now() });
+    await ns.redis.set(`${ns.prefix}:lease:{m7}`, 'sender-b', 'PX', 60_000);
+    const busy = entry(outEntry('m7', 'hello'), 2);
+    let done = false;
+    const result = handler([busy]).finally(() => (done = true));
+    await new Promise((r) => setTimeout(r, 1_200));
+    expect(done).toBe(false); // waiting, not returned unacked to be counted again
+    expect(sim.stats.submits).toBe(1);
+    await ns.redis.del(`${ns.prefix}:lease:{m7}`); // sender-b let go without sending it
+    expect(await result).toEqual({ ack: [busy.id], requeue: [] });
+    expect(sim.stats.submits).toBe(2);
+  });
+
   it('takes the segments of every part from the pool and global limiters too', async () => {
     const ns = await redisNamespace('sender-limits');
     const sim: SmscSim = await startSmscSim({ port: 0, receipts: false });

@@ -8,6 +8,7 @@ import type { SmscLink } from './smsc-link';
 import { prepareParts } from './prepare-parts';
 import { classifySubmitStatus, type SubmitErrorTable } from './submit-errors';
 import { createLinkChooser } from './link-choice';
+import { randomUUID } from 'node:crypto';
 
 export interface MessageSenderDeps {
   redis: Redis;
@@ -36,6 +37,8 @@ export interface MessageSenderDeps {
   signal?: AbortSignal;
   /** Each SMSC's own cap on a message's age (smscs[].maxAgeMs): older messages end EXPIRED. */
   maxAgeMs?: Map<string, number>;
+  /** Who holds a lease: this sender's leases carry it (a random id when absent). */
+  instance?: string;
 }
 
 /** The link and session a group of parts sticks to. */
@@ -44,6 +47,8 @@ type Pin = { link?: SmscLink; session?: SmppSession };
 type Outcome = { result: 'sent' | 'failed' | 'duplicate' | 'retry' | 'requeue'; journal?: JournalEntry[] };
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+/** How often a message whose lease another handler holds looks again. */
+const LEASE_POLL_MS = 500;
 
 /**
  * One batch of `out:<pool>`: each message is claimed with a lease (a redelivered entry of a
@@ -57,6 +62,9 @@ export function createMessageSender(deps: MessageSenderDeps): BatchHandler {
   const refs = createConcatRefs();
   const choose = createLinkChooser<SmscLink>();
   const leaseKey = (id: string) => `${deps.prefix}:lease:{${id}}`;
+  const instance = deps.instance ?? randomUUID();
+  /** Messages a handler of this sender holds the lease of right now. */
+  const sending = new Set<string>();
   const sentAlready = (rec: MessageRecord | null) => !!rec && (rec.state === 'SUBMITTED' || isFinalState(rec.state));
 
   /** The route's primaries by weight among the bound ones; its backups only while none is bound. */
@@ -115,29 +123,58 @@ export function createMessageSender(deps: MessageSenderDeps): BatchHandler {
     return { result: 'sent', journal };
   };
 
-  const sendMessage = async (m: OutEntry, deliveries: number, pin?: Pin): Promise<Outcome> => {
-    const got = await redis.set(leaseKey(m.id), 'sending', 'PX', leaseMs, 'NX');
-    if (got === null) {
-      // Claimed already: by a sender still at work (retry later), or the message went out.
-      return { result: sentAlready(await store.get(m.id)) ? 'duplicate' : 'retry' };
+  /**
+   * Claims a message for this sender. A lease held elsewhere means another sender (or another
+   * delivery of the entry here) is at work: the entry waits, held, until that one has sent it or
+   * let go — a busy lease never counts as a failed delivery. A lease of this sender's that no
+   * handler here holds was left by one that failed while Redis was away (its DEL could not run):
+   * it is taken over, and the store says what the SMSC already has.
+   */
+  const claim = async (m: OutEntry): Promise<'claimed' | 'taken over' | 'duplicate' | 'stopped'> => {
+    for (;;) {
+      if (!sending.has(m.id)) {
+        sending.add(m.id);
+        try {
+          if ((await redis.set(leaseKey(m.id), instance, 'PX', leaseMs, 'NX')) !== null) return 'claimed';
+          if ((await redis.get(leaseKey(m.id))) === instance) {
+            await redis.pexpire(leaseKey(m.id), leaseMs);
+            return 'taken over';
+          }
+        } catch (err) {
+          sending.delete(m.id);
+          throw err;
+        }
+        sending.delete(m.id);
+      }
+      if (sentAlready(await store.get(m.id))) return 'duplicate';
+      if (deps.signal?.aborted) return 'stopped';
+      await sleepUnless(LEASE_POLL_MS, deps.signal);
     }
+  };
+
+  const sendMessage = async (m: OutEntry, deliveries: number, pin?: Pin): Promise<Outcome> => {
+    const claimed = await claim(m);
+    if (claimed === 'duplicate') return { result: 'duplicate' };
+    if (claimed === 'stopped') return { result: 'retry' };
     try {
-      return await sendClaimed(m, deliveries, pin);
+      return await sendClaimed(m, claimed === 'taken over' || deliveries > 1, pin);
     } catch (err) {
       // Let the next delivery of this entry claim it again at once.
       await redis.del(leaseKey(m.id)).catch(() => undefined);
       throw err;
+    } finally {
+      sending.delete(m.id);
     }
   };
 
-  const sendClaimed = async (m: OutEntry, deliveries: number, pin?: Pin): Promise<Outcome> => {
+  const sendClaimed = async (m: OutEntry, redelivered: boolean, pin?: Pin): Promise<Outcome> => {
     // Bound only on the rare paths that log: a child logger per message costs on the hot path.
     const log = { warn: (o: object, msg: string) => logger.warn({ msgId: m.id, ...o }, msg) };
     // The lease is never turned into a "done" marker (a write per message): a copy of this
     // message seen while the lease lives hits the branch above; a copy seen after the lease
     // expired is necessarily older than leaseMs (the first copy was claimed after routing),
     // so old or redelivered entries consult the store, which knows what the SMSC acknowledged.
-    const suspect = deliveries > 1 || Date.now() - m.rt > leaseMs / 2;
+    const suspect = redelivered || Date.now() - m.rt > leaseMs / 2;
     const known = suspect ? await store.get(m.id) : null;
     if (sentAlready(known)) return { result: 'duplicate' };
     const startedAny = !!known?.smscIds.some(Boolean);
