@@ -1,4 +1,4 @@
-import { createHash, timingSafeEqual } from 'node:crypto';
+import { createHash, randomUUID, timingSafeEqual } from 'node:crypto';
 import type { ClientConfig } from '@smsgw/platform';
 
 export type BindMode = 'transmitter' | 'receiver' | 'transceiver';
@@ -16,7 +16,7 @@ const digest = (s: string) => createHash('sha256').update(s).digest();
  * accounts (SMPP.md).
  */
 export function createAuthenticator(clients: readonly ClientConfig[]): (systemId: string, password: string, mode: BindMode) => BindResult {
-  const byId = new Map(clients.map((c) => [c.systemId, { client: c, pw: digest(c.password) }]));
+  const byId = new Map(clients.map((c) => [c.systemId, { client: c, pw: digest(c.password ?? randomUUID()) }]));
   const decoy = digest('\u0000no-such-client\u0000');
   return (systemId, password, mode) => {
     const entry = byId.get(systemId);

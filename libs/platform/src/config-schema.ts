@@ -4,6 +4,7 @@ import { smscTextSchema } from './config-text';
 import { durationSchema, policySchema } from './config-policy';
 import { deliverySchema, smscErrorsSchema } from './config-delivery';
 import { journalConfigSchema } from './config-journal';
+import { cidrSchema, ingressAuthSchema, ingressConnectionsSchema, ingressTlsSchema, passwordHashSchema, smscTlsSchema } from './config-security';
 
 const port = z.number().int().min(0).max(65535);
 const ms = z.number().int().min(0);
@@ -30,7 +31,16 @@ export const routeSchema = z
 
 export const clientSchema = z.object({
   systemId: z.string().min(1).max(15),
-  password: z.string().max(8),
+  /** Plaintext (accepted with a warning at start); prefer passwordHash. */
+  password: z.string().min(1).max(8).optional(),
+  /** scrypt PHC string of the password (`npm run hash-password`). */
+  passwordHash: passwordHashSchema.optional(),
+  /** Addresses (CIDR, IPv4/IPv6) this client may bind from; empty: any. */
+  allowedIps: z.array(cidrSchema).default([]),
+  /** With ingress.tls.requestCert: the subject CN the client certificate of this system_id must carry. */
+  certSubject: z.string().min(1).optional(),
+  /** This client's messages accepted and not yet sent (every stage); above it its submits get ESME_RMSGQFUL. */
+  maxBacklog: z.number().int().min(1).default(100_000),
   bindTypes: z.array(bindType).min(1).default(['transmitter', 'receiver', 'transceiver']),
   /** Most simultaneous binds of this client (all types together). */
   maxBinds: z.number().int().min(1).default(10),
@@ -52,6 +62,9 @@ export const clientSchema = z.object({
       aggregateTimeoutMs: z.number().int().min(1).default(24 * 3600 * 1000),
     })
     .prefault({}),
+}).refine((c) => (c.password === undefined) !== (c.passwordHash === undefined), {
+  message: 'exactly one of password or passwordHash is required',
+  path: ['password'],
 });
 
 export const smscSchema = z.object({
@@ -87,6 +100,8 @@ export const smscSchema = z.object({
   /** submit_sm_resp statuses this SMSC means otherwise than SMPP's defaults (see "Delivery"). */
   errors: smscErrorsSchema.prefault({}),
   text: smscTextSchema.prefault({}),
+  /** The link over TLS (absent: plain TCP). */
+  tls: smscTlsSchema.optional(),
 });
 
 
@@ -162,11 +177,15 @@ export const gatewayConfigSchema = z
     journal: journalConfigSchema.prefault({}),
     ingress: z
       .object({
-        host: z.string().default('0.0.0.0'),
+        host: z.string().default('127.0.0.1'),
         port: port.default(2775),
+        tls: ingressTlsSchema.optional(),
+        auth: ingressAuthSchema.prefault({}),
+        connections: ingressConnectionsSchema.prefault({}),
         /** Requests of one session read but not yet answered; above it the socket is not read. */
         window: z.number().int().min(1).default(100),
-        sessionInitMs: ms.default(30_000),
+        /** §7.2 session_init_timer: a connection that has not bound by then is closed (cannot be off). */
+        sessionInitMs: ms.min(1_000).max(120_000).default(30_000),
         enquireLinkMs: ms.default(30_000),
         inactivityMs: ms.default(300_000),
         responseTimeoutMs: ms.min(100).default(30_000),
@@ -197,7 +216,16 @@ export const gatewayConfigSchema = z
         retryDelayMs: ms.min(10).default(1_000),
       })
       .prefault({}),
-    http: z.object({ host: z.string().default('0.0.0.0'), ports: httpPorts.prefault({}) }).prefault({}),
+    http: z
+      .object({
+        host: z.string().default('127.0.0.1'),
+        ports: httpPorts.prefault({}),
+        /** When set, /metrics answers only `Authorization: Bearer <token>`. */
+        metricsToken: z.string().min(16).optional(),
+        /** Label metrics with each client's system_id (off: one `peer="client"` series). */
+        peerLabels: z.boolean().default(false),
+      })
+      .prefault({}),
     log: z.object({ level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info') }).prefault({}),
     /**
      * Rate limits beyond each SMSC link's `throughput` (segments/s across every sender; 0 =

@@ -2,6 +2,7 @@ export * from './config-schema';
 export * from './config-text';
 export * from './config-policy';
 export * from './config-delivery';
+export * from './config-security';
 export * from './config';
 export * from './logger';
 export * from './http-server';
