@@ -9,6 +9,8 @@ import { createMetricsRegistry, startOpsServer, type ReadinessCheck } from './ht
 import { createAppMetrics, type AppMetrics } from './metrics';
 import { createCloser, runUntilSignal, type Closeable, type ProcessLike } from './lifecycle';
 
+const LOOPBACK = new Set(['127.0.0.1', '::1', 'localhost']);
+
 export interface AppContext {
   app: AppName;
   config: GatewayConfig;
@@ -52,13 +54,16 @@ export async function bootApp(
   const logJournal = createLogJournal({ redisUrl: config.redis.url, stream: streamNames(config.redis.prefix).journal, app, instance });
   const logger = createLogger(app, config.log.level, logJournal);
   const registry = createMetricsRegistry(app);
-  const metrics = createAppMetrics(registry);
+  const metrics = createAppMetrics(registry, { peerLabels: config.http.peerLabels });
   const ctx: AppContext = { app, config, logger, registry, metrics, instance, env: proc.env, configPath: path };
   await runUntilSignal(proc, logger, async () => {
     const started = await start(ctx);
     const httpPort = proc.env.HTTP_PORT !== undefined ? Number(proc.env.HTTP_PORT) : config.http.ports[app];
-    const ops = await startOpsServer({ host: config.http.host, port: httpPort, registry, checks: started.checks });
+    const ops = await startOpsServer({ host: config.http.host, port: httpPort, registry, checks: started.checks, metricsToken: config.http.metricsToken });
     logger.info({ httpPort: ops.port, instance }, `${app} started`);
+    if (!config.http.metricsToken && !LOOPBACK.has(config.http.host)) {
+      logger.warn({ host: config.http.host }, '/metrics is open to anyone who reaches this address: set http.metricsToken');
+    }
     return { close: createCloser([['http', () => ops.close()], ['app', () => started.close()], ['log journal', () => logJournal.close()]], logger) };
   });
 }

@@ -7,7 +7,7 @@ import { durationSchema } from './config-policy';
  * schedule_delivery_time); without a validity_period the maximum age is its validity. A message
  * not submitted by then ends EXPIRED and is never sent.
  */
-export const deliverySchema = z.object({
+export const deliverySchema = z.strictObject({
   /** Default validity and cap of a client's own; `clients[].maxAgeMs` overrides it per client. */
   maxAgeMs: durationSchema.default(48 * 3_600_000),
   /**
@@ -16,7 +16,7 @@ export const deliverySchema = z.object({
    * (0 = retried until it expires).
    */
   retry: z
-    .object({
+    .strictObject({
       minMs: durationSchema.default(50),
       maxMs: durationSchema.default(5_000),
       maxAttempts: z.number().int().min(0).default(0),
@@ -33,7 +33,7 @@ const status = z.number().int().min(0).max(0xffffffff);
 
 /** `smscs[].errors`: submit_sm_resp statuses moved to another class than SMPP's defaults. */
 export const smscErrorsSchema = z
-  .object({
+  .strictObject({
     retry: z.array(status).default([]),
     throttle: z.array(status).default([]),
     permanent: z.array(status).default([]),

@@ -7,7 +7,7 @@ const ms = z.number().int().min(0);
  * field is optional or defaulted, so existing config files stay valid.
  */
 export const journalConfigSchema = z
-  .object({
+  .strictObject({
     /** Freshness bound: a batch older than this is uploaded even when small. */
     maxAgeMs: ms.min(100).default(60_000),
     maxRecords: z.number().int().min(1).default(20_000),

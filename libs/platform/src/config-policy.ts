@@ -1,3 +1,4 @@
+import { contentPatternError } from '@smsgw/domain';
 import { z } from 'zod';
 
 /**
@@ -31,7 +32,7 @@ const timeZone = z.string().refine((tz) => {
 }, 'an IANA time zone such as Europe/London');
 
 const contentDeny = z
-  .object({
+  .strictObject({
     type: z.literal('content-deny'),
     pattern: z.string().min(1).optional(),
     flags: z.string().regex(/^[imsu]*$/, 'only the regex flags i m s u').default(''),
@@ -39,19 +40,14 @@ const contentDeny = z
     keywords: z.array(z.string().min(1)).default([]),
   })
   .refine((r) => r.pattern !== undefined || r.keywords.length > 0, 'content-deny needs a pattern or keywords')
-  .refine(
-    (r) => {
-      try {
-        if (r.pattern !== undefined) new RegExp(r.pattern, r.flags);
-        return true;
-      } catch {
-        return false;
-      }
-    },
-    { message: 'pattern is not a valid regular expression', path: ['pattern'] },
-  );
+  // Patterns run on RE2 (linear time on client text): one it cannot compile — a syntax error,
+  // a backreference, lookaround — is refused here, naming the field.
+  .superRefine((r, ctx) => {
+    const why = r.pattern === undefined ? null : contentPatternError(r.pattern, r.flags);
+    if (why) ctx.addIssue({ code: 'custom', message: `pattern ${why}`, path: ['pattern'] });
+  });
 
-const quietHours = z.object({
+const quietHours = z.strictObject({
   type: z.literal('quiet-hours'),
   /** Destination prefixes the window applies to; [""] = every destination. */
   prefixes: z.array(digitPrefix).min(1).default(['']),
@@ -62,39 +58,39 @@ const quietHours = z.object({
   action: z.enum(['defer', 'reject']).default('defer'),
 });
 
-const frequencyCap = z.object({
+const frequencyCap = z.strictObject({
   type: z.literal('frequency-cap'),
   per: z.literal('recipient').default('recipient'),
   max: z.number().int().min(1),
   window: durationSchema.refine((v) => v <= 31 * UNIT_MS.d, 'at most 31d'),
 });
 
-const duplicateWindow = z.object({
+const duplicateWindow = z.strictObject({
   type: z.literal('duplicate-window'),
   window: durationSchema.refine((v) => v <= 7 * UNIT_MS.d, 'at most 7d'),
 });
 
-const maxSegments = z.object({ type: z.literal('max-segments'), max: z.number().int().min(1).max(255) });
+const maxSegments = z.strictObject({ type: z.literal('max-segments'), max: z.number().int().min(1).max(255) });
 
-const dataCoding = z.object({ type: z.literal('data-coding'), allow: z.array(z.number().int().min(0).max(255)).min(1) });
+const dataCoding = z.strictObject({ type: z.literal('data-coding'), allow: z.array(z.number().int().min(0).max(255)).min(1) });
 
 export const policyRuleSchema = z.union([contentDeny, quietHours, frequencyCap, duplicateWindow, maxSegments, dataCoding]);
 
-const stageSwitches = z.object({
+const stageSwitches = z.strictObject({
   registration: z.boolean().optional(),
   blacklist: z.boolean().optional(),
   'business-rules': z.boolean().optional(),
   authorization: z.boolean().optional(),
 });
 
-const quota = z.object({
+const quota = z.strictObject({
   /** Messages per calendar day / month in `timezone`; 0 = no limit. */
   day: z.number().int().min(0).optional(),
   month: z.number().int().min(0).optional(),
   timezone: timeZone.optional(),
 });
 
-const authorization = z.object({
+const authorization = z.strictObject({
   /** Destination prefixes the client may send to; absent or [] = any. */
   prefixes: z.array(digitPrefix).optional(),
   /** Pools (routes) the client may use; absent or [] = any. */
@@ -102,14 +98,14 @@ const authorization = z.object({
   quota: quota.optional(),
 });
 
-const registration = z.object({
+const registration = z.strictObject({
   /** The sender ID must be in the client's `senders` list. */
   senders: z.boolean().optional(),
   /** The destination must be in the client's `optin` list. */
   optIn: z.boolean().optional(),
 });
 
-export const clientPolicySchema = z.object({
+export const clientPolicySchema = z.strictObject({
   stages: stageSwitches.prefault({}),
   registration: registration.prefault({}),
   /** Rules of this client; added to the global ones unless inheritRules is false. */
@@ -118,29 +114,29 @@ export const clientPolicySchema = z.object({
   authorization: authorization.prefault({}),
 });
 
-export const policySchema = z.object({
+export const policySchema = z.strictObject({
   stages: z
-    .object({
+    .strictObject({
       registration: z.boolean().default(true),
       blacklist: z.boolean().default(true),
       'business-rules': z.boolean().default(true),
       authorization: z.boolean().default(true),
     })
     .prefault({}),
-  registration: z.object({ senders: z.boolean().default(false), optIn: z.boolean().default(false) }).prefault({}),
+  registration: z.strictObject({ senders: z.boolean().default(false), optIn: z.boolean().default(false) }).prefault({}),
   rules: z.array(policyRuleSchema).default([]),
   authorization: z
-    .object({
+    .strictObject({
       prefixes: z.array(digitPrefix).default([]),
       pools: z.array(z.string()).default([]),
-      quota: z.object({ day: z.number().int().min(0).default(0), month: z.number().int().min(0).default(0), timezone: timeZone.default('UTC') }).prefault({}),
+      quota: z.strictObject({ day: z.number().int().min(0).default(0), month: z.number().int().min(0).default(0), timezone: timeZone.default('UTC') }).prefault({}),
     })
     .prefault({}),
   /** Per client system_id: switches and settings that override the global ones. */
   clients: z.record(z.string(), clientPolicySchema).default({}),
   /** Admin HTTP API of the policy-worker; it only starts when a token is set. */
   admin: z
-    .object({
+    .strictObject({
       host: z.string().default('127.0.0.1'),
       port: z.number().int().min(0).max(65535).default(9112),
       token: z.string().min(16, 'at least 16 characters').optional(),

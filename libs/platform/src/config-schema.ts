@@ -11,10 +11,10 @@ const ms = z.number().int().min(0);
 const bindType = z.enum(['transmitter', 'receiver', 'transceiver']);
 
 /** An SMSC of a route: its id, or `{ id, weight }` (its share of the route's traffic; default 1). */
-const routeSmsc = z.union([z.string(), z.object({ id: z.string(), weight: z.number().positive().default(1) })]);
+const routeSmsc = z.union([z.string(), z.strictObject({ id: z.string(), weight: z.number().positive().default(1) })]);
 
 export const routeSchema = z
-  .object({
+  .strictObject({
     /** Destination prefix (normalised digits); "" matches everything. Longest prefix wins. */
     prefix: z.string().regex(/^[0-9]*$/, 'digits only'),
     /** The primary SMSCs, sharing the traffic by weight among those with a bound session. */
@@ -29,7 +29,7 @@ export const routeSchema = z
     weights: r.smscs.map((x) => (typeof x === 'string' ? 1 : x.weight)),
   }));
 
-export const clientSchema = z.object({
+export const clientSchema = z.strictObject({
   systemId: z.string().min(1).max(15),
   /** Plaintext (accepted with a warning at start); prefer passwordHash. */
   password: z.string().min(1).max(8).optional(),
@@ -55,7 +55,7 @@ export const clientSchema = z.object({
   /** How long this client's messages may wait (default and cap of their validity); default delivery.maxAgeMs. */
   maxAgeMs: durationSchema.optional(),
   receipts: z
-    .object({
+    .strictObject({
       /** A message sent in several parts: one receipt for the whole message, or one per part. */
       multipart: z.enum(['aggregate', 'per-part']).default('aggregate'),
       /** An aggregated receipt goes out this long after the first part's, even if parts are missing (UNKNOWN). */
@@ -67,7 +67,7 @@ export const clientSchema = z.object({
   path: ['password'],
 });
 
-export const smscSchema = z.object({
+export const smscSchema = z.strictObject({
   id: z.string().regex(/^[A-Za-z0-9_.-]+$/, 'letters, digits, _ . - only'),
   host: z.string().min(1),
   port: port,
@@ -83,7 +83,7 @@ export const smscSchema = z.object({
    * decimal and report in hex). 'text' compares them as text (case and leading zeros folded).
    */
   ids: z
-    .object({ submit: z.enum(['text', 'dec', 'hex']).default('text'), receipt: z.enum(['text', 'dec', 'hex']).default('text') })
+    .strictObject({ submit: z.enum(['text', 'dec', 'hex']).default('text'), receipt: z.enum(['text', 'dec', 'hex']).default('text') })
     .prefault({}),
   enquireLinkMs: ms.default(30_000),
   responseTimeoutMs: ms.min(100).default(30_000),
@@ -105,7 +105,7 @@ export const smscSchema = z.object({
 });
 
 
-const httpPorts = z.object({
+const httpPorts = z.strictObject({
   ingress: port.default(9101),
   'policy-worker': port.default(9102),
   sender: port.default(9103),
@@ -114,20 +114,20 @@ const httpPorts = z.object({
 });
 
 export const gatewayConfigSchema = z
-  .object({
+  .strictObject({
     redis: z
-      .object({
+      .strictObject({
         url: z.string().default('redis://127.0.0.1:6379'),
         prefix: z.string().regex(/^[A-Za-z0-9_:.-]+$/).default('smsgw'),
         commandTimeoutMs: ms.min(100).default(5_000),
       })
       .prefault({}),
     state: z
-      .object({
+      .strictObject({
         backend: z.enum(['redis', 'aerospike']).default('redis'),
         ttlSeconds: z.number().int().min(0).default(7 * 24 * 3600),
         aerospike: z
-          .object({
+          .strictObject({
             hosts: z.string().min(1),
             namespace: z.string().min(1),
             setPrefix: z.string().default('smsgw'),
@@ -163,20 +163,20 @@ export const gatewayConfigSchema = z
       }),
     /** Absent endpoint: the embedded S3-compatible server (s3rver) is used. */
     s3: z
-      .object({
+      .strictObject({
         endpoint: z.string().optional(),
         region: z.string().default('us-east-1'),
         accessKeyId: z.string().default('S3RVER'),
         secretAccessKey: z.string().default('S3RVER'),
         forcePathStyle: z.boolean().default(true),
         requestTimeoutMs: ms.default(10_000),
-        buckets: z.object({ proxy: z.string().default('proxy'), mcp: z.string().default('mcp') }).prefault({}),
-        embedded: z.object({ dir: z.string().default('var/s3'), port: port.default(4569) }).prefault({}),
+        buckets: z.strictObject({ proxy: z.string().default('proxy'), mcp: z.string().default('mcp') }).prefault({}),
+        embedded: z.strictObject({ dir: z.string().default('var/s3'), port: port.default(4569) }).prefault({}),
       })
       .prefault({}),
     journal: journalConfigSchema.prefault({}),
     ingress: z
-      .object({
+      .strictObject({
         host: z.string().default('127.0.0.1'),
         port: port.default(2775),
         tls: ingressTlsSchema.optional(),
@@ -196,7 +196,7 @@ export const gatewayConfigSchema = z
       })
       .prefault({}),
     streams: z
-      .object({
+      .strictObject({
         batchSize: z.number().int().min(1).max(10_000).default(200),
         blockMs: ms.min(1).default(1_000),
         claimIdleMs: ms.min(100).default(30_000),
@@ -208,16 +208,22 @@ export const gatewayConfigSchema = z
       .prefault({}),
     /** Parts of a message the client concatenated itself (UDH or SAR) wait this long for each other. */
     delivery: deliverySchema.prefault({}),
-    concat: z.object({ timeoutMs: ms.min(100).default(60_000) }).prefault({}),
+    concat: z
+      .strictObject({
+        timeoutMs: ms.min(100).default(60_000),
+        /** Open (incomplete) groups per client; a new one beyond it sends the client's oldest on early. */
+        maxOpenGroups: z.number().int().min(1).default(10_000),
+      })
+      .prefault({}),
     dlr: z
-      .object({
+      .strictObject({
         /** How long a receipt whose submit mapping is not stored yet keeps being retried. */
         orphanAfterMs: ms.default(120_000),
         retryDelayMs: ms.min(10).default(1_000),
       })
       .prefault({}),
     http: z
-      .object({
+      .strictObject({
         host: z.string().default('127.0.0.1'),
         ports: httpPorts.prefault({}),
         /** When set, /metrics answers only `Authorization: Bearer <token>`. */
@@ -226,13 +232,13 @@ export const gatewayConfigSchema = z
         peerLabels: z.boolean().default(false),
       })
       .prefault({}),
-    log: z.object({ level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info') }).prefault({}),
+    log: z.strictObject({ level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info') }).prefault({}),
     /**
      * Rate limits beyond each SMSC link's `throughput` (segments/s across every sender; 0 =
      * unlimited): one per pool, and a global cap over all traffic.
      */
     limits: z
-      .object({
+      .strictObject({
         global: z.number().min(0).default(0),
         pools: z.record(z.string(), z.number().min(0)).default({}),
       })

@@ -1,5 +1,6 @@
 import { isIP } from 'node:net';
 import { z } from 'zod';
+import { passwordHashProblem } from './password-hash';
 
 const port = z.number().int().min(0).max(65535);
 const ms = z.number().int().min(0);
@@ -72,4 +73,9 @@ export const smscTlsSchema = z.strictObject({
 /** A PHC string of scrypt: `$scrypt$ln=<log2 N>,r=<r>,p=<p>$<salt b64>$<hash b64>`. */
 export const passwordHashSchema = z
   .string()
-  .regex(/^\$scrypt\$ln=[0-9]+,r=[0-9]+,p=[0-9]+\$[A-Za-z0-9+/]+={0,2}\$[A-Za-z0-9+/]+={0,2}$/, 'a $scrypt$ln=…,r=…,p=…$salt$hash PHC string (make one with `npm run hash-password`)');
+  .regex(/^\$scrypt\$ln=[0-9]+,r=[0-9]+,p=[0-9]+\$[A-Za-z0-9+/]+={0,2}\$[A-Za-z0-9+/]+={0,2}$/, 'a $scrypt$ln=…,r=…,p=…$salt$hash PHC string (make one with `npm run hash-password`)')
+  // Cost bounds too: a hash with ln=30 would stall every bind of that client for minutes.
+  .superRefine((s, ctx) => {
+    const problem = passwordHashProblem(s);
+    if (problem && !problem.startsWith('not a')) ctx.addIssue({ code: 'custom', message: problem });
+  });

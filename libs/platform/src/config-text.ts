@@ -6,7 +6,7 @@ import { z } from 'zod';
  * unpacked or UCS-2, long messages with an 8-bit reference UDH.
  */
 export const smscTextSchema = z
-  .object({
+  .strictObject({
     /**
      * Long messages: `udh8` / `udh16` concatenation UDH (IEI 0x00 / 0x08, TS 23.040
      * §9.2.3.24.1/.8), `sar` TLVs (SMPP v3.4 §5.3.2.22–24), or `payload` (the whole text in one

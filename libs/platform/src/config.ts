@@ -19,12 +19,36 @@ export const EMBEDDED_DEFAULTS = {
 
 type Env = Record<string, string | undefined>;
 
-/** `${NAME}` in any string value is replaced by the environment variable NAME (secrets stay out of files). */
+/**
+ * An environment variable: NAME, or — when NAME is unset or empty and NAME_FILE is set — the
+ * content of that file without its one trailing newline (the Docker/Kubernetes secrets
+ * convention: the secret is mounted as a file, not put in the environment).
+ */
+function fromEnv(env: Env, name: string, where: string): string | undefined {
+  const v = env[name];
+  const file = env[`${name}_FILE`];
+  if ((v === undefined || v === '') && file) {
+    try {
+      return readFileSync(file, 'utf8').replace(/\r?\n$/, '');
+    } catch (err) {
+      throw new ConfigError(`config: ${where}: cannot read ${name}_FILE (${file}): ${(err as Error).message}`);
+    }
+  }
+  return v;
+}
+
+/**
+ * `${NAME}` in any string value is replaced by the environment variable NAME (secrets stay out
+ * of files). NAME is upper case, digits and _; anything else between `${` and `}` is refused
+ * rather than left as literal text (a `${lowercase}` typo would otherwise become a password).
+ */
 function interpolate(value: unknown, env: Env, path: string[]): unknown {
   if (typeof value === 'string') {
-    return value.replace(/\$\{([A-Z0-9_]+)\}/g, (_, name: string) => {
-      const v = env[name];
-      if (v === undefined) throw new ConfigError(`config: ${path.join('.') || '(root)'}: environment variable ${name} is not set`);
+    const where = path.join('.') || '(root)';
+    return value.replace(/\$\{([^}]*)\}/g, (ref, name: string) => {
+      if (!/^[A-Z0-9_]+$/.test(name)) throw new ConfigError(`config: ${where}: ${ref} is not a variable reference: names are A-Z, 0-9 and _`);
+      const v = fromEnv(env, name, where);
+      if (v === undefined) throw new ConfigError(`config: ${where}: environment variable ${name} is not set`);
       return v;
     });
   }
@@ -67,6 +91,19 @@ export interface LoadConfigOptions {
   env?: Env;
 }
 
+/**
+ * Every section is strict, so a misspelt key (`ingress.tsl`) is an error rather than a setting
+ * silently left at its default. zod reports unknown keys at the enclosing object; each becomes
+ * its own issue at the key's own path, so the message names `ingress.tsl`, not `ingress`.
+ */
+function unknownKeysAtTheirPath(issues: z.core.$ZodIssue[]): z.core.$ZodIssue[] {
+  return issues.flatMap((issue): z.core.$ZodIssue[] =>
+    issue.code === 'unrecognized_keys'
+      ? issue.keys.map((key) => ({ ...issue, keys: [key], path: [...issue.path, key], message: 'unknown key (misspelt, or not a setting of this section)' }))
+      : [issue],
+  );
+}
+
 function deepFreeze<T>(o: T): T {
   if (o && typeof o === 'object') {
     Object.values(o).forEach(deepFreeze);
@@ -99,12 +136,12 @@ export function loadConfig(opts: LoadConfigOptions = {}): GatewayConfig {
   }
   const obj = interpolate(structuredClone(raw), env, []) as Record<string, unknown>;
   for (const [name, path, conv] of ENV_OVERRIDES) {
-    const v = env[name];
+    const v = fromEnv(env, name, `${name} (overrides ${path.join('.')})`);
     if (v !== undefined && v !== '') set(obj, path, conv(v));
   }
   const parsed = gatewayConfigSchema.safeParse(obj);
   if (!parsed.success) {
-    throw new ConfigError(`config: ${source} is invalid:\n${z.prettifyError(parsed.error)}`);
+    throw new ConfigError(`config: ${source} is invalid:\n${z.prettifyError(new z.ZodError(unknownKeysAtTheirPath(parsed.error.issues)))}`);
   }
   return deepFreeze(parsed.data);
 }

@@ -1,4 +1,4 @@
-import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
+import { Counter, Gauge, Histogram, type GaugeConfiguration, type LabelValues, type Registry } from 'prom-client';
 
 /** The metrics every app exposes; names are shared so one dashboard serves all stages. */
 export interface AppMetrics {
@@ -13,7 +13,41 @@ export interface AppMetrics {
   storeCommands: Counter<'outcome' | 'code'>;
 }
 
-export function createAppMetrics(registry: Registry): AppMetrics {
+type PeerLabels = LabelValues<'side' | 'peer'>;
+
+/**
+ * smsgw_smpp_sessions_bound whose client-side series all carry `peer="client"`: system_ids are
+ * not published to whoever scrapes /metrics, and the series count stays fixed however many
+ * clients there are. SMSC-side series keep the smsc id (our own upstreams, a fixed set).
+ * Callers keep passing the system_id; the label is replaced here.
+ */
+class ClientPeerGauge extends Gauge<'side' | 'peer'> {
+  private static anon(labels: PeerLabels | number | undefined): PeerLabels | number | undefined {
+    return typeof labels === 'object' && labels.side === 'client' && labels.peer !== undefined ? { ...labels, peer: 'client' } : labels;
+  }
+  override inc(labels?: PeerLabels | number, value?: number): void {
+    super.inc(ClientPeerGauge.anon(labels) as PeerLabels, value);
+  }
+  override dec(labels?: PeerLabels | number, value?: number): void {
+    super.dec(ClientPeerGauge.anon(labels) as PeerLabels, value);
+  }
+  override set(labels: PeerLabels | number, value?: number): void {
+    super.set(ClientPeerGauge.anon(labels) as PeerLabels, value as number);
+  }
+}
+
+export interface AppMetricsOptions {
+  /** http.peerLabels: client-side `peer` labels carry the system_id (off: the constant "client"). */
+  peerLabels?: boolean;
+}
+
+export function createAppMetrics(registry: Registry, opts: AppMetricsOptions = {}): AppMetrics {
+  const sessionsBound: GaugeConfiguration<'side' | 'peer'> = {
+    name: 'smsgw_smpp_sessions_bound',
+    help: 'SMPP sessions bound, by side (client = ingress binds, smsc = sender binds) and peer',
+    labelNames: ['side', 'peer'],
+    registers: [registry],
+  };
   return {
     messages: new Counter({
       name: 'smsgw_messages_total',
@@ -29,12 +63,7 @@ export function createAppMetrics(registry: Registry): AppMetrics {
       registers: [registry],
     }),
     streamLength: new Gauge({ name: 'smsgw_stream_length', help: 'Entries in the stream', labelNames: ['stream'], registers: [registry] }),
-    sessionsBound: new Gauge({
-      name: 'smsgw_smpp_sessions_bound',
-      help: 'SMPP sessions bound, by side (client = ingress binds, smsc = sender binds) and peer',
-      labelNames: ['side', 'peer'],
-      registers: [registry],
-    }),
+    sessionsBound: opts.peerLabels ? new Gauge(sessionsBound) : new ClientPeerGauge(sessionsBound),
     latency: new Histogram({
       name: 'smsgw_stage_latency_seconds',
       help: 'Time from acceptance to the end of the stage',
