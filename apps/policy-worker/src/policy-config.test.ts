@@ -35,6 +35,8 @@ describe('policy config', () => {
 
   it.each([
     ['a bad regex', '{ type: content-deny, pattern: "(" }', /pattern/],
+    ['a backreference (RE2 has none)', '{ type: content-deny, pattern: "(a)\\\\1" }', /RE2.*policy\.rules\[0\]\.pattern/s],
+    ['a lookahead (RE2 has none)', '{ type: content-deny, pattern: "win(?!ter)", flags: i }', /RE2.*policy\.rules\[0\]\.pattern/s],
     ['an unknown time zone', '{ type: quiet-hours, timezone: Mars/Base, from: "21:00", to: "08:00" }', /time zone/],
     ['a bad time', '{ type: quiet-hours, timezone: UTC, from: "25:00", to: "08:00" }', /HH:MM/],
     ['a bad duration', '{ type: duplicate-window, window: 10x }', /duration/],

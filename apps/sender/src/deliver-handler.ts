@@ -1,7 +1,7 @@
 import type { DlrInEntry, StreamNames } from '@smsgw/contracts';
 import type { AppMetrics } from '@smsgw/platform';
 import { xaddEntry, type Redis } from '@smsgw/redis';
-import { getTlv, STATUS, TLV, type Pdu } from '@smsgw/smpp';
+import { getTlv, STATUS, TLV, tlvTrimmedString, type Pdu } from '@smsgw/smpp';
 
 /**
  * A deliver_sm from an SMSC goes to `dlr-in` as it came (the dlr-worker parses it); the SMSC
@@ -22,7 +22,7 @@ export function createDeliverHandler(deps: { redis: Redis; names: StreamNames; m
       const mst = getTlv(pdu, TLV.message_state);
       const nec = getTlv(pdu, TLV.network_error_code);
       entry = { k: 'receipt', smsc, src, dst, esm, dc: pdu.data_coding ?? 0, sm, at };
-      if (rmid) entry.rmid = rmid.toString('latin1').replace(/\0+$/, '');
+      if (rmid) entry.rmid = tlvTrimmedString(rmid);
       if (mst && mst.length >= 1) entry.mst = mst[0];
       if (nec) entry.nec = nec.toString('hex');
       deps.metrics.messages.inc({ stage: 'sender', outcome: 'receipt_in' });

@@ -4,6 +4,7 @@ export * from './receipts';
 export * from './policy';
 export * from './smsc-msg-id';
 export * from './policy-rules';
+export * from './content-pattern';
 export * from './quiet-hours';
 export * from './mo-routing';
 export * from './smpp-time';

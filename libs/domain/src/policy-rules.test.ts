@@ -10,6 +10,7 @@ import {
   tooManySegments,
   type PolicySettings,
 } from './policy-rules';
+import { compileContentPattern, CONTENT_SCAN_MAX_CHARS } from './content-pattern';
 import { parseHhmm } from './quiet-hours';
 
 describe('content-deny', () => {
@@ -31,6 +32,38 @@ describe('content-deny', () => {
 
   it('never matches binary content', () => {
     expect(contentDenied(null, compileContentRule({ type: 'content-deny', pattern: '.', flags: '', keywords: [] }))).toBeNull();
+  });
+});
+
+describe('content-deny on hostile text (RE2)', () => {
+  const evil = compileContentRule({ type: 'content-deny', pattern: '(\\w+\\s?)+$', flags: '', keywords: [] });
+
+  // A backtracking engine needs ≈0.3 s for 25 such characters, doubling with each one more.
+  it('(\\w+\\s?)+$ on 30 KB of text completes', { timeout: 5_000 }, () => {
+    // 30 KB, with a non-word character where the scan window ends (its `$`).
+    const text = 'aa '.repeat(3_333) + '!' + 'aa '.repeat(6_700);
+    expect(contentDenied(text, evil)).toBeNull();
+    expect(contentDenied('only words here', evil)).not.toBeNull();
+    // The matcher itself, without the scan cap, on the whole 34 K characters of a long message.
+    expect(compileContentPattern('(\\w+\\s?)+$', '').test('a '.repeat(17_000) + '!')).toBe(false);
+  });
+
+  it(`rules look at the first ${CONTENT_SCAN_MAX_CHARS} characters only`, () => {
+    const deny = compileContentRule({ type: 'content-deny', pattern: 'casino', flags: 'i', keywords: ['lottery'] });
+    expect(contentDenied(`${'x'.repeat(CONTENT_SCAN_MAX_CHARS - 6)}CASINO`, deny)).not.toBeNull();
+    expect(contentDenied(`${'x'.repeat(CONTENT_SCAN_MAX_CHARS - 5)}CASINO`, deny)).toBeNull();
+    expect(contentDenied(`${'x '.repeat(CONTENT_SCAN_MAX_CHARS)}lottery`, deny)).toBeNull();
+  });
+
+  it('flags i m s map onto RE2', () => {
+    expect(compileContentPattern('^b.c$', 'ms').test('a\nb\nc')).toBe(true);
+    expect(compileContentPattern('^b.c$', 'm').test('a\nb\nc')).toBe(false);
+    expect(compileContentPattern('ÄPFEL', 'i').test('äpfel')).toBe(true);
+  });
+
+  it('refuses what RE2 cannot run: backreferences, lookaround', () => {
+    expect(() => compileContentPattern('(a)\\1', '')).toThrow(/RE2/);
+    expect(() => compileContentPattern('win(?!ter)', '')).toThrow(/RE2/);
   });
 });
 

@@ -1,3 +1,4 @@
+import { compileContentPattern, contentScanText, type ContentMatcher } from './content-pattern';
 import { parseHhmm, quietWindowEnd, type QuietWindow } from './quiet-hours';
 
 /**
@@ -48,7 +49,7 @@ export interface EffectivePolicy {
   stages: Record<GatedStage, boolean>;
   requireSender: boolean;
   requireOptIn: boolean;
-  content: readonly RegExp[];
+  content: readonly ContentMatcher[];
   quiet: readonly QuietRule[];
   /** Sliding windows per client + recipient. */
   caps: readonly { max: number; windowMs: number }[];
@@ -65,12 +66,16 @@ export interface EffectivePolicy {
 
 const escapeRegex = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
-/** A content-deny rule as regexes: its pattern as written, its keywords as whole words, case-insensitive. */
-export function compileContentRule(r: Extract<PolicyRule, { type: 'content-deny' }>): RegExp[] {
-  const out: RegExp[] = [];
-  if (r.pattern !== undefined) out.push(new RegExp(r.pattern, r.flags.replace(/[gy]/g, '')));
+/**
+ * A content-deny rule as matchers: its pattern as written, on RE2 (linear time, content-pattern.ts),
+ * its keywords as whole words, case-insensitive.
+ */
+export function compileContentRule(r: Extract<PolicyRule, { type: 'content-deny' }>): ContentMatcher[] {
+  const out: ContentMatcher[] = [];
+  if (r.pattern !== undefined) out.push(compileContentPattern(r.pattern, r.flags));
   if (r.keywords.length) {
     // Word edges by Unicode letters/digits, not \b (which only knows ASCII word characters).
+    // Built by us from escaped literals, so this one cannot backtrack badly and stays a RegExp.
     out.push(new RegExp(`(?<![\\p{L}\\p{N}])(?:${r.keywords.map(escapeRegex).join('|')})(?![\\p{L}\\p{N}])`, 'iu'));
   }
   return out;
@@ -81,7 +86,7 @@ export function effectivePolicy(settings: PolicySettings, sys: string): Effectiv
   const c = settings.clients[sys];
   const rules = [...(c?.inheritRules === false ? [] : settings.rules), ...(c?.rules ?? [])];
   const stage = (s: GatedStage) => c?.stages[s] ?? settings.stages[s];
-  const content: RegExp[] = [];
+  const content: ContentMatcher[] = [];
   const quiet: QuietRule[] = [];
   const caps: { max: number; windowMs: number }[] = [];
   let dupWindowMs = 0;
@@ -158,10 +163,14 @@ export function emptyPolicySettings(): PolicySettings {
 
 export const startsWithAny = (value: string, prefixes: readonly string[]) => prefixes.some((p) => value.startsWith(p));
 
-/** The first content regex the text matches; binary content (text null) matches none. */
-export function contentDenied(text: string | null, content: readonly RegExp[]): RegExp | null {
-  if (text === null) return null;
-  return content.find((re) => re.test(text)) ?? null;
+/**
+ * The first content rule the text matches; binary content (text null) matches none. Rules see
+ * the first CONTENT_SCAN_MAX_CHARS characters only.
+ */
+export function contentDenied(text: string | null, content: readonly ContentMatcher[]): ContentMatcher | null {
+  if (text === null || content.length === 0) return null;
+  const scanned = contentScanText(text);
+  return content.find((re) => re.test(scanned)) ?? null;
 }
 
 /** The earliest release time among the quiet rules covering the destination now (null: not quiet). */

@@ -1,6 +1,8 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { decodePdu, encodePdu } from './pdu-codec';
+import { decodePdu, encodePdu, PduDecodeError } from './pdu-codec';
+import { KNOWN_TLVS, MAX_TLVS_SUBMIT, REPEATABLE_TLVS } from './pdu-layout';
+import { STATUS } from './status';
 import { PduFramer } from './framer';
 
 /** C-octet string content: any Latin-1 octet but NUL, at most `max` characters. */
@@ -101,6 +103,28 @@ describe('codec round-trip (property)', () => {
         }
         expect(out).toEqual(frames);
         expect(framer.pending).toBe(0);
+      }),
+    );
+  });
+
+  it('any optional part: decoded within the limits, or refused with 0xC0/0xC1/0xC2', () => {
+    const anyTlv = fc.record({
+      tag: fc.oneof(fc.constantFrom(...KNOWN_TLVS), fc.integer({ min: 0, max: 0xffff })),
+      value: fc.uint8Array({ maxLength: 4 }).map((a) => Buffer.from(a)),
+    });
+    fc.assert(
+      fc.property(fc.array(anyTlv, { maxLength: 60, size: 'max' }), (tlvs) => {
+        let pdu;
+        try {
+          pdu = decodePdu(encodePdu({ command: 'submit_sm', seq: 1, tlvs }));
+        } catch (err) {
+          expect(err).toBeInstanceOf(PduDecodeError);
+          expect([STATUS.ESME_RINVOPTPARSTREAM, STATUS.ESME_ROPTPARNOTALLWD, STATUS.ESME_RINVPARLEN]).toContain((err as PduDecodeError).status);
+          return;
+        }
+        expect(pdu.tlvs.length).toBeLessThanOrEqual(MAX_TLVS_SUBMIT);
+        const once = pdu.tlvs.filter((t) => KNOWN_TLVS.has(t.tag) && !REPEATABLE_TLVS.has(t.tag)).map((t) => t.tag);
+        expect(new Set(once).size).toBe(once.length);
       }),
     );
   });

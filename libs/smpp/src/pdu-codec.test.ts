@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { decodePdu, encodePdu, PduDecodeError, PduEncodeError } from './pdu-codec';
-import { getTlv, TLV, tlvCString, tlvUint8, cstringTlv, uint8Tlv, type Pdu } from './pdu';
+import { getTlv, TLV, tlvCString, tlvTrimmedString, tlvUint8, cstringTlv, uint8Tlv, type Pdu } from './pdu';
 import { STATUS } from './status';
 
 /** Hex with spaces/comments stripped, one array entry per field. */
@@ -286,5 +286,57 @@ describe('encode', () => {
       const back: Pdu = decodePdu(encodePdu({ command, seq: 11 }));
       expect(back).toMatchObject({ command, seq: 11, status: 0 });
     }
+  });
+});
+
+describe('optional parameter limits (TLV_LIMITS)', () => {
+  /** `n` copies of the TLV `tlvHex` after a PDU of `command` with an empty mandatory part. */
+  const withTlvs = (id: number, n: number, tlvHex: string, body = '') => {
+    const b = hex(body, tlvHex.repeat(n));
+    const h = Buffer.alloc(16);
+    h.writeUInt32BE(16 + b.length, 0);
+    h.writeUInt32BE(id, 4);
+    h.writeUInt32BE(5, 12);
+    return Buffer.concat([h, b]);
+  };
+
+  it('a command without optional parameters takes none: enquire_link with 16,636 empty TLVs', () => {
+    const err = decodeError(withTlvs(0x15, 16_636, '14010000'));
+    expect(err).toMatchObject({ status: STATUS.ESME_ROPTPARNOTALLWD, commandId: 0x15, seq: 5 });
+    // A single TLV is just as wrong on a bind (§4.1.1 lists none).
+    const bind = hex(ascii('sys') + '00', ascii('pw') + '00', '00', '34', '00', '00', '00');
+    expect(decodeError(withTlvs(0x09, 1, '02100001' + '34', bind.toString('hex'))).status).toBe(STATUS.ESME_ROPTPARNOTALLWD);
+  });
+
+  it('a duplicate known tag is refused; callback_num may repeat (§5.3.2.36)', () => {
+    const sar = '020c0002' + '0001'; // sar_msg_ref_num 1
+    expect(decodeError(submitWire({ tail: sar + sar })).status).toBe(STATUS.ESME_ROPTPARNOTALLWD);
+    const callback = '03810004' + '01013100'; // callback_num ton 1 npi 1 "1"
+    expect(decodePdu(submitWire({ tail: callback + callback })).tlvs).toHaveLength(2);
+  });
+
+  it('unknown tags are kept, up to 32; 1,000 of them is ESME_RINVOPTPARSTREAM', () => {
+    expect(decodeError(submitWire({ tail: '15010000'.repeat(33) })).status).toBe(STATUS.ESME_RINVOPTPARSTREAM);
+    expect(decodePdu(submitWire({ tail: '15010000'.repeat(32) })).tlvs).toHaveLength(32);
+    expect(decodeError(submitWire({ tail: '15010000'.repeat(1_000) })).status).toBe(STATUS.ESME_RINVOPTPARSTREAM);
+  });
+
+  it('responses take a few (sc_interface_version in bind_transceiver_resp), bodyless ones none', () => {
+    const resp = decodePdu(encodePdu({ command: 'bind_transceiver_resp', seq: 2, system_id: 'S', tlvs: [uint8Tlv(TLV.sc_interface_version, 0x34)] }));
+    expect(tlvUint8(getTlv(resp, TLV.sc_interface_version))).toBe(0x34);
+    expect(decodeError(withTlvs(0x80000015, 1, '14010000')).status).toBe(STATUS.ESME_ROPTPARNOTALLWD);
+  });
+});
+
+describe('tlvTrimmedString', () => {
+  it('drops trailing NULs only', () => {
+    expect(tlvTrimmedString(Buffer.from('ab\0c\0\0\0', 'latin1'))).toBe('ab\0c');
+    expect(tlvTrimmedString(Buffer.alloc(3))).toBe('');
+  });
+
+  it('is linear on a long NUL run followed by another octet', { timeout: 2_000 }, () => {
+    // /\0+$/ took ≈0.5 s for each such 32 K value.
+    const v = Buffer.concat([Buffer.from('1'), Buffer.alloc(32_000), Buffer.from('2'), Buffer.alloc(3)]);
+    for (let i = 0; i < 10; i++) expect(tlvTrimmedString(v)).toHaveLength(32_002);
   });
 });

@@ -1,5 +1,5 @@
 import { COMMAND_IDS, commandName, isResponseId, type CommandName } from './commands';
-import { LAYOUTS, type FieldSpec } from './pdu-layout';
+import { KNOWN_TLVS, LAYOUTS, REPEATABLE_TLVS, TLV_LIMITS, type FieldSpec } from './pdu-layout';
 import { TLV, TLV_FIXED_LENGTH, type EncodablePdu, type MultiDestination, type Pdu, type PduFields, type Tlv, type UnsuccessSme } from './pdu';
 import { STATUS, statusName } from './status';
 
@@ -129,17 +129,29 @@ function readField(r: Reader, spec: FieldSpec, out: PduFields): void {
   }
 }
 
-function readTlvs(r: Reader): Tlv[] {
+const tagHex = (tag: number) => `0x${tag.toString(16).padStart(4, '0')}`;
+
+/**
+ * The optional part, checked while scanning so a flood of TLVs stops at the first one too many
+ * (TLV_LIMITS), never after building them all.
+ */
+function readTlvs(r: Reader, command: CommandName): Tlv[] {
   const tlvs: Tlv[] = [];
+  const max = TLV_LIMITS[command];
   while (r.remaining > 0) {
     // §3.1: every TLV has a 2-octet tag and a 2-octet length before its value.
     if (r.remaining < 4) r.fail(STATUS.ESME_RINVOPTPARSTREAM, `${r.remaining} stray octets after the last TLV`);
     const tag = r.buf.readUInt16BE(r.off);
     const len = r.buf.readUInt16BE(r.off + 2);
+    if (max === 0) r.fail(STATUS.ESME_ROPTPARNOTALLWD, `${command} takes no optional parameters, got TLV ${tagHex(tag)}`);
+    if (tlvs.length === max) r.fail(STATUS.ESME_RINVOPTPARSTREAM, `${command} carries more than ${max} TLVs`);
+    if (KNOWN_TLVS.has(tag) && !REPEATABLE_TLVS.has(tag) && tlvs.some((t) => t.tag === tag)) {
+      r.fail(STATUS.ESME_ROPTPARNOTALLWD, `TLV ${tagHex(tag)} appears twice`);
+    }
     r.off += 4;
-    if (len > r.remaining) r.fail(STATUS.ESME_RINVPARLEN, `TLV 0x${tag.toString(16)} length ${len} beyond end of PDU`);
+    if (len > r.remaining) r.fail(STATUS.ESME_RINVPARLEN, `TLV ${tagHex(tag)} length ${len} beyond end of PDU`);
     const fixed = TLV_FIXED_LENGTH.get(tag);
-    if (fixed !== undefined && fixed !== len) r.fail(STATUS.ESME_RINVPARLEN, `TLV 0x${tag.toString(16)} must be ${fixed} octets, got ${len}`);
+    if (fixed !== undefined && fixed !== len) r.fail(STATUS.ESME_RINVPARLEN, `TLV ${tagHex(tag)} must be ${fixed} octets, got ${len}`);
     tlvs.push({ tag, value: Buffer.from(r.buf.subarray(r.off, r.off + len)) });
     r.off += len;
   }
@@ -164,7 +176,7 @@ export function decodePdu(buf: Buffer): Pdu {
   if (length === HEADER_LENGTH && isResponseId(id) && status !== 0) return pdu;
   const r = new Reader(buf, id, seq);
   for (const spec of LAYOUTS[command]) readField(r, spec, pdu);
-  pdu.tlvs = readTlvs(r);
+  pdu.tlvs = readTlvs(r, command);
   return pdu;
 }
 

@@ -1,5 +1,5 @@
 import type { CommandName } from './commands';
-import type { PduFields } from './pdu';
+import { TLV, type PduFields } from './pdu';
 import { STATUS } from './status';
 
 /**
@@ -130,3 +130,55 @@ export const LAYOUTS: Record<CommandName, FieldSpec[]> = {
     { k: 'cstr', f: 'esme_addr', max: 65, st: S.ESME_RINVDSTADR },
   ],
 };
+
+/**
+ * How many optional parameters (TLVs) each command may carry. SMPP v3.4 §4 lists none for the
+ * bind requests, outbind, unbind, enquire_link, generic_nack, query_sm, cancel_sm and replace_sm:
+ * any TLV there is ESME_ROPTPARNOTALLWD. The commands that do take some still get a bound, so a
+ * 64 KiB PDU of empty TLVs cannot cost thousands of allocations: unknown tags are allowed (§3.1:
+ * ignored by who does not know them), but at most this many in all.
+ */
+export const MAX_TLVS_SUBMIT = 32;
+/** Responses (§4: sc_interface_version in bind_*_resp; the v5.0 status TLVs some SMSCs add). */
+export const MAX_TLVS_RESP = 8;
+
+export const TLV_LIMITS: Record<CommandName, number> = {
+  generic_nack: 0,
+  bind_receiver: 0,
+  bind_transmitter: 0,
+  bind_transceiver: 0,
+  bind_receiver_resp: MAX_TLVS_RESP,
+  bind_transmitter_resp: MAX_TLVS_RESP,
+  bind_transceiver_resp: MAX_TLVS_RESP,
+  outbind: 0,
+  unbind: 0,
+  unbind_resp: 0,
+  enquire_link: 0,
+  enquire_link_resp: 0,
+  submit_sm: MAX_TLVS_SUBMIT,
+  submit_sm_resp: MAX_TLVS_RESP,
+  deliver_sm: MAX_TLVS_SUBMIT,
+  deliver_sm_resp: MAX_TLVS_RESP,
+  data_sm: MAX_TLVS_SUBMIT,
+  data_sm_resp: MAX_TLVS_RESP,
+  query_sm: 0,
+  query_sm_resp: MAX_TLVS_RESP,
+  cancel_sm: 0,
+  cancel_sm_resp: MAX_TLVS_RESP,
+  replace_sm: 0,
+  replace_sm_resp: MAX_TLVS_RESP,
+  submit_multi: MAX_TLVS_SUBMIT,
+  submit_multi_resp: MAX_TLVS_RESP,
+  // §4.12.1: ms_availability_status.
+  alert_notification: MAX_TLVS_RESP,
+};
+
+/**
+ * Tags that may legitimately repeat: §5.3.2.36–38 allow callback_num (with its _pres_ind and
+ * _atag) "a number of times for multiple call-back addresses". Any other tag we know (TLV) may
+ * appear once; a second copy is ESME_ROPTPARNOTALLWD. Unknown tags are not checked.
+ */
+export const REPEATABLE_TLVS: ReadonlySet<number> = new Set([TLV.callback_num, TLV.callback_num_pres_ind, TLV.callback_num_atag]);
+
+/** Every tag of SMPP v3.4 §5.3.2 (the TLV table). */
+export const KNOWN_TLVS: ReadonlySet<number> = new Set(Object.values(TLV));

@@ -180,6 +180,16 @@ export function tlvCString(value: Buffer | undefined): string | undefined {
   return value.toString('latin1', 0, nul === -1 ? value.length : nul);
 }
 
+/**
+ * A C-octet-string TLV value with every trailing NUL dropped (some SMSCs pad ids with several).
+ * A loop rather than `/\0+$/`, which is quadratic on a long NUL run followed by other octets.
+ */
+export function tlvTrimmedString(value: Buffer): string {
+  let end = value.length;
+  while (end > 0 && value[end - 1] === 0) end--;
+  return value.toString('latin1', 0, end);
+}
+
 export function tlvUint8(value: Buffer | undefined): number | undefined {
   return value && value.length >= 1 ? value.readUInt8(0) : undefined;
 }

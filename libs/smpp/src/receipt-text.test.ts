@@ -78,3 +78,16 @@ describe('parseReceiptText (tolerant)', () => {
     expect(parseReceiptText('hello world')).toEqual({ extra: {} });
   });
 });
+
+describe('parseReceiptText on hostile input', () => {
+  // 32 K blanks followed by a non-blank: /\s+$/ retried from each blank (≈0.5 s per receipt);
+  // ten receipts must come nowhere near the bound.
+  it('parses 32 K characters of blank-padded text in linear time', { timeout: 2_000 }, () => {
+    for (let i = 0; i < 10; i++) {
+      const s = `id:abc${i} stat:DELIVRD err:000 text:hi${' '.repeat(32_000)}.${' \t'.repeat(8)}`;
+      const r = parseReceiptText(s);
+      expect(r.id).toBe(`abc${i}`);
+      expect(r.text).toBe(`hi${' '.repeat(32_000)}.`);
+    }
+  });
+});

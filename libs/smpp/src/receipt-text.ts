@@ -83,7 +83,9 @@ export function parseReceiptText(s: string): ParsedReceiptText {
     let j = i + 1;
     if (key === 'text') while (j < matches.length && !KNOWN.has(matches[j]!.key)) j++;
     const end = j < matches.length ? matches[j]!.start : s.length;
-    const value = key === 'text' ? s.slice(valueStart, end).replace(/\s+$/, '') : s.slice(valueStart, end).trim();
+    // trimEnd, not /\s+$/: that regex retries from every blank of a long run that a non-blank
+    // follows, quadratic on the 32 K characters an SMSC may put here. Same \s set, linear.
+    const value = key === 'text' ? s.slice(valueStart, end).trimEnd() : s.slice(valueStart, end).trim();
     assign(out, key, value);
     i = j - 1;
   }

@@ -1,7 +1,7 @@
 import { createRequire } from 'node:module';
 import { connect, createServer, type Server, type Socket } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import { PduFramer } from './framer';
+import { DEFAULT_MAX_PDU_LENGTH, PduFramer } from './framer';
 import type { Pdu } from './pdu';
 import { decodePdu, encodePdu, PduDecodeError } from './pdu-codec';
 import type { SmppSession } from './session';
@@ -104,6 +104,35 @@ describe('session behaviour on the wire (SMPP.md)', () => {
     expect(r1).toMatchObject({ command: 'submit_sm_resp', seq: 1, status: STATUS.ESME_RINVMSGLEN });
     expect(r2).toMatchObject({ command: 'submit_sm_resp', seq: 2, status: 0, message_id: 'ok-2' });
     expect(pdus.map((p) => p.seq)).toEqual([2]);
+  });
+
+  it('TLV floods and duplicates get their own resp with 0xC0/0xC1, and the session keeps serving', async () => {
+    // The largest PDU the framer takes by default, so the flood below reaches the codec.
+    const { port, pdus } = await server({ maxPduLength: DEFAULT_MAX_PDU_LENGTH });
+    const peer = await rawPeer(port);
+    const emptyTlvs = (n: number, tag = 0x1401) => {
+      const b = Buffer.alloc(4 * n);
+      for (let i = 0; i < n; i++) b.writeUInt16BE(tag, 4 * i);
+      return b;
+    };
+    // 16,636 empty TLVs: the largest enquire_link the default framer lets through (66,560 octets).
+    const flood = emptyTlvs((DEFAULT_MAX_PDU_LENGTH - 16) / 4);
+    expect(flood.length / 4).toBe(16_636);
+    const enquire = Buffer.concat([header(16 + flood.length, 0x15, 1), flood]);
+    const submit = (seq: number, tlvs: Buffer) => {
+      const base = encodePdu({ command: 'submit_sm', seq, destination_addr: '491', short_message: Buffer.from('hi') });
+      const wire = Buffer.concat([base, tlvs]);
+      wire.writeUInt32BE(wire.length, 0);
+      return wire;
+    };
+    const sar = Buffer.from('020c00020001', 'hex'); // sar_msg_ref_num, twice below
+    peer.sock.write(Buffer.concat([enquire, submit(2, Buffer.concat([sar, sar])), submit(3, emptyTlvs(1_000)), submit(4, Buffer.alloc(0))]));
+    const [r1, r2, r3, r4] = await peer.waitFor(4);
+    expect(r1).toMatchObject({ command: 'enquire_link_resp', seq: 1, status: STATUS.ESME_ROPTPARNOTALLWD });
+    expect(r2).toMatchObject({ command: 'submit_sm_resp', seq: 2, status: STATUS.ESME_ROPTPARNOTALLWD });
+    expect(r3).toMatchObject({ command: 'submit_sm_resp', seq: 3, status: STATUS.ESME_RINVOPTPARSTREAM });
+    expect(r4).toMatchObject({ command: 'submit_sm_resp', seq: 4, status: 0, message_id: 'ok-4' });
+    expect(pdus.map((p) => p.seq)).toEqual([4]);
   });
 
   it('a bind with an over-long system_id is answered with ESME_RINVSYSID', async () => {

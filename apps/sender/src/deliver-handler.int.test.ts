@@ -1,0 +1,42 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { streamNames, type DlrInEntry } from '@smsgw/contracts';
+import { createAppMetrics, createMetricsRegistry } from '@smsgw/platform';
+import { decodeFields } from '@smsgw/redis';
+import { cstringTlv, ESM_CLASS, STATUS, TLV, type Pdu, type Tlv } from '@smsgw/smpp';
+import { redisNamespace, type RedisNamespace } from '@smsgw/testing';
+import { createDeliverHandler } from './deliver-handler';
+
+describe('deliver handler', () => {
+  let ns: RedisNamespace | undefined;
+  afterEach(async () => {
+    await ns?.cleanup();
+    ns = undefined;
+  });
+
+  const receipt = (tlvs: Tlv[]): Pdu => ({
+    command: 'deliver_sm', commandId: 5, status: 0, seq: 1, esm_class: ESM_CLASS.DELIVERY_RECEIPT,
+    short_message: Buffer.from('id:1 stat:DELIVRD'), tlvs,
+  });
+
+  async function setup() {
+    ns = await redisNamespace('deliver');
+    const names = streamNames(ns.prefix);
+    const handler = createDeliverHandler({ redis: ns.redis, names, metrics: createAppMetrics(createMetricsRegistry('deliver-test')) });
+    const written = async () =>
+      (await ns!.redis.xrange(names.dlrIn, '-', '+')).map(([, fields]) => decodeFields(fields).data as DlrInEntry & { rmid?: string });
+    return { handler, written };
+  }
+
+  // A NUL run followed by another octet made /\0+$/ retry from every NUL: ≈2 s per 64 K value.
+  it('strips NUL padding from receipted_message_id in linear time, also on 64 K of NULs', { timeout: 3_000 }, async () => {
+    const { handler, written } = await setup();
+    const value = Buffer.concat([Buffer.from('7'), Buffer.alloc(65_000), Buffer.from('8\0', 'latin1')]);
+    for (let i = 0; i < 5; i++) expect(await handler('sim', receipt([{ tag: TLV.receipted_message_id, value }, cstringTlv(0x1401, 'x')]))).toBe(STATUS.ESME_ROK);
+    const rows = await written();
+    expect(rows).toHaveLength(5);
+    expect(rows[0]!.rmid).toHaveLength(65_002);
+    // The ordinary case still loses its NUL padding.
+    await handler('sim', receipt([{ tag: TLV.receipted_message_id, value: Buffer.from('abc\0\0\0', 'latin1') }]));
+    expect((await written())[5]).toMatchObject({ k: 'receipt', smsc: 'sim', rmid: 'abc' });
+  });
+});
