@@ -1,13 +1,21 @@
 import type { Server } from 'node:net';
-import type { ClientConfig, Logger, AppMetrics } from '@smsgw/platform';
-import { createSmppServer, STATUS, type Pdu, type SmppSession } from '@smsgw/smpp';
-import { createAuthenticator, type BindMode } from './bind-auth';
+import type { Server as TlsServer } from 'node:tls';
+import { createLogLimiter, ingressConnectionsSchema, type ClientConfig, type GatewayConfig, type Logger, type LogLimiter, type AppMetrics } from '@smsgw/platform';
+import { createSmppServer, createSmppTlsServer, listen, readPemFiles, STATUS, type Pdu, type SmppSession } from '@smsgw/smpp';
+import { createConnectionGuard } from './connection-guard';
+import type { BindMode } from './bind-auth';
+import { createBindGate } from './bind-gate';
+import type { BindLockout } from './bind-lockout';
 import type { SubmitOutcome } from './submit-handler';
 import type { QueryOutcome } from './query-handler';
 
 export interface IngressServerDeps {
   host: string;
   port: number;
+  /** `ingress.tls`: a TLS listener beside the plain one (or alone with `only`). */
+  tls?: GatewayConfig['ingress']['tls'];
+  /** `ingress.connections` (default: the schema's defaults). */
+  connections?: GatewayConfig['ingress']['connections'];
   clients: readonly ClientConfig[];
   session: { window: number; sessionInitMs: number; enquireLinkMs: number; inactivityMs: number; responseTimeoutMs: number; receiptWindow: number };
   submit: (pdu: Pdu, sys: string) => Promise<SubmitOutcome>;
@@ -15,6 +23,10 @@ export interface IngressServerDeps {
   receipts: { attach(sys: string, s: SmppSession): void; detach(sys: string, s: SmppSession): void };
   metrics: AppMetrics;
   logger: Logger;
+  /** `ingress.auth`: failed-bind lockout (shared through Redis) and the delay of a refused bind. */
+  auth: { lockout: BindLockout; failureDelayMs: number };
+  /** Warnings a peer can repeat at will go through this (default: one line per key per 10 s). */
+  warnings?: LogLimiter;
 }
 
 const BIND_MODES: Record<string, BindMode> = {
@@ -28,25 +40,27 @@ const BIND_MODES: Record<string, BindMode> = {
  * BOUND_TX/RX/TRX → CLOSED) on top of the session layer, which owns framing, window and timers.
  */
 export function createIngressServer(deps: IngressServerDeps) {
-  const authenticate = createAuthenticator(deps.clients);
+  const warnings = deps.warnings ?? createLogLimiter();
+  const bindGate = createBindGate({ clients: deps.clients, ...deps.auth, metrics: deps.metrics, warnings });
   const bindsByClient = new Map<string, number>();
   const sessions = new Set<SmppSession>();
   const { logger, metrics } = deps;
+  const guard = createConnectionGuard(deps.connections ?? ingressConnectionsSchema.parse({}), { metrics, logger });
 
   const onSession = (session: SmppSession) => {
     sessions.add(session);
+    guard.accepted(session);
     let mode: BindMode | undefined;
     let sys: string | undefined;
     const log = logger.child({ sessionId: session.id });
-    // §7.2 session_init_timer: a connection that does not bind in time is closed.
-    const initTimer = deps.session.sessionInitMs
-      ? setTimeout(() => {
-          if (!mode) {
-            log.info('no bind within session_init time: closing');
-            session.close();
-          }
-        }, deps.session.sessionInitMs)
-      : undefined;
+    // §7.2 session_init_timer: a connection that does not bind in time is closed (never off: an
+    // open port must not keep anonymous sockets forever).
+    const initTimer = setTimeout(() => {
+      if (!mode) {
+        log.info('no bind within session_init time: closing');
+        session.close();
+      }
+    }, deps.session.sessionInitMs);
 
     const unbound = () => {
       if (initTimer) clearTimeout(initTimer);
@@ -60,29 +74,46 @@ export function createIngressServer(deps: IngressServerDeps) {
     };
     session.on('close', unbound);
 
+    let binding = false;
+    const bound = (pdu: Pdu, bindMode: BindMode, client: ClientConfig) => {
+      const count = bindsByClient.get(client.systemId) ?? 0;
+      if (count >= client.maxBinds) {
+        warnings.warn(log, `too-many-binds:${client.systemId}`, { systemId: client.systemId }, 'bind refused: too many binds');
+        session.respond(pdu, { status: STATUS.ESME_RBINDFAIL });
+        return session.close();
+      }
+      mode = bindMode;
+      guard.bound(session);
+      sys = client.systemId;
+      if (initTimer) clearTimeout(initTimer);
+      bindsByClient.set(sys, count + 1);
+      metrics.sessionsBound.inc({ side: 'client', peer: sys });
+      session.respond(pdu, { system_id: 'smsgw' });
+      log.info({ systemId: sys, mode }, 'client bound');
+      if (mode !== 'transmitter') deps.receipts.attach(sys, session);
+    };
+
     session.on('pdu', (pdu: Pdu) => {
       const bindMode = BIND_MODES[pdu.command];
       if (bindMode) {
-        if (mode) return session.respond(pdu, { status: STATUS.ESME_RALYBND });
-        const res = authenticate(pdu.system_id ?? '', pdu.password ?? '', bindMode);
-        if (!res.ok) {
-          metrics.errors.inc({ kind: 'bind_failed' });
-          log.warn({ systemId: pdu.system_id, reason: res.reason }, 'bind refused');
-          return session.respond(pdu, { status: res.status });
-        }
-        const count = bindsByClient.get(res.client.systemId) ?? 0;
-        if (count >= res.client.maxBinds) {
-          log.warn({ systemId: res.client.systemId }, 'bind refused: too many binds');
-          return session.respond(pdu, { status: STATUS.ESME_RBINDFAIL });
-        }
-        mode = bindMode;
-        sys = res.client.systemId;
-        if (initTimer) clearTimeout(initTimer);
-        bindsByClient.set(sys, count + 1);
-        metrics.sessionsBound.inc({ side: 'client', peer: sys });
-        session.respond(pdu, { system_id: 'smsgw' });
-        log.info({ systemId: sys, mode }, 'client bound');
-        if (mode !== 'transmitter') deps.receipts.attach(sys, session);
+        // One bind at a time: a second one while the first is checked is not a fresh guess.
+        if (mode || binding) return session.respond(pdu, { status: STATUS.ESME_RALYBND });
+        binding = true;
+        void bindGate(session, log, pdu.system_id ?? '', pdu.password ?? '', bindMode).then((res) => {
+          binding = false;
+          if (session.closed) return;
+          if (!res.ok) {
+            // One guess per connection: the refusal (already delayed) goes out, then the socket closes.
+            session.respond(pdu, { status: res.status });
+            return session.close();
+          }
+          bound(pdu, bindMode, res.client);
+        }, (err: unknown) => {
+          binding = false;
+          log.error({ err }, 'bind check failed');
+          session.respond(pdu, { status: STATUS.ESME_RSYSERR });
+          session.close();
+        });
         return;
       }
       if (!mode || !sys) {
@@ -100,7 +131,8 @@ export function createIngressServer(deps: IngressServerDeps) {
               session.respond(pdu, { message_id: out.messageId });
             } else {
               metrics.messages.inc({ stage: 'ingress', outcome: `status_${out.status}` });
-              log.warn({ systemId: client, status: out.status, reason: out.reason }, 'submit refused');
+              // A client over its rate is refused per PDU: one line per client and status per interval.
+              warnings.warn(log, `submit-refused:${client}:${out.status}`, { systemId: client, status: out.status, reason: out.reason }, 'submit refused');
               session.respond(pdu, { status: out.status, message_id: '' });
             }
           })
@@ -130,31 +162,78 @@ export function createIngressServer(deps: IngressServerDeps) {
     });
   };
 
+  // The certificate, key and CA of `ingress.tls`, read now (start and SIGHUP).
+  const tlsContext = (tls: NonNullable<IngressServerDeps['tls']>) => ({ ...readPemFiles(tls), minVersion: tls.minVersion });
+
   let server: Server | undefined;
+  let tlsServer: TlsServer | undefined;
+  let plainPort: number | undefined;
+  let tlsPort: number | undefined;
   return {
+    /** Listens and returns the plain port (the TLS one with `tls.only`); both are on `port`/`tlsPort`. */
     async start(): Promise<number> {
-      server = createSmppServer(onSession, {
+      const sessionOpts = {
         maxIncomingPending: deps.session.window,
         window: deps.session.receiptWindow,
         enquireLinkMs: deps.session.enquireLinkMs,
         inactivityMs: deps.session.inactivityMs,
         responseTimeoutMs: deps.session.responseTimeoutMs,
         logger,
-      });
-      await new Promise<void>((resolve, reject) => {
-        server!.once('error', reject);
-        server!.listen(deps.port, deps.host, () => resolve());
-      });
-      const addr = server.address();
-      return typeof addr === 'object' && addr ? addr.port : deps.port;
+        admit: guard.admit,
+        noisyWarn: warnings.warn,
+      };
+      if (!deps.tls?.only) {
+        server = createSmppServer(onSession, sessionOpts);
+        plainPort = await listen(server, deps.port, deps.host);
+      }
+      if (deps.tls) {
+        tlsServer = createSmppTlsServer(
+          onSession,
+          {
+            ...tlsContext(deps.tls),
+            // A client certificate is asked for but checked by the bind (clients[].certSubject), so a
+            // client without one can still bind with its password: socket.authorized says if it verified.
+            requestCert: deps.tls.requestCert,
+            rejectUnauthorized: false,
+            // A handshake counts against the session_init time too.
+            handshakeTimeout: deps.session.sessionInitMs,
+          },
+          sessionOpts,
+        );
+        // Failed handshakes (scanners, old TLS versions, untrusted clients) are counted, not logged one by one.
+        tlsServer.on('tlsClientError', () => metrics.errors.inc({ kind: 'tls_handshake_failed' }));
+        tlsPort = await listen(tlsServer, deps.tls.port, deps.host);
+      }
+      return (plainPort ?? tlsPort)!;
+    },
+    get port(): number | undefined {
+      return plainPort;
+    },
+    get tlsPort(): number | undefined {
+      return tlsPort;
+    },
+    /**
+     * SIGHUP: read the TLS files again; new connections get the new certificate, open ones keep
+     * theirs. A file that cannot be read or used logs an error and the old certificate stays.
+     */
+    reloadTls(): boolean {
+      if (!deps.tls || !tlsServer) return false;
+      try {
+        tlsServer.setSecureContext(tlsContext(deps.tls));
+        logger.info({ cert: deps.tls.cert }, 'TLS certificate reloaded');
+        return true;
+      } catch (err) {
+        logger.error({ err, cert: deps.tls.cert, key: deps.tls.key, ca: deps.tls.ca }, 'TLS certificate reload failed: keeping the old one');
+        return false;
+      }
     },
     async close(): Promise<void> {
       // Stop accepting, then unbind every client so none is cut mid-PDU (§4.2).
-      const srv = server;
-      const closing = srv ? new Promise<void>((r) => srv.close(() => r())) : Promise.resolve();
+      const closing = [server, tlsServer].map((srv) => (srv ? new Promise<void>((r) => srv.close(() => r())) : Promise.resolve()));
       await Promise.allSettled([...sessions].map((s) => s.unbind().catch(() => s.close())));
       for (const s of sessions) s.close();
-      await closing;
+      await Promise.all(closing);
+      guard.close();
     },
     get sessionCount() {
       return sessions.size;

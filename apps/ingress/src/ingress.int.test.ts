@@ -1,48 +1,35 @@
 import { connect, type Socket } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { pino } from 'pino';
-import { clientSchema, createAppMetrics, createMetricsRegistry } from '@smsgw/platform';
-import { createRedis, xaddEntry } from '@smsgw/redis';
+import { clientSchema, hashPassword, type AppMetrics } from '@smsgw/platform';
+import { xaddEntry } from '@smsgw/redis';
 import { streamNames, inEntrySchema, type ClientReceipt } from '@smsgw/contracts';
-import { connectTestClient, redisNamespace } from '@smsgw/testing';
+import { connectTestClient, createTestPki, redisNamespace } from '@smsgw/testing';
 import { decodePdu, encodePdu, encodeGsm7, getTlv, parseReceiptText, STATUS, TLV, type Pdu } from '@smsgw/smpp';
-import { createIngressServer } from './ingress-server';
-import { createSubmitHandler } from './submit-handler';
-import { createReceiptDispatcher } from './receipt-dispatcher';
-import { createQueryHandler } from './query-handler';
-import { createRedisStateStore } from '@smsgw/store';
+import { startTestIngress, type TestIngressOptions } from './test-ingress';
 
-const logger = pino({ level: 'silent' });
-// Through the schema: options this test does not name take their defaults.
-const clients = [clientSchema.parse({ systemId: 'acme', password: 'acmepw', maxBinds: 5 })];
+// Through the schema: options this test does not name take their defaults. globex's hash is
+// cheap (ln=10), and the first hash's cost is also the decoy's and the plaintext passwords'.
+const clients = [
+  clientSchema.parse({ systemId: 'acme', password: 'acmepw', maxBinds: 5 }),
+  clientSchema.parse({ systemId: 'globex', passwordHash: await hashPassword('globexpw', { ln: 10, r: 8, p: 1 }) }),
+  clientSchema.parse({ systemId: 'fenced', password: 'fencedpw', allowedIps: ['127.0.0.2/32', '::ffff:127.0.0.3'] }),
+  clientSchema.parse({ systemId: 'certified', password: 'certpw', certSubject: 'acme-gw' }),
+];
 const session = { window: 10, sessionInitMs: 2_000, enquireLinkMs: 0, inactivityMs: 0, responseTimeoutMs: 2_000, receiptWindow: 10 };
 
-async function startIngress(redisUrl: string, prefix: string) {
-  const metrics = createAppMetrics(createMetricsRegistry('ingress-test'));
-  const redis = createRedis(redisUrl, { commandTimeoutMs: 1_000 });
-  const names = streamNames(prefix);
-  const receipts = createReceiptDispatcher({ redis, redisUrl, names, instance: 'test', metrics, logger, batchSize: 10, claimIdleMs: 1_000 });
-  const store = createRedisStateStore({ redis, prefix });
-  const server = createIngressServer({
-    host: '127.0.0.1', port: 0, clients, session,
-    submit: createSubmitHandler({ enqueue: (e) => xaddEntry(redis, names.in, e), backlogFull: () => false }),
-    query: createQueryHandler(store),
-    receipts, metrics, logger,
-  });
-  const port = await server.start();
-  return {
-    port, redis, names, store,
-    close: async () => {
-      await server.close();
-      await receipts.close();
-      redis.disconnect();
-    },
-  };
+const startIngress = (redisUrl: string, prefix: string, opts: Partial<TestIngressOptions> = {}) =>
+  startTestIngress({ redisUrl, prefix, clients, session, ...opts });
+
+async function waitFor(cond: () => boolean, ms = 3_000) {
+  const end = Date.now() + ms;
+  while (!cond() && Date.now() < end) await new Promise((r) => setTimeout(r, 10));
+  expect(cond()).toBe(true);
 }
 
 /** A raw TCP peer: write bytes, read whole PDUs back. */
-async function rawPeer(port: number) {
-  const sock: Socket = connect(port, '127.0.0.1');
+async function rawPeer(port: number, localAddress = '127.0.0.1') {
+  const sock: Socket = connect({ port, host: '127.0.0.1', localAddress });
   await new Promise<void>((r) => sock.once('connect', () => r()));
   let buf = Buffer.alloc(0);
   const pdus: Pdu[] = [];
@@ -66,8 +53,8 @@ async function rawPeer(port: number) {
 
 const submit = (seq: number, text = 'hi'): Buffer =>
   encodePdu({ command: 'submit_sm', seq, source_addr: 'ACME', source_addr_ton: 5, dest_addr_ton: 1, dest_addr_npi: 1, destination_addr: '447700900123', short_message: encodeGsm7(text)! });
-const bind = (seq: number, password = 'acmepw'): Buffer =>
-  encodePdu({ command: 'bind_transceiver', seq, system_id: 'acme', password, system_type: '', interface_version: 0x34 });
+const bind = (seq: number, password = 'acmepw', system_id = 'acme'): Buffer =>
+  encodePdu({ command: 'bind_transceiver', seq, system_id, password, system_type: '', interface_version: 0x34 });
 
 describe('ingress SMPP server', () => {
   const cleanups: Array<() => Promise<void>> = [];
@@ -96,18 +83,24 @@ describe('ingress SMPP server', () => {
     expect(Buffer.from(entry.sm, 'base64').toString('latin1')).toBe('hello');
   });
 
-  it('answers a bad password and an unknown user with the same ESME_RBINDFAIL', async () => {
+  it('answers a bad password and an unknown user with the same ESME_RBINDFAIL, then closes the session', async () => {
     const { ing } = await setup();
+    for (const [system_id, password] of [['acme', 'wrong'], ['ghost', 'acmepw'], ['globex', 'acmepw']]) {
+      const p = await rawPeer(ing.port);
+      cleanups.push(async () => void p.sock.destroy());
+      p.sock.write(bind(1, password, system_id));
+      // A second bind sent at once is not a second guess on this connection.
+      p.sock.write(bind(2, password, system_id));
+      expect(await p.next(1)).toMatchObject({ status: STATUS.ESME_RALYBND, seq: 2 });
+      expect(await p.next(2)).toMatchObject({ status: STATUS.ESME_RBINDFAIL, seq: 1 });
+      await waitFor(() => p.closed);
+    }
     const p = await rawPeer(ing.port);
     cleanups.push(async () => void p.sock.destroy());
-    p.sock.write(bind(1, 'wrong'));
-    p.sock.write(encodePdu({ command: 'bind_transceiver', seq: 2, system_id: 'ghost', password: 'acmepw', system_type: '', interface_version: 0x34 }));
-    expect((await p.next(1)).status).toBe(STATUS.ESME_RBINDFAIL);
-    expect((await p.next(2)).status).toBe(STATUS.ESME_RBINDFAIL);
     p.sock.write(bind(3));
-    expect(await p.next(3)).toMatchObject({ command: 'bind_transceiver_resp', status: 0, seq: 3 });
+    expect(await p.next(1)).toMatchObject({ command: 'bind_transceiver_resp', status: 0, seq: 3 });
     p.sock.write(bind(4));
-    expect(await p.next(4)).toMatchObject({ status: STATUS.ESME_RALYBND, seq: 4 });
+    expect(await p.next(2)).toMatchObject({ status: STATUS.ESME_RALYBND, seq: 4 });
   });
 
   it('refuses submit_sm before bind with ESME_RINVBNDSTS', async () => {
@@ -155,8 +148,10 @@ describe('ingress SMPP server', () => {
   });
 
   it('never acks when Redis is unreachable: ESME_RMSGQFUL', async () => {
-    const ing = await startIngress('redis://127.0.0.1:1', 't:ingress-dead');
-    cleanups.push(ing.close);
+    // The lockout state is on a Redis that answers, so the bind goes through.
+    const ns = await redisNamespace('ingress');
+    const ing = await startIngress('redis://127.0.0.1:1', 't:ingress-dead', { lockoutRedisUrl: ns.url });
+    cleanups.push(ns.cleanup, ing.close);
     const c = await connectTestClient({ host: '127.0.0.1', port: ing.port, systemId: 'acme', password: 'acmepw', mode: 'transmitter' });
     cleanups.push(() => c.close());
     const resp = await c.submit({ source_addr: 'ACME', dest_addr_ton: 1, destination_addr: '447700900123', short_message: Buffer.from('x') });
@@ -235,5 +230,123 @@ describe('ingress SMPP server', () => {
     const [mo] = await rx.waitForReceipts(1, 5_000);
     expect(mo).toMatchObject({ command: 'deliver_sm', esm_class: 0, data_coding: 0, source_addr: '447700900123', destination_addr: '12345' });
     expect(mo.short_message?.toString('latin1')).toBe('STOP');
+  });
+});
+
+describe('ingress binds facing the internet', () => {
+  const cleanups: Array<() => Promise<void>> = [];
+  afterEach(async () => {
+    for (const c of cleanups.splice(0).reverse()) await c();
+  });
+  async function setup(opts: Partial<TestIngressOptions> = {}) {
+    const ns = await redisNamespace('ingress-auth');
+    const ing = await startIngress(ns.url, ns.prefix, opts);
+    cleanups.push(ns.cleanup, ing.close);
+    return { ns, ing };
+  }
+  /** One bind on its own connection from `from`: its status, and whether the session was closed after a refusal. */
+  async function tryBind(port: number, system_id: string, password: string, from = '127.0.0.1') {
+    const p = await rawPeer(port, from);
+    cleanups.push(async () => void p.sock.destroy());
+    p.sock.write(bind(1, password, system_id));
+    const resp = await p.next(1);
+    if (resp.status !== 0) await waitFor(() => p.closed);
+    return resp.status;
+  }
+  const errorsOf = async (ing: { metrics: AppMetrics }, kind: string) =>
+    (await ing.metrics.errors.get()).values.find((v) => v.labels.kind === kind)?.value ?? 0;
+
+  it('locks out a system_id from one address after repeated failures, and only that pair', async () => {
+    const { ing } = await setup();
+    for (let i = 0; i < 10; i++) expect(await tryBind(ing.port, 'acme', `wrong${i}`)).toBe(STATUS.ESME_RBINDFAIL);
+    // The right password no longer helps from this address…
+    expect(await tryBind(ing.port, 'acme', 'acmepw')).toBe(STATUS.ESME_RBINDFAIL);
+    // … while another client from it, and the same client from elsewhere, still bind.
+    expect(await tryBind(ing.port, 'globex', 'globexpw')).toBe(0);
+    expect(await tryBind(ing.port, 'acme', 'acmepw', '127.0.0.2')).toBe(0);
+    expect(await errorsOf(ing, 'bind_failed')).toBe(11);
+    expect(await errorsOf(ing, 'bind_lockout')).toBe(1);
+    expect(await errorsOf(ing, 'bind_locked_out')).toBe(6);
+  });
+
+  it('lets the pair bind again once the lockout has ended', async () => {
+    const { ing } = await setup({ auth: { maxFailures: 3, lockoutMs: 1_000 } });
+    for (let i = 0; i < 3; i++) expect(await tryBind(ing.port, 'acme', 'wrong')).toBe(STATUS.ESME_RBINDFAIL);
+    expect(await tryBind(ing.port, 'acme', 'acmepw')).toBe(STATUS.ESME_RBINDFAIL);
+    await new Promise((r) => setTimeout(r, 1_100));
+    expect(await tryBind(ing.port, 'acme', 'acmepw')).toBe(0);
+  });
+
+  it('a successful bind resets the failure count', async () => {
+    const { ing } = await setup({ auth: { maxFailures: 3 } });
+    for (let round = 0; round < 3; round++) {
+      for (let i = 0; i < 2; i++) expect(await tryBind(ing.port, 'acme', 'wrong')).toBe(STATUS.ESME_RBINDFAIL);
+      expect(await tryBind(ing.port, 'acme', 'acmepw')).toBe(0);
+    }
+  });
+
+  it('checks a scrypt passwordHash', async () => {
+    const { ing } = await setup();
+    expect(await tryBind(ing.port, 'globex', 'globexp')).toBe(STATUS.ESME_RBINDFAIL);
+    expect(await tryBind(ing.port, 'globex', 'globexpw')).toBe(0);
+  });
+
+  it('refuses a client from outside its allowedIps, even with the right password', async () => {
+    const { ing } = await setup();
+    expect(await tryBind(ing.port, 'fenced', 'fencedpw', '127.0.0.1')).toBe(STATUS.ESME_RBINDFAIL);
+    expect(await tryBind(ing.port, 'fenced', 'fencedpw', '127.0.0.2')).toBe(0);
+    // An IPv4-mapped rule matches the IPv4 peer.
+    expect(await tryBind(ing.port, 'fenced', 'fencedpw', '127.0.0.3')).toBe(0);
+  });
+
+  it('binds a certSubject client only over TLS with a CA-verified certificate of that CN', async () => {
+    const pki = createTestPki();
+    cleanups.push(async () => pki.cleanup());
+    const { ing } = await setup({ tls: { port: 0, cert: pki.server.certPath, key: pki.server.keyPath, ca: pki.ca.certPath, requestCert: true, only: false, minVersion: 'TLSv1.2' } });
+    const over = (cert?: { cert: Buffer; key: Buffer }) =>
+      connectTestClient({ host: '127.0.0.1', port: ing.tlsPort!, systemId: 'certified', password: 'certpw', tls: { ca: pki.ca.cert, servername: 'localhost', ...cert } }).then(
+        (c) => (cleanups.push(() => c.close()), 0),
+        (err: { status?: number }) => err.status,
+      );
+    expect(await over(pki.issue('client-ok', 'acme-gw'))).toBe(0);
+    expect(await over(pki.issue('client-other', 'globex-gw'))).toBe(STATUS.ESME_RBINDFAIL);
+    expect(await over()).toBe(STATUS.ESME_RBINDFAIL);
+    expect(await tryBind(ing.port, 'certified', 'certpw')).toBe(STATUS.ESME_RBINDFAIL);
+  });
+
+  it('refuses binds with ESME_RSYSERR when the lockout state cannot be read, without crashing', async () => {
+    const ns = await redisNamespace('ingress-auth');
+    const ing = await startIngress(ns.url, ns.prefix, { lockoutRedisUrl: 'redis://127.0.0.1:1' });
+    cleanups.push(ns.cleanup, ing.close);
+    expect(await tryBind(ing.port, 'acme', 'acmepw')).toBe(STATUS.ESME_RSYSERR);
+    expect(await tryBind(ing.port, 'acme', 'wrong')).toBe(STATUS.ESME_RSYSERR);
+  });
+
+  it('bounds the log lines of a client that keeps sending refused or broken PDUs', async () => {
+    const lines: Array<{ msg: string; suppressed?: number }> = [];
+    const captured = pino({ level: 'info' }, { write: (s: string) => void lines.push(JSON.parse(s)) });
+    const { ing } = await setup({ logger: captured });
+    const c = await connectTestClient({ host: '127.0.0.1', port: ing.port, systemId: 'acme', password: 'acmepw', mode: 'transmitter' });
+    cleanups.push(() => c.close());
+    const refused = await Promise.all(Array.from({ length: 1_000 }, () => c.submit({ source_addr: 'ACME', dest_addr_ton: 1, destination_addr: '', short_message: Buffer.from('x') })));
+    expect(refused.every((r) => r.status === STATUS.ESME_RINVDSTADR)).toBe(true);
+    // Malformed PDUs (sm_length past the body) from another bound session.
+    const p = await rawPeer(ing.port);
+    cleanups.push(async () => void p.sock.destroy());
+    p.sock.write(bind(1));
+    await p.next(1);
+    const bad = Buffer.from(submit(2));
+    bad[bad.length - 1 - 'hi'.length] = 200;
+    p.sock.write(Buffer.concat(Array.from({ length: 300 }, () => bad)));
+    await p.next(301);
+    // Failed binds, from one address with many system_ids.
+    for (let i = 0; i < 20; i++) expect(await tryBind(ing.port, `guess${i}`, 'x')).toBe(STATUS.ESME_RBINDFAIL);
+    // The first of each is logged; the rest go into a summary line per 10 s (none or one here).
+    const first = (msg: string) => lines.filter((l) => l.msg === msg && l.suppressed === undefined).length;
+    const all = (msg: string) => lines.filter((l) => l.msg === msg).length;
+    for (const msg of ['submit refused', 'malformed PDU', 'bind refused']) {
+      expect(first(msg)).toBe(1);
+      expect(all(msg)).toBeLessThanOrEqual(4);
+    }
   });
 });

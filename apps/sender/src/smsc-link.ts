@@ -1,5 +1,5 @@
 import type { Logger, SmscConfig } from '@smsgw/platform';
-import { bindSession, connectSession, STATUS, type Pdu, type SmppSession } from '@smsgw/smpp';
+import { bindSession, connectSession, readPemFiles, STATUS, type Pdu, type SmppSession } from '@smsgw/smpp';
 
 export interface SmscLinkDeps {
   smsc: SmscConfig;
@@ -35,6 +35,9 @@ export function createSmscLink(deps: SmscLinkDeps) {
         host: smsc.host,
         port: smsc.port,
         connectTimeoutMs: smsc.connectTimeoutMs,
+        // PEM files are read at every connect: a renewed certificate is used from the next one on,
+        // an unreadable file fails this attempt (logged, retried with backoff like any other).
+        tls: smsc.tls && { ...readPemFiles(smsc.tls), servername: smsc.tls.servername, rejectUnauthorized: smsc.tls.rejectUnauthorized, minVersion: smsc.tls.minVersion },
         window: smsc.window,
         responseTimeoutMs: smsc.responseTimeoutMs,
         enquireLinkMs: smsc.enquireLinkMs,

@@ -9,3 +9,5 @@ export * from './http-server';
 export * from './lifecycle';
 export * from './metrics';
 export * from './boot';
+export * from './password-hash';
+export * from './log-limiter';

@@ -36,9 +36,20 @@ export class PduFramer {
   private head = 0;
   private buffered = 0;
   private failure: FramingError | undefined;
+  private limit = DEFAULT_MAX_PDU_LENGTH;
 
-  constructor(readonly maxLength: number = DEFAULT_MAX_PDU_LENGTH) {
-    if (maxLength < HEADER_LENGTH) throw new RangeError(`maxLength must be >= ${HEADER_LENGTH}`);
+  constructor(maxLength: number = DEFAULT_MAX_PDU_LENGTH) {
+    this.maxLength = maxLength;
+  }
+
+  /** Upper bound of command_length; may change between frames (a server allows less before bind). */
+  get maxLength(): number {
+    return this.limit;
+  }
+
+  set maxLength(n: number) {
+    if (!Number.isInteger(n) || n < HEADER_LENGTH) throw new RangeError(`maxLength must be an integer >= ${HEADER_LENGTH}`);
+    this.limit = n;
   }
 
   /** Octets received but not yet returned as a frame. */

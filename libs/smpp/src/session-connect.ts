@@ -1,4 +1,6 @@
-import { connect, createServer, type Server } from 'node:net';
+import { readFileSync } from 'node:fs';
+import { connect, createServer, type Server, type Socket } from 'node:net';
+import { connect as tlsConnect, createServer as createTlsServer, type ConnectionOptions, type Server as TlsServer, type TlsOptions } from 'node:tls';
 import type { Pdu } from './pdu';
 import { SmppSession, type SmppSessionOptions } from './session';
 import { SmppStatusError } from './status';
@@ -8,29 +10,43 @@ export type SessionOptions = Omit<SmppSessionOptions, 'socket'>;
 export interface ConnectOptions extends SessionOptions {
   host: string;
   port: number;
-  /** Give up when the TCP connection is not up after this long (default 10000). */
+  /** Give up when the connection (TLS handshake included) is not up after this long (default 10000). */
   connectTimeoutMs?: number;
+  /** Connect over TLS; the peer certificate is checked as these options say (node:tls defaults: checked). */
+  tls?: ConnectionOptions;
 }
 
-/** Open a TCP connection and wrap it in a session (not yet bound). */
+/** Open a TCP (or TLS) connection and wrap it in a session (not yet bound). */
 export function connectSession(opts: ConnectOptions): Promise<SmppSession> {
-  const { host, port, connectTimeoutMs = 10_000, ...sessionOpts } = opts;
+  const { host, port, connectTimeoutMs = 10_000, tls, ...sessionOpts } = opts;
   return new Promise((resolve, reject) => {
-    const socket = connect({ host, port });
+    const socket = tls ? tlsConnect({ host, port, ...tls }) : connect({ host, port });
     const timer = setTimeout(() => {
       socket.destroy();
       reject(new Error(`SMPP connect to ${host}:${port} timed out after ${connectTimeoutMs} ms`));
     }, connectTimeoutMs);
-    socket.once('error', (err) => {
+    socket.once('error', (err: NodeJS.ErrnoException) => {
       clearTimeout(timer);
-      reject(err);
+      socket.destroy();
+      // A refused certificate must read as such in the log, not as a bare OpenSSL code.
+      reject(tls ? new Error(`TLS connect to ${host}:${port} failed: ${err.message}${err.code ? ` (${err.code})` : ''}`, { cause: err }) : err);
     });
-    socket.once('connect', () => {
+    socket.once(tls ? 'secureConnect' : 'connect', () => {
       clearTimeout(timer);
       socket.removeAllListeners('error');
       resolve(new SmppSession({ ...sessionOpts, socket }));
     });
   });
+}
+
+/** PEM files of a TLS section, read now (so a renewed certificate is used from the next connection on). */
+export function readPemFiles(paths: { ca?: string | undefined; cert?: string | undefined; key?: string | undefined }): { ca?: Buffer; cert?: Buffer; key?: Buffer } {
+  const out: { ca?: Buffer; cert?: Buffer; key?: Buffer } = {};
+  for (const k of ['ca', 'cert', 'key'] as const) {
+    const path = paths[k];
+    if (path) out[k] = readFileSync(path);
+  }
+  return out;
 }
 
 export type BindMode = 'transceiver' | 'transmitter' | 'receiver';
@@ -53,9 +69,34 @@ export async function bindSession(session: SmppSession, opts: BindOptions): Prom
   return resp;
 }
 
+export interface SmppServerOptions extends SessionOptions {
+  /**
+   * Called for every TCP connection before anything is read from it (for TLS: before the
+   * handshake); false destroys the socket at once and no session is made.
+   */
+  admit?: (socket: Socket) => boolean;
+}
+
 /** A TCP server whose every connection becomes a session handed to `onSession`. */
-export function createSmppServer(onSession: (s: SmppSession) => void, opts: SessionOptions = {}): Server {
-  return createServer((socket) => onSession(new SmppSession({ ...opts, socket })));
+export function createSmppServer(onSession: (s: SmppSession) => void, opts: SmppServerOptions = {}): Server {
+  const { admit, ...sessionOpts } = opts;
+  return createServer((socket) => {
+    if (admit && !admit(socket)) return void socket.destroy();
+    onSession(new SmppSession({ ...sessionOpts, socket }));
+  });
+}
+
+/**
+ * The same over TLS: every connection whose handshake succeeds becomes a session. A failed
+ * handshake (wrong version, scanner, bad client certificate with rejectUnauthorized) just closes
+ * that socket ('tlsClientError' on the server).
+ */
+export function createSmppTlsServer(onSession: (s: SmppSession) => void, tls: TlsOptions, opts: SmppServerOptions = {}): TlsServer {
+  const { admit, ...sessionOpts } = opts;
+  const server = createTlsServer(tls, (socket) => onSession(new SmppSession({ ...sessionOpts, socket })));
+  // Before node:tls wraps the socket: a refused connection costs no handshake.
+  if (admit) server.prependListener('connection', (socket: Socket) => void (admit(socket) || socket.destroy()));
+  return server;
 }
 
 /** Listen on host:port (0 = random) and return the bound port. */

@@ -24,6 +24,11 @@ export interface SmppSessionOptions {
   /** §7.2 inactivity_timer: close after this long without receiving anything (0 = off). */
   inactivityMs?: number;
   logger?: SmppLogger;
+  /**
+   * Warnings the peer can repeat at will (malformed PDUs, responses to nothing) go through this,
+   * keyed by the peer's address, so an application can rate-limit them (default: logged each).
+   */
+  noisyWarn?: (log: SmppLogger, key: string, fields: object, msg: string) => void;
 }
 
 export interface SmppSessionEvents {
@@ -44,6 +49,7 @@ export class SmppSession extends EventEmitter<SmppSessionEvents> {
   readonly id: string = randomUUID().slice(0, 8);
   readonly socket: Socket;
   private readonly log: SmppLogger;
+  private readonly noisy: (key: string, fields: object, msg: string) => void;
   private readonly framer: PduFramer;
   private readonly maxIncoming: number;
   private readonly requests: RequestWindow;
@@ -68,6 +74,11 @@ export class SmppSession extends EventEmitter<SmppSessionEvents> {
     if ('child' in this.log && typeof this.log.child === 'function') {
       this.log = (this.log.child as (b: object) => SmppLogger)({ sessionId: this.id, remote });
     }
+    const noisyWarn = opts.noisyWarn;
+    const peer = this.socket.remoteAddress; // read now: a destroyed socket no longer has it
+    this.noisy = noisyWarn
+      ? (key, fields, msg) => noisyWarn(this.log, `${key}:${peer}`, fields, msg)
+      : (_key, fields, msg) => this.log.warn(fields, msg);
     this.socket.setNoDelay(true);
     this.socket.on('data', (chunk: Buffer) => this.onData(chunk));
     this.socket.on('drain', () => {
@@ -76,7 +87,7 @@ export class SmppSession extends EventEmitter<SmppSessionEvents> {
     });
     this.socket.on('end', () => this.close());
     this.socket.on('error', (err) => {
-      this.log.warn({ err }, 'smpp socket error');
+      this.noisy('socket-error', { err }, 'smpp socket error');
       if (this.listenerCount('error') > 0) this.emit('error', err);
       this.destroy();
     });
@@ -86,6 +97,18 @@ export class SmppSession extends EventEmitter<SmppSessionEvents> {
       this.log.warn({}, 'smpp inactivity timer expired, closing');
       this.close();
     });
+  }
+
+  /**
+   * Upper bound of command_length for frames not yet read. A server lowers it until the peer has
+   * bound (a bind is tiny; an anonymous peer must not make us buffer 64 KiB) and restores it after.
+   */
+  get maxPduLength(): number {
+    return this.framer.maxLength;
+  }
+
+  set maxPduLength(n: number) {
+    this.framer.maxLength = n;
   }
 
   get inFlight(): number {
@@ -209,7 +232,7 @@ export class SmppSession extends EventEmitter<SmppSessionEvents> {
     } catch (err) {
       if (!(err instanceof FramingError)) throw err;
       // SMPP.md/§3.2: framing is lost — nack with ESME_RINVCMDLEN and close.
-      this.log.warn({ commandLength: err.commandLength }, 'invalid command_length, closing');
+      this.noisy('bad-length', { commandLength: err.commandLength }, 'invalid command_length, closing');
       this.write({ command: 'generic_nack', seq: err.seq ?? 0, status: STATUS.ESME_RINVCMDLEN });
       this.close();
       return;
@@ -280,7 +303,7 @@ export class SmppSession extends EventEmitter<SmppSessionEvents> {
   }
 
   private onDecodeError(err: PduDecodeError, frame: Buffer): void {
-    this.log.warn({ err: err.message, commandId: err.commandId, seq: err.seq }, 'malformed PDU');
+    this.noisy('malformed-pdu', { err: err.message, commandId: err.commandId, seq: err.seq }, 'malformed PDU');
     if (err.status === STATUS.ESME_RINVCMDID) {
       // §3.3: an unknown command gets generic_nack with its own sequence number; keep reading.
       this.write({ command: 'generic_nack', seq: err.seq, status: err.status });
@@ -304,7 +327,7 @@ export class SmppSession extends EventEmitter<SmppSessionEvents> {
 
   private onResponse(pdu: Pdu): void {
     if (!this.requests.resolve(pdu)) {
-      this.log.warn({ command: pdu.command, seq: pdu.seq, status: pdu.status }, 'response to no pending request, ignored');
+      this.noisy('stray-response', { command: pdu.command, seq: pdu.seq, status: pdu.status }, 'response to no pending request, ignored');
     }
   }
 }

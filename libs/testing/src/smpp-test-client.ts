@@ -1,3 +1,4 @@
+import type { ConnectionOptions } from 'node:tls';
 import { bindSession, connectSession, ESM_CLASS, splitText, type BindMode, type Pdu, type PduInit, type SessionOptions, type SmppSession } from '@smsgw/smpp';
 
 export interface TestClientOptions extends SessionOptions {
@@ -7,6 +8,8 @@ export interface TestClientOptions extends SessionOptions {
   password: string;
   mode?: BindMode;
   systemType?: string;
+  /** Connect over TLS (e.g. `{ ca }` of a test CA, `cert`/`key` for a client certificate). */
+  tls?: ConnectionOptions;
 }
 
 export type SubmitInit = Omit<PduInit, 'command'>;

@@ -1,6 +1,8 @@
 import type { Server } from 'node:net';
+import type { TlsOptions } from 'node:tls';
 import {
   createSmppServer,
+  createSmppTlsServer,
   cstringTlv,
   encodeGsm7,
   ESM_CLASS,
@@ -51,6 +53,8 @@ export interface SmscSimOptions {
   maxQueuedReceipts?: number;
   /** GSM 7-bit text (data_coding 0) arrives as packed septets, as from an ESME with `gsmPacked`. */
   gsmPacked?: boolean;
+  /** Speak SMPP over TLS with these options (`key`/`cert` PEM; `requestCert`/`ca` for client certificates). */
+  tls?: TlsOptions;
 }
 
 export interface SmscSimStats {
@@ -236,22 +240,21 @@ export async function startSmscSim(opts: SmscSimOptions = {}): Promise<SmscSim> 
     if (mode !== 'transmitter') flushQueue(systemId);
   };
 
-  const server: Server = createSmppServer(
-    (s) => {
-      sessions.add(s);
-      s.on('pdu', (p) => {
-        if (p.command.startsWith('bind_')) return onBind(s, p);
-        if (p.command === 'submit_sm') return onSubmit(s, bound.get(s), p);
-        if (p.command === 'outbind' || p.command === 'alert_notification') return;
-        s.respond(p, { status: bound.has(s) ? STATUS.ESME_RINVCMDID : STATUS.ESME_RINVBNDSTS });
-      });
-      s.on('close', () => {
-        sessions.delete(s);
-        bound.delete(s);
-      });
-    },
-    { window: opts.window, logger: opts.logger },
-  );
+  const onSession = (s: SmppSession) => {
+    sessions.add(s);
+    s.on('pdu', (p) => {
+      if (p.command.startsWith('bind_')) return onBind(s, p);
+      if (p.command === 'submit_sm') return onSubmit(s, bound.get(s), p);
+      if (p.command === 'outbind' || p.command === 'alert_notification') return;
+      s.respond(p, { status: bound.has(s) ? STATUS.ESME_RINVCMDID : STATUS.ESME_RINVBNDSTS });
+    });
+    s.on('close', () => {
+      sessions.delete(s);
+      bound.delete(s);
+    });
+  };
+  const sessionOpts = { window: opts.window, logger: opts.logger };
+  const server: Server = opts.tls ? createSmppTlsServer(onSession, opts.tls, sessionOpts) : createSmppServer(onSession, sessionOpts);
   const port = await listen(server, opts.port ?? 0, host);
 
   return {

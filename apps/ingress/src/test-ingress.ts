@@ -1,0 +1,66 @@
+import { pino } from 'pino';
+import { createAppMetrics, createMetricsRegistry, type ClientConfig, type Logger } from '@smsgw/platform';
+import { createRedis, xaddEntry } from '@smsgw/redis';
+import { streamNames } from '@smsgw/contracts';
+import { createRedisStateStore } from '@smsgw/store';
+import { createIngressServer, type IngressServerDeps } from './ingress-server';
+import { createSubmitHandler } from './submit-handler';
+import { createReceiptDispatcher } from './receipt-dispatcher';
+import { createQueryHandler } from './query-handler';
+import { createBindLockout, type LockoutOptions } from './bind-lockout';
+
+const silent = pino({ level: 'silent' });
+const defaultAuth: LockoutOptions & { failureDelayMs: number } = { maxFailures: 5, windowMs: 60_000, lockoutMs: 60_000, maxLockoutMs: 600_000, failureDelayMs: 0 };
+
+export interface TestIngressOptions {
+  redisUrl: string;
+  prefix: string;
+  clients: ClientConfig[];
+  session: IngressServerDeps['session'];
+  auth?: Partial<typeof defaultAuth>;
+  /** Redis of the bind lockout (default: the same as the rest). */
+  lockoutRedisUrl?: string;
+  logger?: Logger;
+  tls?: IngressServerDeps['tls'];
+  connections?: IngressServerDeps['connections'];
+  /** Redis command timeout (default 1 s: a dead Redis is noticed fast). */
+  commandTimeoutMs?: number;
+}
+
+/**
+ * The ingress server as main.ts wires it, for tests: real Redis (submits into `in`, the bind
+ * lockout, receipts), the Redis state store for query_sm, on a random port on 127.0.0.1.
+ */
+export async function startTestIngress(o: TestIngressOptions) {
+  const metrics = createAppMetrics(createMetricsRegistry('ingress-test'));
+  const commandTimeoutMs = o.commandTimeoutMs ?? 1_000;
+  const redis = createRedis(o.redisUrl, { commandTimeoutMs });
+  const lockoutRedis = o.lockoutRedisUrl ? createRedis(o.lockoutRedisUrl, { commandTimeoutMs }) : redis;
+  const auth = { ...defaultAuth, ...o.auth };
+  const names = streamNames(o.prefix);
+  const logger = o.logger ?? silent;
+  const receipts = createReceiptDispatcher({ redis, redisUrl: o.redisUrl, names, instance: 'test', metrics, logger, batchSize: 10, claimIdleMs: 1_000 });
+  const store = createRedisStateStore({ redis, prefix: o.prefix });
+  const server = createIngressServer({
+    host: '127.0.0.1', port: 0, clients: o.clients, session: o.session, tls: o.tls, connections: o.connections,
+    submit: createSubmitHandler({ enqueue: (e) => xaddEntry(redis, names.in, e), backlogFull: () => false }),
+    query: createQueryHandler(store),
+    receipts, metrics, logger,
+    auth: { lockout: createBindLockout(lockoutRedis, o.prefix, auth), failureDelayMs: auth.failureDelayMs },
+  });
+  const port = await server.start();
+  return {
+    port, server, redis, names, store, metrics,
+    get tlsPort() {
+      return server.tlsPort;
+    },
+    /** How many connections a cap dropped (smsgw_errors_total{kind="connection_<kind>"}). */
+    dropped: async (kind: string) => (await metrics.errors.get()).values.find((v) => v.labels.kind === `connection_${kind}`)?.value ?? 0,
+    close: async () => {
+      await server.close();
+      await receipts.close();
+      redis.disconnect();
+      if (lockoutRedis !== redis) lockoutRedis.disconnect();
+    },
+  };
+}
