@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { ensureGroup, xaddEntry } from '@smsgw/redis';
+import { createClientBacklog, ensureGroup, xaddEntry } from '@smsgw/redis';
 import { redisNamespace } from '@smsgw/testing';
-import { createBacklogMonitor } from './backlog-monitor';
+import { createBacklogMonitor, createClientBacklogMonitor } from './backlog-monitor';
 
 const tick = () => new Promise((r) => setTimeout(r, 120));
 
@@ -37,6 +37,47 @@ describe('backlog monitor (real Redis)', () => {
       await xaddEntry(ns.redis, stream, { a: 2 });
       await tick();
       expect(monitor.full()).toBe(true);
+    } finally {
+      monitor.stop();
+      await ns.cleanup();
+    }
+  });
+
+  it('bounds each client by its own maxBacklog: only the client over it is full, and no longer once its messages end', async () => {
+    const ns = await redisNamespace('backlog-client');
+    const backlog = createClientBacklog(ns.redis, ns.prefix);
+    const monitor = createClientBacklogMonitor(backlog, { limits: new Map([['acme', 3], ['beta', 3]]), intervalMs: 50 });
+    const exp = Date.now() + 60_000;
+    const accept = (id: string, sys: string) => backlog.enqueue(`${ns.prefix}:in`, { id, sys, at: Date.now(), exp });
+    try {
+      expect(monitor.full('acme')).toBe(false);
+      expect(monitor.full('beta')).toBe(false);
+      for (let i = 0; i < 3; i++) await accept(`a${i}`, 'acme');
+      await accept('b0', 'beta');
+      await tick();
+      expect(monitor.full('acme')).toBe(true);
+      expect(monitor.full('beta')).toBe(false); // the other client keeps flowing
+      expect(monitor.full('unknown')).toBe(false); // not a configured client: no bound here
+      await backlog.remove([{ id: 'a0', sys: 'acme' }]); // one of its messages was sent
+      await tick();
+      expect(monitor.full('acme')).toBe(false);
+    } finally {
+      monitor.stop();
+      await ns.cleanup();
+    }
+  });
+
+  it('sweeps ids long past their expiry, so a removal that never ran does not keep a client full', async () => {
+    const ns = await redisNamespace('backlog-client-sweep');
+    const backlog = createClientBacklog(ns.redis, ns.prefix);
+    const stale = Date.now() - 11 * 60_000; // expired more than the sweep's grace ago
+    for (let i = 0; i < 3; i++) await backlog.enqueue(`${ns.prefix}:in`, { id: `a${i}`, sys: 'acme', at: stale - 1_000, exp: stale });
+    const monitor = createClientBacklogMonitor(backlog, { limits: new Map([['acme', 3]]), intervalMs: 50, sweepEveryMs: 60_000 });
+    try {
+      monitor.full('acme');
+      await tick();
+      expect(monitor.full('acme')).toBe(false);
+      expect(await backlog.counts(['acme'])).toEqual(new Map([['acme', 0]]));
     } finally {
       monitor.stop();
       await ns.cleanup();

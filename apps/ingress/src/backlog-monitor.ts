@@ -1,4 +1,4 @@
-import { groupBacklog, type Redis } from '@smsgw/redis';
+import { groupBacklog, type ClientBacklog, type Redis } from '@smsgw/redis';
 
 export interface BacklogBound {
   stream: string;
@@ -27,6 +27,64 @@ export function createBacklogMonitor(redis: Redis, bounds: BacklogBound[], inter
     full: () => [...over.values()].some(Boolean),
     /** The stream that is over its bound, if any (for logs). */
     fullStream: () => [...over.entries()].find(([, v]) => v)?.[0],
+    stop: () => clearInterval(timer),
+  };
+}
+
+export interface ClientBacklogMonitorOptions {
+  /** clients[].maxBacklog of each client. */
+  limits: ReadonlyMap<string, number>;
+  intervalMs?: number;
+  /** How often the missed removals of every client are swept (see createClientBacklog). */
+  sweepEveryMs?: number;
+  /** A client that has not submitted for this long is no longer polled (until its next submit). */
+  idleMs?: number;
+}
+
+/**
+ * Each client's own bound (clients[].maxBacklog): the clients that submitted lately have their
+ * in-flight count polled every `intervalMs` (one pipelined ZCARD each), not read per submit.
+ * A client over its bound gets ESME_RMSGQFUL while every other client keeps flowing; it may
+ * overshoot by what it submits within one interval (its first submits after a pause go
+ * through unchecked until the next poll).
+ */
+export function createClientBacklogMonitor(backlog: ClientBacklog, o: ClientBacklogMonitorOptions) {
+  const intervalMs = o.intervalMs ?? 250;
+  const idleMs = o.idleMs ?? 30_000;
+  const counts = new Map<string, number>();
+  const lastSeen = new Map<string, number>();
+  const systems = [...o.limits.keys()];
+  let lastSweep = 0;
+  let busy = false;
+  const refresh = async () => {
+    const now = Date.now();
+    if (now - lastSweep >= (o.sweepEveryMs ?? 10_000)) {
+      lastSweep = now;
+      await backlog.sweep(systems, now);
+    }
+    for (const [sys, at] of lastSeen) {
+      if (now - at > idleMs) {
+        lastSeen.delete(sys);
+        counts.delete(sys); // stale by the time it submits again
+      }
+    }
+    if (lastSeen.size) for (const [sys, n] of await backlog.counts([...lastSeen.keys()])) counts.set(sys, n);
+  };
+  const timer = setInterval(() => {
+    if (busy) return; // Redis slow: one refresh at a time
+    busy = true;
+    refresh()
+      .catch(() => undefined) // Redis away: submits fail on XADD and get ESME_RMSGQFUL there
+      .finally(() => (busy = false));
+  }, intervalMs);
+  timer.unref();
+  return {
+    /** True while this client has more messages in flight than its maxBacklog. */
+    full: (sys: string): boolean => {
+      lastSeen.set(sys, Date.now());
+      const max = o.limits.get(sys);
+      return max !== undefined && (counts.get(sys) ?? 0) >= max;
+    },
     stop: () => clearInterval(timer),
   };
 }

@@ -1,9 +1,11 @@
 import { GROUPS } from '@smsgw/contracts';
 import { allRoutes, bootApp, storeObserver } from '@smsgw/platform';
 import { poolsOf } from '@smsgw/domain';
-import { createRateLimiter, createStageRuntime, limiterMetrics, rateLimitKey, xaddEntry } from '@smsgw/redis';
-import { createBacklogMonitor } from './backlog-monitor';
+import { createClientBacklog, createRateLimiter, createStageRuntime, limiterMetrics, rateLimitKey } from '@smsgw/redis';
+import { createBacklogMonitor, createClientBacklogMonitor } from './backlog-monitor';
 import { createIngressServer } from './ingress-server';
+import { plaintextClients } from './bind-auth';
+import { createBindLockout } from './bind-lockout';
 import { createReceiptDispatcher } from './receipt-dispatcher';
 import { createSubmitHandler } from './submit-handler';
 import { createQueryHandler } from './query-handler';
@@ -28,6 +30,10 @@ await bootApp('ingress', process, async (ctx) => {
     // Journal records are never dropped: past the bound the gateway stops accepting instead.
     { stream: names.journal, max: config.journal.maxBacklog, group: GROUPS.journal },
   ]);
+  // Each client's messages in flight (every stage), against its own clients[].maxBacklog: one
+  // client cannot fill the queues for everyone.
+  const clientBacklog = createClientBacklog(redis, config.redis.prefix);
+  const clientFull = createClientBacklogMonitor(clientBacklog, { limits: new Map(config.clients.map((c) => [c.systemId, c.maxBacklog])) });
   const receipts = createReceiptDispatcher({
     redis,
     redisUrl: config.redis.url,
@@ -43,11 +49,14 @@ await bootApp('ingress', process, async (ctx) => {
   const server = createIngressServer({
     host: config.ingress.host,
     port: config.ingress.port,
+    tls: config.ingress.tls,
+    connections: config.ingress.connections,
     clients: config.clients,
     session: config.ingress,
     submit: createSubmitHandler({
-      enqueue: (e) => xaddEntry(redis, names.in, e),
+      enqueue: (e) => clientBacklog.enqueue(names.in, e),
       backlogFull: backlog.full,
+      clientFull: clientFull.full,
       allow: limiters.size ? (sys) => limiters.get(sys)?.tryTake(1) ?? true : undefined,
       maxAgeMs: (sys) => maxAges.get(sys) ?? config.delivery.maxAgeMs,
     }),
@@ -55,12 +64,17 @@ await bootApp('ingress', process, async (ctx) => {
     receipts,
     metrics,
     logger,
+    auth: { lockout: createBindLockout(redis, config.redis.prefix, config.ingress.auth), failureDelayMs: config.ingress.auth.failureDelayMs },
   });
-  const port = await server.start();
-  logger.info({ port }, 'SMPP server listening');
+  const plaintext = plaintextClients(config.clients);
+  if (plaintext.length) logger.warn({ clients: plaintext }, 'clients with a plaintext password in the config: replace it with passwordHash (npm run hash-password)');
+  await server.start();
+  logger.info({ port: server.port, tlsPort: server.tlsPort }, 'SMPP server listening');
+  // SIGHUP re-reads the TLS certificate and key (renewal without dropping bound clients).
+  if (config.ingress.tls) process.on('SIGHUP', () => server.reloadTls());
   rt.watch(names.in, GROUPS.policy);
   return rt.start({
-    backlog: { close: backlog.stop },
+    backlog: { close: () => { backlog.stop(); clientFull.stop(); } },
     smpp: server,
     receipts,
     store,

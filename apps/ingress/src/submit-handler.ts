@@ -10,6 +10,8 @@ export interface SubmitHandlerDeps {
   enqueue: (entry: InEntry) => Promise<unknown>;
   /** True while `in` or the journal holds more unprocessed entries than its bound. */
   backlogFull: () => boolean;
+  /** True while this client has more messages in flight than its clients[].maxBacklog. */
+  clientFull?: (sys: string) => boolean;
   /** Per-client submit rate (L1+L2 limiter): false → the client is over its rate. */
   allow?: (sys: string) => boolean | Promise<boolean>;
   /** How long a client's messages may wait: default and cap of their validity (delivery.maxAgeMs). */
@@ -79,8 +81,8 @@ export function validateSubmit(pdu: Pdu, sys: string, id: string, at: number, ma
 
 /**
  * submit_sm → UUID → XADD to `in` → ESME_ROK with the UUID, in that order: ROK is never sent
- * before Redis answered. Redis away or `in` over its bound → ESME_RMSGQFUL; a client over its
- * submit rate → ESME_RTHROTTLED.
+ * before Redis answered. Redis away, a stream over its bound or the client over its own
+ * maxBacklog → ESME_RMSGQFUL; a client over its submit rate → ESME_RTHROTTLED.
  */
 export function createSubmitHandler(deps: SubmitHandlerDeps): (pdu: Pdu, sys: string) => Promise<SubmitOutcome> {
   const now = deps.now ?? Date.now;
@@ -89,6 +91,8 @@ export function createSubmitHandler(deps: SubmitHandlerDeps): (pdu: Pdu, sys: st
     const v = validateSubmit(pdu, sys, newId(), now(), deps.maxAgeMs?.(sys));
     if (!('entry' in v)) return v;
     if (deps.backlogFull()) return { status: STATUS.ESME_RMSGQFUL, reason: 'a stream is over its backlog bound' };
+    // Its own queue full: this client waits, the others keep flowing (no rate token taken).
+    if (deps.clientFull?.(sys)) return { status: STATUS.ESME_RMSGQFUL, reason: 'client over its backlog bound (clients[].maxBacklog)' };
     // Over its own rate: refused at once, nothing queued (SMPP.md: ESME_RTHROTTLED).
     const allowed = deps.allow?.(sys) ?? true;
     if (allowed !== true && !(await allowed)) return { status: STATUS.ESME_RTHROTTLED, reason: 'client over its submit rate' };

@@ -1,7 +1,7 @@
 import { GROUPS } from '@smsgw/contracts';
 import { createClientRouter } from '@smsgw/domain';
 import { bootApp, loadConfig, storeObserver } from '@smsgw/platform';
-import { createStageRuntime, groupBacklog, startPeriodicJobs, xaddEntry } from '@smsgw/redis';
+import { createClientBacklog, createStageRuntime, groupBacklog, startPeriodicJobs } from '@smsgw/redis';
 import { openStateStore } from '@smsgw/store';
 import { startAdminApi } from './admin-api';
 import { createDeferredQueue } from './deferred-queue';
@@ -19,7 +19,7 @@ await bootApp('policy-worker', process, async (ctx) => {
   const keys = policyKeys(config.redis.prefix);
   const settings = createPolicySettings(config.policy);
   const deferred = createDeferredQueue(redis, keys.deferred, names.in);
-  const concat = createConcatGroups(redis, config.redis.prefix, config.concat.timeoutMs);
+  const concat = createConcatGroups(redis, config.redis.prefix, config.concat.timeoutMs, { maxOpen: config.concat.maxOpenGroups });
   rt.consumer({
     stream: names.in,
     group: GROUPS.policy,
@@ -27,6 +27,7 @@ await bootApp('policy-worker', process, async (ctx) => {
     deadLetter: 'fail-message',
     handler: createPolicyHandler({
       redis, store, names, metrics, logger, deferred, concat,
+      backlog: createClientBacklog(redis, config.redis.prefix),
       journalText: new Set(config.clients.filter((c) => c.journalText).map((c) => c.systemId)),
       route: createClientRouter(config.routes, config.clients),
       policy: createMcp({ redis, keys, resolve: settings.resolver }),
@@ -55,11 +56,11 @@ await bootApp('policy-worker', process, async (ctx) => {
     const n = room > 0 ? await deferred.release(Date.now(), Math.min(1_000, room), room) : 0;
     if (n) logger.info({ released: n }, 'deferred messages back to in');
   };
-  // Client-concatenated messages still incomplete after concat.timeoutMs go on as they are.
+  // Client-concatenated messages still incomplete after concat.timeoutMs go on as they are:
+  // every due group in one run (batched), none left to age in Redis until the next.
   const concatTimeouts = async () => {
-    const groups = await concat.due(config.clients.map((c) => c.systemId));
-    await Promise.all(groups.map((parts) => xaddEntry(redis, names.out(parts[0]!.pool), { k: 'group', pool: parts[0]!.pool, parts })));
-    if (groups.length) logger.warn({ groups: groups.length }, 'incomplete client-concatenated messages sent as they are');
+    const sent = await concat.sweep(config.clients.map((c) => c.systemId), names.out);
+    if (Object.keys(sent).length) logger.warn({ groups: sent }, 'incomplete client-concatenated messages sent as they are');
   };
   // Once per period across every policy-worker.
   const periodic = await startPeriodicJobs({ redisUrl: config.redis.url, prefix: config.redis.prefix, queue: 'policy-worker', logger }, [

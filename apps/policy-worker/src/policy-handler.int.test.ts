@@ -4,6 +4,7 @@ import { dlrInEntrySchema, expandJournalEntry, outEntrySchema, streamNames, type
 import { createClientRouter, createPolicyResolver, emptyPolicySettings } from '@smsgw/domain';
 import { createAppMetrics, createMetricsRegistry, policySchema } from '@smsgw/platform';
 import { createRedisStateStore } from '@smsgw/store';
+import { createClientBacklog } from '@smsgw/redis';
 import { redisNamespace } from '@smsgw/testing';
 import { createMcp } from './mcp';
 import { createPolicyHandler } from './policy-handler';
@@ -96,6 +97,38 @@ describe('policy-worker handler (real Redis)', () => {
       const journal = ((await ns.redis.xrange(names.journal, '-', '+')) as [string, string[]][]).flatMap(([, f]) => JSON.parse(f[1]));
       expect(journal.map(expandJournalEntry)).toMatchObject([{ ev: 'deferred', id: 'q', bucket: 'mcp', stage: 'business-rules' }]);
       expect(journal[0].reason).toMatch(/^quiet-hours until 2026-01-16T08:00:00/);
+    } finally {
+      await ns.cleanup();
+    }
+  });
+
+  it('takes a message it refuses or finds expired out of its client backlog; routed and scheduled ones stay counted', async () => {
+    const ns = await redisNamespace('policy-backlog');
+    try {
+      const names = streamNames(ns.prefix);
+      const keys = policyKeys(ns.prefix);
+      const backlog = createClientBacklog(ns.redis, ns.prefix);
+      const handler = createPolicyHandler({
+        redis: ns.redis, store: createRedisStateStore({ redis: ns.redis, prefix: ns.prefix }), names, backlog,
+        logger: pino({ level: 'silent' }), metrics: createAppMetrics(createMetricsRegistry('p4')),
+        route: createClientRouter([{ prefix: '44', smscs: ['uk'] }], []),
+        policy: createMcp({ redis: ns.redis, keys, resolve: () => createPolicyResolver(emptyPolicySettings()) }),
+        deferred: createDeferredQueue(ns.redis, keys.deferred, names.in),
+      });
+      const t = Date.now();
+      const messages = [
+        inEntry('routed', '447700900123'),
+        inEntry('refused', '33612345678'), // no route
+        { ...inEntry('expired', '447700900124'), exp: t - 1 },
+        { ...inEntry('scheduled', '447700900125'), due: t + 60_000, exp: t + 120_000 },
+      ];
+      for (const m of messages) await backlog.enqueue(names.in, m);
+      expect(await backlog.counts(['acme'])).toEqual(new Map([['acme', 4]]));
+      const entries = messages.map((m, i) => ({ id: `${i + 1}-0`, data: m, deliveries: 1, size: 0 }));
+      expect((await handler(entries)).ack).toHaveLength(4);
+      expect((await ns.redis.zrange(`${ns.prefix}:backlog:{acme}`, '0', '-1')).sort()).toEqual(['routed', 'scheduled']);
+      await handler([{ ...entries[1]!, deliveries: 2 }]); // a redelivery of the refused one: no harm
+      expect(await backlog.counts(['acme'])).toEqual(new Map([['acme', 2]]));
     } finally {
       await ns.cleanup();
     }

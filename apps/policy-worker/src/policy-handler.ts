@@ -1,7 +1,7 @@
-import { inEntrySchema, type DlrInFailure, type InEntry, type JournalEntry, type OutEntry, type OutGroup, type StreamNames } from '@smsgw/contracts';
+import { inEntrySchema, type DlrInFailure, type InEntry, type JournalEntry, type OutEntry, type StreamNames } from '@smsgw/contracts';
 import { reject, type PolicyVerdict, type RouteDecision } from '@smsgw/domain';
 import type { AppMetrics, Logger } from '@smsgw/platform';
-import { runBatch, xaddEntry, type BatchHandler, type EntryOutcome, type Redis, type StreamEntry } from '@smsgw/redis';
+import { runBatch, xaddEntry, type BatchHandler, type ClientBacklog, type EntryOutcome, type Redis, type StreamEntry } from '@smsgw/redis';
 import type { StateStore } from '@smsgw/store';
 import type { DeferredQueue } from './deferred-queue';
 import type { BatchPolicy } from './mcp';
@@ -21,6 +21,8 @@ export interface PolicyHandlerDeps {
   concat?: ConcatGroups;
   /** Where quiet-hours `defer` verdicts wait; without it such a message is rejected. */
   deferred?: DeferredQueue;
+  /** Each client's messages in flight (clients[].maxBacklog): a message refused or expired here leaves it. */
+  backlog?: ClientBacklog;
   metrics: AppMetrics;
   logger: Logger;
   now?: () => number;
@@ -68,7 +70,8 @@ export function createPolicyHandler(deps: PolicyHandlerDeps): BatchHandler {
         ...base, ts: t, ev: 'rejected', dst: m.dst.norm,
         stage: verdict.stage, reason: verdict.reason, err: verdict.code, latencyMs: t - m.at,
       };
-      await xaddEntry(redis, names.dlrIn, fail);
+      // Its end: uncounted with the same round trip (a redelivery uncounting it again is harmless).
+      await Promise.all([xaddEntry(redis, names.dlrIn, fail), deps.backlog?.remove([m])]);
       metrics.messages.inc({ stage: 'policy', outcome: 'rejected' });
       deps.logger.info({ msgId: m.id, systemId: m.sys, stage: verdict.stage, reason: verdict.reason }, 'message rejected by policy');
       return { ack: true, journal: [accepted, rejected] };
@@ -84,9 +87,13 @@ export function createPolicyHandler(deps: PolicyHandlerDeps): BatchHandler {
     const part = deps.concat ? concatInfo(m) : null;
     if (part) {
       // A part the client cut itself waits for its siblings (durably, in Redis) and goes on with
-      // them as one group, so the sender keeps their order; the group's last part forwards it.
-      const group = await deps.concat!.add(out, part);
-      if (group) await xaddEntry(redis, names.out(decision!.pool), { k: 'group', pool: decision!.pool, parts: group } satisfies OutGroup);
+      // them as one group, so the sender keeps their order; the group's last part forwards it,
+      // and so does a part that displaced another message's open group (a reused reference).
+      const closed = await deps.concat!.add(out, part);
+      await deps.concat!.forward(closed, names.out);
+      for (const g of closed.filter((c) => c.why !== 'complete')) {
+        deps.logger.warn({ systemId: g.sys, parts: g.parts.length, why: g.why }, 'incomplete client-concatenated message sent as it is');
+      }
     } else {
       await xaddEntry(redis, names.out(decision!.pool), out);
     }
@@ -107,7 +114,7 @@ export function createPolicyHandler(deps: PolicyHandlerDeps): BatchHandler {
       // The record exists already when the message was held (SCHEDULED); the dlr-worker ends it EXPIRED.
       await store.createMessage({ id: m.id, sys: m.sys, src: m.src.norm, dst: m.dst.norm, rd: m.rd, state: 'ACCEPTED', at: t });
       const fail: DlrInFailure = { k: 'fail', id: m.id, sys: m.sys, src: m.src, dst: m.dst, state: 'EXPIRED', err: 0, reason: 'validity expired before it was sent', at: t };
-      await xaddEntry(redis, names.dlrIn, fail);
+      await Promise.all([xaddEntry(redis, names.dlrIn, fail), deps.backlog?.remove([m])]);
       metrics.messages.inc({ stage: 'policy', outcome: 'expired' });
       return { ack: true, journal: [{ ...base, ts: m.at, ev: 'accepted', src: m.src.norm, dst: m.dst.norm, dc: m.dc }] };
     }

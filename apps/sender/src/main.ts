@@ -1,7 +1,7 @@
 import { GROUPS } from '@smsgw/contracts';
 import { poolsOf } from '@smsgw/domain';
 import { allRoutes, bootApp, storeObserver } from '@smsgw/platform';
-import { createRateLimiter, createStageRuntime, limiterMetrics, rateLimitKey } from '@smsgw/redis';
+import { createClientBacklog, createRateLimiter, createStageRuntime, limiterMetrics, rateLimitKey } from '@smsgw/redis';
 import { openStateStore } from '@smsgw/store';
 import { createDeliverHandler } from './deliver-handler';
 import { createMessageSender } from './message-sender';
@@ -30,6 +30,7 @@ await bootApp('sender', process, async (ctx) => {
   const handler = createMessageSender({
     redis, store, names, links, metrics, logger,
     prefix: config.redis.prefix,
+    backlog: createClientBacklog(redis, config.redis.prefix),
     // One limiter per scope with a rate, shared by every sender through Redis: each SMSC link
     // (its contracted throughput), each pool, and the global cap.
     limiters: new Map(config.smscs.filter((s) => s.throughput > 0).map((s) => [s.id, limiter(`link:${s.id}`, s.throughput)])),

@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { pino } from 'pino';
 import { streamNames, type OutEntry } from '@smsgw/contracts';
 import { createAppMetrics, createMetricsRegistry, smscSchema, type SmscConfig } from '@smsgw/platform';
-import { createRateLimiter, rateLimitKey, type StreamEntry } from '@smsgw/redis';
+import { createRateLimiter, rateLimitKey, type BacklogMessage, type ClientBacklog, type StreamEntry } from '@smsgw/redis';
 import { createRedisStateStore } from '@smsgw/store';
 import { redisNamespace, startSmscSim, type SmscSim } from '@smsgw/testing';
 import { encodeGsm7 } from '@smsgw/smpp';
@@ -179,5 +179,28 @@ describe('sender (real Redis, SMSC simulator over TCP)', () => {
     await store.createMessage({ id: 's1', sys: 'acme', src: 'ACME', dst: '447700900123', rd: 1, state: 'ROUTED', at: Date.now() });
     await handler([entry(m)]);
     expect(sim.submits[0]).toMatchObject({ udh: { ref: 0x1234, total: 2, seq: 1 }, text: 'first half ' });
+  });
+
+  it('takes every message that ends here out of its client backlog (sent, expired, each part of a group, a duplicate again); one given back stays', async () => {
+    const removed: BacklogMessage[] = [];
+    const backlog = { remove: async (ms: Iterable<BacklogMessage>) => void removed.push(...ms) } as unknown as ClientBacklog;
+    const stopping = new AbortController();
+    const { ns, store, handler } = await setup({}, { backlog, signal: stopping.signal });
+    const routed = (id: string) => store.createMessage({ id, sys: 'acme', src: 'ACME', dst: '447700900123', rd: 1, state: 'ROUTED', at: Date.now() });
+    for (const id of ['b1', 'b2', 'bg1', 'bg2', 'b3']) await routed(id);
+    const group = { id: '1-0', data: { k: 'group', pool: 'sim', parts: [outEntry('bg1', 'one'), outEntry('bg2', 'two')] }, deliveries: 1, size: 0 };
+    const sent = entry(outEntry('b1', 'hello'));
+    const expired = entry({ ...outEntry('b2', 'late'), exp: Date.now() - 1 });
+    expect((await handler([sent, expired, group])).ack).toHaveLength(3);
+    expect(removed.map((m) => m.id).sort()).toEqual(['b1', 'b2', 'bg1', 'bg2']);
+    removed.length = 0;
+    await handler([entry(outEntry('b1', 'hello'), 2)]); // redelivered: a duplicate, removed again (harmless)
+    expect(removed).toEqual([{ id: 'b1', sys: 'acme' }]);
+    removed.length = 0;
+    // Another sender holds b3's lease; this one stops meanwhile: b3 is still in flight.
+    await ns.redis.set(`${ns.prefix}:lease:{b3}`, 'sender-b', 'PX', 60_000);
+    setTimeout(() => stopping.abort(), 300);
+    expect((await handler([entry(outEntry('b3', 'wait'), 2)])).ack).toEqual([]);
+    expect(removed).toEqual([]);
   });
 });

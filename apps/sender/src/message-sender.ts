@@ -1,7 +1,7 @@
 import { isFinalState, outEntrySchema, outGroupSchema, type DlrInFailure, type JournalEntry, type OutEntry, type StreamNames } from '@smsgw/contracts';
 import { formatSmppTime, normaliseSmscMsgId, sendableUntil, type SmscIdFormat } from '@smsgw/domain';
 import type { AppMetrics, Logger, SmscTextConfig } from '@smsgw/platform';
-import { runBatch, sleepUnless, xaddEntry, type BatchHandler, type EntryOutcome, type RateLimiter, type Redis, type StreamEntry } from '@smsgw/redis';
+import { messagesOfEntry, runBatch, sleepUnless, xaddEntry, type BatchHandler, type ClientBacklog, type EntryOutcome, type RateLimiter, type Redis, type StreamEntry } from '@smsgw/redis';
 import { createConcatRefs, STATUS, TLV, type Pdu, type SmppSession } from '@smsgw/smpp';
 import type { MessageRecord, RecordSubmitInput, StateStore } from '@smsgw/store';
 import type { SmscLink } from './smsc-link';
@@ -39,6 +39,8 @@ export interface MessageSenderDeps {
   maxAgeMs?: Map<string, number>;
   /** Who holds a lease: this sender's leases carry it (a random id when absent). */
   instance?: string;
+  /** Each client's messages in flight (clients[].maxBacklog): a message that ends here leaves it. */
+  backlog?: ClientBacklog;
 }
 
 /** The link and session a group of parts sticks to. */
@@ -332,8 +334,22 @@ export function createMessageSender(deps: MessageSenderDeps): BatchHandler {
     return { ack: out.result !== 'retry' && out.result !== 'requeue', requeue: out.result === 'requeue', journal: out.journal };
   };
 
-  return (entries) =>
-    runBatch(entries, handleOne, {
+  /**
+   * An acked entry's messages have ended (submitted, duplicate, failed, expired): they leave
+   * their clients' backlogs — one ZREM per client per batch, not awaited, so it shares the round
+   * trip of the consumer's XACK. If it is lost, the sweep drops the ids after their expiry.
+   */
+  const uncount = (entries: StreamEntry[], ack: string[]) => {
+    if (!deps.backlog || !ack.length) return;
+    const acked = new Set(ack);
+    deps.backlog.remove(entries.filter((e) => acked.has(e.id)).flatMap((e) => messagesOfEntry(e.data))).catch((err) => {
+      metrics.errors.inc({ kind: 'backlog_remove' });
+      logger.warn({ err }, 'finished messages not removed from their client backlog; the sweep removes them');
+    });
+  };
+
+  return async (entries) => {
+    const res = await runBatch(entries, handleOne, {
       redis,
       journalStream: names.journal,
       onError: (err, e) => {
@@ -341,4 +357,7 @@ export function createMessageSender(deps: MessageSenderDeps): BatchHandler {
         logger.warn({ err, entryId: e.id }, 'send failed; entry stays pending');
       },
     });
+    uncount(entries, res.ack);
+    return res;
+  };
 }

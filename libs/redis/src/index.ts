@@ -11,3 +11,4 @@ export * from './delete-by-prefix';
 export * from './redis-info';
 export * from './periodic-jobs';
 export * from './sleep';
+export * from './client-backlog';

@@ -2,6 +2,7 @@ import { streamNames, type StreamNames } from '@smsgw/contracts';
 import type { AppContext, ReadinessCheck, StartedApp } from '@smsgw/platform';
 import { createCloser } from '@smsgw/platform';
 import { createDeadLetterHandler } from './dead-letter';
+import { createClientBacklog } from './client-backlog';
 import { createBlockingRedis, createRedis, type Redis } from './redis-client';
 import { createStreamConsumer, type BatchHandler, type StreamConsumer } from './stream-consumer';
 import { watchStreams } from './stream-gauges';
@@ -61,7 +62,7 @@ export function createStageRuntime(ctx: AppContext) {
         claimIdleMs: o.claimIdleMs ?? config.streams.claimIdleMs,
         maxDeliveries: o.maxDeliveries ?? config.streams.maxDeliveries,
         deadStream: names.dead,
-        onDead: o.deadLetter === 'fail-message' ? createDeadLetterHandler(redis, names, ctx.app) : undefined,
+        onDead: o.deadLetter === 'fail-message' ? createDeadLetterHandler(redis, names, ctx.app, createClientBacklog(redis, config.redis.prefix)) : undefined,
         concurrency: o.concurrency,
         holdMs: o.hold ? Math.floor((o.claimIdleMs ?? config.streams.claimIdleMs) / 3) : undefined,
         logger,

@@ -1,0 +1,77 @@
+import type { Redis } from 'ioredis';
+import { xaddEntry } from './stream-entry';
+
+/** A message as the backlog counts it: its id and the client that submitted it. */
+export interface BacklogMessage {
+  id: string;
+  sys: string;
+}
+
+/** How long past its expiry a message may still be counted before the sweep drops it. */
+export const BACKLOG_GRACE_MS = 10 * 60_000;
+
+/** The client's set of in-flight message ids (hash tag: one slot per client on Redis Cluster). */
+export const clientBacklogKey = (prefix: string, sys: string) => `${prefix}:backlog:{${sys}}`;
+
+/**
+ * Per client, the ids of its messages accepted and not yet finished — in `in`, held by the
+ * policy (scheduled, quiet hours, waiting concat parts), in `out:<pool>` or being sent — as a
+ * sorted set scored by the message's expiry. Exact and idempotent: ingress adds the id with the
+ * XADD that accepts the message; the stage where the message ends (sent, duplicate, failed,
+ * expired, refused) removes it, and a redelivery removing it twice is harmless. A removal that
+ * never ran (a dead-lettered entry, a crash between the stage's writes) is swept once the
+ * message is past its expiry plus BACKLOG_GRACE_MS: by then no stage can still hold it, so a
+ * missed removal never blocks a client for longer than its messages' life.
+ */
+export function createClientBacklog(redis: Redis, prefix: string) {
+  const key = (sys: string) => clientBacklogKey(prefix, sys);
+  return {
+    /**
+     * Appends an accepted message to `stream` and counts it, in one round trip (the ZADD goes
+     * first, so a message in a stream is always counted). Not a MULTI: the two keys are in
+     * different slots on Redis Cluster. Resolves once the XADD is durable; if only the ZADD
+     * failed the message is still accepted (it is just not counted); if the XADD failed, the
+     * id is taken back out (best effort — the sweep drops it otherwise). The entry is written
+     * as it is; ingress always sets `exp`, an entry without one is scored as living `fallbackAgeMs`.
+     */
+    async enqueue<E extends BacklogMessage & { at: number; exp?: number }>(stream: string, entry: E, fallbackAgeMs = 48 * 3_600_000): Promise<string | null> {
+      const counted = redis.zadd(key(entry.sys), entry.exp ?? entry.at + fallbackAgeMs, entry.id).catch(() => undefined);
+      try {
+        return await xaddEntry(redis, stream, entry);
+      } catch (err) {
+        await counted;
+        await redis.zrem(key(entry.sys), entry.id).catch(() => undefined);
+        throw err;
+      }
+    },
+    /** Uncounts finished messages: one ZREM per client (concurrent calls share round trips). */
+    async remove(messages: Iterable<BacklogMessage>): Promise<void> {
+      const bySys = new Map<string, string[]>();
+      for (const m of messages) {
+        const ids = bySys.get(m.sys);
+        if (ids) ids.push(m.id);
+        else bySys.set(m.sys, [m.id]);
+      }
+      await Promise.all([...bySys].map(([sys, ids]) => redis.zrem(key(sys), ...ids)));
+    },
+    /** How many messages each client has in flight (ZCARD, O(1); one round trip for all). */
+    async counts(systems: readonly string[]): Promise<Map<string, number>> {
+      const n = await Promise.all(systems.map((sys) => redis.zcard(key(sys))));
+      return new Map(systems.map((sys, i) => [sys, n[i]!]));
+    },
+    /** Drops messages past their expiry by more than `graceMs`: a removal was missed. Returns how many. */
+    async sweep(systems: readonly string[], now = Date.now(), graceMs = BACKLOG_GRACE_MS): Promise<number> {
+      const n = await Promise.all(systems.map((sys) => redis.zremrangebyscore(key(sys), '-inf', `(${now - graceMs}`)));
+      return n.reduce((a, b) => a + b, 0);
+    },
+  };
+}
+
+export type ClientBacklog = ReturnType<typeof createClientBacklog>;
+
+/** The messages of a stream entry's payload — one message, or the parts of a client-concatenated group. */
+export function messagesOfEntry(data: unknown): BacklogMessage[] {
+  const d = data as { id?: unknown; sys?: unknown; parts?: unknown } | undefined;
+  if (Array.isArray(d?.parts)) return d.parts.flatMap(messagesOfEntry);
+  return typeof d?.id === 'string' && typeof d.sys === 'string' ? [{ id: d.id, sys: d.sys }] : [];
+}
