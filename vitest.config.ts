@@ -24,7 +24,8 @@ export default defineConfig({
       },
       {
         extends: true,
-        test: { name: 'end-to-end', include: e2e, maxWorkers: 1, fileParallelism: false },
+        // REDIS_CLUSTER=1: the whole suite on a 3-shard Redis Cluster it starts (libs/testing).
+        test: { name: 'end-to-end', include: e2e, maxWorkers: 1, fileParallelism: false, globalSetup: ['libs/testing/src/redis-cluster-setup.ts'] },
       },
     ],
   },

@@ -38,7 +38,7 @@ await bootApp('dlr-worker', process, async (ctx) => {
   });
   // Once per period across every dlr-worker: aggregated receipts whose missing parts timed out,
   // and the receipt-stream bounds.
-  const periodic = await startPeriodicJobs({ redisUrl: config.redis.url, prefix: config.redis.prefix, queue: 'dlr-worker', logger }, [
+  const periodic = await startPeriodicJobs({ redis: config.redis, prefix: config.redis.prefix, queue: 'dlr-worker', logger }, [
     { name: 'aggregate-timeouts', everyMs: 1_000, run: () => receipts.sweep() },
     { name: 'receipt-expiry', everyMs: 60_000, run: () => expire(config.clients.map((c) => c.systemId)) },
   ]);

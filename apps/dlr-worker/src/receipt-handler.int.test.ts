@@ -49,7 +49,7 @@ describe('dlr-worker receipt handling (real Redis)', () => {
       orphanAfterMs, retryDelayMs: 100, idFormats,
     });
     const consumer = createStreamConsumer({
-      redis: ns.redis, blocking: createBlockingRedis(ns.url), stream: names.dlrIn, group: GROUPS.dlr, consumer: 'c',
+      redis: ns.redis, blocking: createBlockingRedis(ns.target), stream: names.dlrIn, group: GROUPS.dlr, consumer: 'c',
       blockMs: 50, claimIdleMs: 1_000,
       handler: receipts.handle,
     });

@@ -22,8 +22,10 @@ export interface BindRequest {
   systemId: string;
   password: string;
   mode: BindMode;
-  /** The client's connection: its remote address and, on the TLS listener, its certificate. */
+  /** The client's connection: on the TLS listener, its certificate. */
   socket: Socket;
+  /** The client's address (a PROXY header's when behind a load balancer); default: the socket's. */
+  address?: string;
 }
 
 export interface AuthenticatorOptions {
@@ -134,12 +136,12 @@ export function createAuthenticator(clients: readonly ClientConfig[], opts: Auth
     return ok;
   };
 
-  return async ({ systemId, password, mode, socket }) => {
+  return async ({ systemId, password, mode, socket, address = socket.remoteAddress }) => {
     const entry = byId.get(systemId);
     const refuse = (reason: string): BindResult => ({ ok: false, status: ESME_RBINDFAIL, reason });
     if (!(await passwordOk(systemId, entry, password)) || !entry) return refuse('bad credentials');
     const client = entry.client;
-    if (!addressAllowed(entry.allowed, socket.remoteAddress)) return refuse('address not in allowedIps');
+    if (!addressAllowed(entry.allowed, address)) return refuse('address not in allowedIps');
     if (client.certSubject !== undefined && !certMatches(socket, client.certSubject)) return refuse('client certificate does not match certSubject');
     if (!client.bindTypes.includes(mode)) return refuse(`bind type ${mode} not allowed`);
     return { ok: true, client };

@@ -32,7 +32,7 @@ export function createBindGate(deps: BindGateDeps) {
 
   return async (session: SmppSession, log: Logger, systemId: string, password: string, mode: BindMode): Promise<BindResult> => {
     const arrived = Date.now();
-    const remote = session.socket.remoteAddress ?? '';
+    const remote = session.remoteAddress ?? '';
     const where = lockoutAddress(remote);
     const refuse = async (status: number, reason: string, fields: object = {}): Promise<BindResult> => {
       metrics.errors.inc({ kind: 'bind_failed' });
@@ -55,7 +55,7 @@ export function createBindGate(deps: BindGateDeps) {
       return refuse(STATUS.ESME_RBINDFAIL, 'locked out', { lockedForMs: lockedMs });
     }
 
-    const res = await authenticate({ systemId, password, mode, socket: session.socket });
+    const res = await authenticate({ systemId, password, mode, socket: session.socket, address: remote });
     if (res.ok) {
       await lockout.succeeded(systemId, remote).catch((err) => warnings.warn(log, 'bind-lockout-unavailable', { err }, 'bind failure count not reset: Redis unavailable'));
       return res;

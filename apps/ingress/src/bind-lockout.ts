@@ -1,5 +1,5 @@
 import { isIPv6 } from 'node:net';
-import type { Redis } from 'ioredis';
+import type { Redis } from '@smsgw/redis';
 import { plainAddress } from './bind-auth';
 
 export interface LockoutOptions {

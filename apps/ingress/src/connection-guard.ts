@@ -69,9 +69,8 @@ export function createConnectionGuard(caps: ConnectionCaps, deps: { metrics: App
   };
 
   return {
-    /** At TCP accept: false = destroy the socket now. */
-    admit(socket: Socket): boolean {
-      const address = socket.remoteAddress;
+    /** At TCP accept (after the PROXY header, with the client's address): false = destroy the socket now. */
+    admit(socket: Socket, address: string | undefined = socket.remoteAddress): boolean {
       if (!address) return false; // already gone
       if (entries.size >= caps.max) return note('over_max'), false;
       const fromAddress = perAddress.get(address) ?? 0;

@@ -6,6 +6,7 @@ import { createConnectionGuard } from './connection-guard';
 import type { BindMode } from './bind-auth';
 import { createBindGate } from './bind-gate';
 import type { BindLockout } from './bind-lockout';
+import { createLocalBindCounter, type BindCounter } from './bind-counter';
 import type { SubmitOutcome } from './submit-handler';
 import type { QueryOutcome } from './query-handler';
 
@@ -14,6 +15,8 @@ export interface IngressServerDeps {
   port: number;
   /** `ingress.tls`: a TLS listener beside the plain one (or alone with `only`). */
   tls?: GatewayConfig['ingress']['tls'];
+  /** `ingress.proxyProtocol`: the plain listener reads a PROXY header first (client address behind a balancer). */
+  proxyProtocol?: boolean;
   /** `ingress.connections` (default: the schema's defaults). */
   connections?: GatewayConfig['ingress']['connections'];
   clients: readonly ClientConfig[];
@@ -27,7 +30,12 @@ export interface IngressServerDeps {
   auth: { lockout: BindLockout; failureDelayMs: number };
   /** Warnings a peer can repeat at will go through this (default: one line per key per 10 s). */
   warnings?: LogLimiter;
+  /** `clients[].maxBinds` is counted here: across instances through Redis (default: this process only). */
+  binds?: BindCounter;
 }
+
+/** A load balancer sends its PROXY header with the connection; anything slower is not one. */
+const PROXY_HEADER_TIMEOUT_MS = 5_000;
 
 const BIND_MODES: Record<string, BindMode> = {
   bind_transmitter: 'transmitter',
@@ -42,7 +50,7 @@ const BIND_MODES: Record<string, BindMode> = {
 export function createIngressServer(deps: IngressServerDeps) {
   const warnings = deps.warnings ?? createLogLimiter();
   const bindGate = createBindGate({ clients: deps.clients, ...deps.auth, metrics: deps.metrics, warnings });
-  const bindsByClient = new Map<string, number>();
+  const binds = deps.binds ?? createLocalBindCounter();
   const sessions = new Set<SmppSession>();
   const { logger, metrics } = deps;
   const guard = createConnectionGuard(deps.connections ?? ingressConnectionsSchema.parse({}), { metrics, logger });
@@ -66,7 +74,7 @@ export function createIngressServer(deps: IngressServerDeps) {
       if (initTimer) clearTimeout(initTimer);
       sessions.delete(session);
       if (!sys || !mode) return;
-      bindsByClient.set(sys, (bindsByClient.get(sys) ?? 1) - 1);
+      void binds.release(sys, session.id);
       metrics.sessionsBound.dec({ side: 'client', peer: sys });
       if (mode !== 'transmitter') deps.receipts.detach(sys, session);
       log.info({ systemId: sys }, 'session closed');
@@ -76,17 +84,10 @@ export function createIngressServer(deps: IngressServerDeps) {
 
     let binding = false;
     const bound = (pdu: Pdu, bindMode: BindMode, client: ClientConfig) => {
-      const count = bindsByClient.get(client.systemId) ?? 0;
-      if (count >= client.maxBinds) {
-        warnings.warn(log, `too-many-binds:${client.systemId}`, { systemId: client.systemId }, 'bind refused: too many binds');
-        session.respond(pdu, { status: STATUS.ESME_RBINDFAIL });
-        return session.close();
-      }
       mode = bindMode;
       guard.bound(session);
       sys = client.systemId;
       if (initTimer) clearTimeout(initTimer);
-      bindsByClient.set(sys, count + 1);
       metrics.sessionsBound.inc({ side: 'client', peer: sys });
       session.respond(pdu, { system_id: 'smsgw' });
       log.info({ systemId: sys, mode }, 'client bound');
@@ -99,16 +100,29 @@ export function createIngressServer(deps: IngressServerDeps) {
         // One bind at a time: a second one while the first is checked is not a fresh guess.
         if (mode || binding) return session.respond(pdu, { status: STATUS.ESME_RALYBND });
         binding = true;
-        void bindGate(session, log, pdu.system_id ?? '', pdu.password ?? '', bindMode).then((res) => {
-          binding = false;
-          if (session.closed) return;
+        void bindGate(session, log, pdu.system_id ?? '', pdu.password ?? '', bindMode).then(async (res) => {
+          if (session.closed) return void (binding = false);
           if (!res.ok) {
+            binding = false;
             // One guess per connection: the refusal (already delayed) goes out, then the socket closes.
             session.respond(pdu, { status: res.status });
             return session.close();
           }
+          // maxBinds across every instance (a Redis that does not answer: ESME_RSYSERR below).
+          const taken = await binds.acquire(res.client.systemId, session.id, res.client.maxBinds);
+          binding = false;
+          if (session.closed) {
+            // Closed while the slot was being taken: give it back.
+            if (taken) void binds.release(res.client.systemId, session.id);
+            return;
+          }
+          if (!taken) {
+            warnings.warn(log, `too-many-binds:${res.client.systemId}`, { systemId: res.client.systemId }, 'bind refused: too many binds');
+            session.respond(pdu, { status: STATUS.ESME_RBINDFAIL });
+            return session.close();
+          }
           bound(pdu, bindMode, res.client);
-        }, (err: unknown) => {
+        }).catch((err: unknown) => {
           binding = false;
           log.error({ err }, 'bind check failed');
           session.respond(pdu, { status: STATUS.ESME_RSYSERR });
@@ -183,7 +197,11 @@ export function createIngressServer(deps: IngressServerDeps) {
         noisyWarn: warnings.warn,
       };
       if (!deps.tls?.only) {
-        server = createSmppServer(onSession, sessionOpts);
+        server = createSmppServer(onSession, {
+          ...sessionOpts,
+          // Behind a load balancer: the header is due at once; a connection without one is counted and closed.
+          proxyProtocol: deps.proxyProtocol ? { timeoutMs: PROXY_HEADER_TIMEOUT_MS, onError: () => metrics.errors.inc({ kind: 'proxy_header_missing' }) } : undefined,
+        });
         plainPort = await listen(server, deps.port, deps.host);
       }
       if (deps.tls) {

@@ -1,7 +1,7 @@
 import { connect, type Socket } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { pino } from 'pino';
-import { clientSchema, hashPassword, type AppMetrics } from '@smsgw/platform';
+import { clientSchema, hashPassword, ingressConnectionsSchema, type AppMetrics } from '@smsgw/platform';
 import { xaddEntry } from '@smsgw/redis';
 import { streamNames, inEntrySchema, type ClientReceipt } from '@smsgw/contracts';
 import { connectTestClient, createTestPki, redisNamespace } from '@smsgw/testing';
@@ -312,6 +312,45 @@ describe('ingress binds facing the internet', () => {
     expect(await over(pki.issue('client-other', 'globex-gw'))).toBe(STATUS.ESME_RBINDFAIL);
     expect(await over()).toBe(STATUS.ESME_RBINDFAIL);
     expect(await tryBind(ing.port, 'certified', 'certpw')).toBe(STATUS.ESME_RBINDFAIL);
+  });
+
+  it('behind a load balancer (ingress.proxyProtocol) counts lockouts, allowedIps and perAddress by the PROXY header\'s address', async () => {
+    const { ing } = await setup({ proxyProtocol: true, auth: { maxFailures: 3 }, connections: ingressConnectionsSchema.parse({ perAddress: 2 }) });
+    /** A bind from `client` through the balancer (127.0.0.1): PROXY v1 for IPv4, v2 for IPv6, in one write with the bind. */
+    const viaProxy = async (client: string, system_id: string, password: string) => {
+      const p = await rawPeer(ing.port);
+      cleanups.push(async () => void p.sock.destroy());
+      const v6 = client.includes(':');
+      const header = v6
+        ? Buffer.concat([Buffer.from('0d0a0d0a000d0a515549540a2121', 'hex'), Buffer.from([0, 36]), Buffer.from('20010db8000000000000000000000007', 'hex'), Buffer.alloc(20)])
+        : Buffer.from(`PROXY TCP4 ${client} 127.0.0.1 40000 2775\r\n`);
+      p.sock.write(Buffer.concat([header, bind(1, password, system_id)]));
+      const resp = await p.next(1);
+      if (resp.status !== 0) await waitFor(() => p.closed);
+      return { status: resp.status, peer: p };
+    };
+    // Failures of one proxied address lock that address out, not the balancer's.
+    for (let i = 0; i < 3; i++) expect((await viaProxy('203.0.113.7', 'acme', 'wrong')).status).toBe(STATUS.ESME_RBINDFAIL);
+    expect((await viaProxy('203.0.113.7', 'acme', 'acmepw')).status).toBe(STATUS.ESME_RBINDFAIL);
+    expect((await viaProxy('203.0.113.8', 'acme', 'acmepw')).status).toBe(0);
+    expect((await viaProxy('2001:db8::7', 'acme', 'acmepw')).status).toBe(0);
+    // allowedIps sees the client's address, not 127.0.0.1.
+    expect((await viaProxy('127.0.0.2', 'fenced', 'fencedpw')).status).toBe(0);
+    expect((await viaProxy('198.51.100.1', 'fenced', 'fencedpw')).status).toBe(STATUS.ESME_RBINDFAIL);
+    // perAddress (2) per client address: 203.0.113.8 holds one bound session; a second is
+    // admitted, a third refused at once — while other clients behind the same balancer still connect.
+    expect((await viaProxy('203.0.113.8', 'globex', 'globexpw')).status).toBe(0);
+    const third = await rawPeer(ing.port);
+    third.sock.write(Buffer.from('PROXY TCP4 203.0.113.8 127.0.0.1 40001 2775\r\n'));
+    await waitFor(() => third.closed);
+    expect(await errorsOf(ing, 'connection_over_per_address')).toBe(1);
+    expect((await viaProxy('203.0.113.9', 'globex', 'globexpw')).status).toBe(0);
+    // A connection that does not start with a PROXY header is closed.
+    const direct = await rawPeer(ing.port);
+    direct.sock.write(bind(1, 'acmepw', 'acme'));
+    await waitFor(() => direct.closed);
+    expect(direct.pdus).toEqual([]);
+    expect(await errorsOf(ing, 'proxy_header_missing')).toBe(1);
   });
 
   it('refuses binds with ESME_RSYSERR when the lockout state cannot be read, without crashing', async () => {

@@ -1,11 +1,12 @@
 import { GROUPS } from '@smsgw/contracts';
 import { allRoutes, bootApp, storeObserver } from '@smsgw/platform';
 import { poolsOf } from '@smsgw/domain';
-import { createClientBacklog, createRateLimiter, createStageRuntime, limiterMetrics, rateLimitKey } from '@smsgw/redis';
+import { createClientBacklog, createRateLimiter, createStageRuntime, limiterMetrics, openLimiterRedis, rateLimitKey } from '@smsgw/redis';
 import { createBacklogMonitor, createClientBacklogMonitor } from './backlog-monitor';
 import { createIngressServer } from './ingress-server';
 import { plaintextClients } from './bind-auth';
 import { createBindLockout } from './bind-lockout';
+import { createBindCounter } from './bind-counter';
 import { createReceiptDispatcher } from './receipt-dispatcher';
 import { createSubmitHandler } from './submit-handler';
 import { createQueryHandler } from './query-handler';
@@ -16,11 +17,13 @@ await bootApp('ingress', process, async (ctx) => {
   const rt = createStageRuntime(ctx);
   const { redis, names } = rt;
   const store = await openStateStore(config.state, redis, config.redis.prefix, storeObserver(metrics));
-  // Per-client submit rates, shared by every ingress instance (L2 in Redis, L1 leases here).
+  // Per-client submit rates, shared by every ingress instance: L2 on the limiter Redis
+  // (`limits.redis`, else the main one), L1 leases here.
+  const limiterRedis = openLimiterRedis(redis, config.limits.redis, { commandTimeoutMs: config.redis.commandTimeoutMs, name: `${instance}-limiter` });
   const limiters = new Map(
     config.clients
       .filter((c) => c.maxSubmitRate > 0)
-      .map((c) => [c.systemId, createRateLimiter(redis, rateLimitKey(config.redis.prefix, `client:${c.systemId}`), { rate: c.maxSubmitRate }, limiterMetrics(metrics))]),
+      .map((c) => [c.systemId, createRateLimiter(limiterRedis.redis, rateLimitKey(config.redis.prefix, `client:${c.systemId}`), { rate: c.maxSubmitRate }, limiterMetrics(metrics))]),
   );
   const backlog = createBacklogMonitor(redis, [
     { stream: names.in, max: config.ingress.maxBacklog },
@@ -36,7 +39,7 @@ await bootApp('ingress', process, async (ctx) => {
   const clientFull = createClientBacklogMonitor(clientBacklog, { limits: new Map(config.clients.map((c) => [c.systemId, c.maxBacklog])) });
   const receipts = createReceiptDispatcher({
     redis,
-    redisUrl: config.redis.url,
+    target: config.redis,
     names,
     instance,
     metrics,
@@ -45,12 +48,15 @@ await bootApp('ingress', process, async (ctx) => {
     // A receipt left pending by a dropped bind is retried soon, not after the full claim time.
     claimIdleMs: Math.min(config.streams.claimIdleMs, 5_000),
   });
+  // clients[].maxBinds counted across every ingress instance (leases in Redis).
+  const binds = createBindCounter(redis, config.redis.prefix, instance, { logger });
   const maxAges = new Map(config.clients.flatMap((c) => (c.maxAgeMs ? [[c.systemId, c.maxAgeMs] as const] : [])));
   const server = createIngressServer({
     host: config.ingress.host,
     port: config.ingress.port,
     tls: config.ingress.tls,
     connections: config.ingress.connections,
+    proxyProtocol: config.ingress.proxyProtocol,
     clients: config.clients,
     session: config.ingress,
     submit: createSubmitHandler({
@@ -65,6 +71,7 @@ await bootApp('ingress', process, async (ctx) => {
     metrics,
     logger,
     auth: { lockout: createBindLockout(redis, config.redis.prefix, config.ingress.auth), failureDelayMs: config.ingress.auth.failureDelayMs },
+    binds,
   });
   const plaintext = plaintextClients(config.clients);
   if (plaintext.length) logger.warn({ clients: plaintext }, 'clients with a plaintext password in the config: replace it with passwordHash (npm run hash-password)');
@@ -76,7 +83,9 @@ await bootApp('ingress', process, async (ctx) => {
   return rt.start({
     backlog: { close: () => { backlog.stop(); clientFull.stop(); } },
     smpp: server,
+    binds,
     receipts,
     store,
+    limiterRedis,
   });
 });

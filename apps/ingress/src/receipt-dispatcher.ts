@@ -1,12 +1,13 @@
 import { clientMoSchema, clientReceiptSchema, GROUPS, type ClientMo, type ClientReceipt, type JournalEntry, type StreamNames } from '@smsgw/contracts';
 import type { AppMetrics, Logger } from '@smsgw/platform';
-import { createBlockingRedis, createStreamConsumer, runBatch, type EntryOutcome, type Redis, type StreamConsumer, type StreamEntry } from '@smsgw/redis';
+import { createBlockingRedis, createStreamConsumer, runBatch, type EntryOutcome, type Redis, type RedisTarget, type StreamConsumer, type StreamEntry } from '@smsgw/redis';
 import { formatReceiptText, STATUS, TLV, type Pdu, type SmppSession } from '@smsgw/smpp';
 import { MESSAGE_STATE_TLV } from '@smsgw/contracts';
 
 export interface ReceiptDispatcherDeps {
   redis: Redis;
-  redisUrl: string;
+  /** Where the blocking reads connect: the `redis:` section (a cluster when it has `cluster`) or a URL. */
+  target: string | RedisTarget;
   names: StreamNames;
   instance: string;
   metrics: AppMetrics;
@@ -124,7 +125,7 @@ export function createReceiptDispatcher(deps: ReceiptDispatcherDeps) {
     if (consumers.has(sys)) return;
     const c = createStreamConsumer({
       redis: deps.redis,
-      blocking: createBlockingRedis(deps.redisUrl, `${deps.instance}-dlr-${sys}`),
+      blocking: createBlockingRedis(deps.target, `${deps.instance}-dlr-${sys}`),
       stream: deps.names.dlr(sys),
       group: GROUPS.ingress,
       consumer: `${deps.instance}:${sys}`,

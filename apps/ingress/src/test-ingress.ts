@@ -23,6 +23,7 @@ export interface TestIngressOptions {
   logger?: Logger;
   tls?: IngressServerDeps['tls'];
   connections?: IngressServerDeps['connections'];
+  proxyProtocol?: boolean;
   /** Redis command timeout (default 1 s: a dead Redis is noticed fast). */
   commandTimeoutMs?: number;
 }
@@ -39,10 +40,10 @@ export async function startTestIngress(o: TestIngressOptions) {
   const auth = { ...defaultAuth, ...o.auth };
   const names = streamNames(o.prefix);
   const logger = o.logger ?? silent;
-  const receipts = createReceiptDispatcher({ redis, redisUrl: o.redisUrl, names, instance: 'test', metrics, logger, batchSize: 10, claimIdleMs: 1_000 });
+  const receipts = createReceiptDispatcher({ redis, target: o.redisUrl, names, instance: 'test', metrics, logger, batchSize: 10, claimIdleMs: 1_000 });
   const store = createRedisStateStore({ redis, prefix: o.prefix });
   const server = createIngressServer({
-    host: '127.0.0.1', port: 0, clients: o.clients, session: o.session, tls: o.tls, connections: o.connections,
+    host: '127.0.0.1', port: 0, clients: o.clients, session: o.session, tls: o.tls, connections: o.connections, proxyProtocol: o.proxyProtocol,
     submit: createSubmitHandler({ enqueue: (e) => xaddEntry(redis, names.in, e), backlogFull: () => false }),
     query: createQueryHandler(store),
     receipts, metrics, logger,

@@ -58,7 +58,7 @@ await bootApp('journal-exporter', process, async (ctx) => {
     : undefined;
   // Snapshots are looked for once per 10 s across every exporter.
   const periodic = await startPeriodicJobs(
-    { redisUrl: config.redis.url, prefix: config.redis.prefix, queue: 'journal-exporter', logger },
+    { redis: config.redis, prefix: config.redis.prefix, queue: 'journal-exporter', logger },
     stats ? [{ name: 'stats-snapshots', everyMs: 10_000, run: () => stats.tick() }] : [],
   );
   return rt.start({

@@ -19,6 +19,12 @@ const SAFETY_TTL_MS = 7 * 24 * 3600 * 1000;
 // fresh name (ARGV[1] .. n) listed in the closed set (KEYS[2]) until its forwarder confirms it;
 // a forwarder that died before confirming leaves it there for the sweep, once the lease
 // (ARGV[2]) ran out. Returned per group: name, why, {field, value…}.
+// Redis Cluster: the scripts also touch keys they do not declare — the group hashes listed in
+// the open/closed sets and the fresh names built from ARGV[1]. That is sound only because every
+// one of them carries the client's hash tag `{<sys>}` like the declared KEYS (groupKey, names
+// below), so all are in the slot the script was sent to: a cluster node runs such a script
+// (Redis 7 allows undeclared keys of a local slot) and a slot migration moves them together.
+// Declaring them is not possible — which groups close is decided inside the script.
 const CLOSE = `
 local out, n = {}, 0
 local function close(key, why)

@@ -63,7 +63,7 @@ await bootApp('policy-worker', process, async (ctx) => {
     if (Object.keys(sent).length) logger.warn({ groups: sent }, 'incomplete client-concatenated messages sent as they are');
   };
   // Once per period across every policy-worker.
-  const periodic = await startPeriodicJobs({ redisUrl: config.redis.url, prefix: config.redis.prefix, queue: 'policy-worker', logger }, [
+  const periodic = await startPeriodicJobs({ redis: config.redis, prefix: config.redis.prefix, queue: 'policy-worker', logger }, [
     { name: 'scheduled-release', everyMs: config.policy.deferPollMs, run: release },
     { name: 'concat-timeouts', everyMs: 1_000, run: concatTimeouts },
   ]);

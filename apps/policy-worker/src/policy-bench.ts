@@ -22,7 +22,8 @@ const N = Number(process.env.BENCH_MESSAGES ?? 50_000);
 const BLACKLIST = Number(process.env.BENCH_BLACKLIST ?? 1_000_000);
 const url = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 const prefix = `bench-policy:${randomBytes(4).toString('hex')}`;
-const redis = createRedis(url);
+// One server (REDIS_URL): the command count below wraps its sendCommand.
+const redis = createRedis(url) as import('ioredis').Redis;
 const names = streamNames(prefix);
 const keys = policyKeys(prefix);
 

@@ -85,13 +85,14 @@ export function createCounter(redis: Redis, keys: PolicyKeys) {
   if (typeof r.mcpCount !== 'function') r.defineCommand('mcpCount', { numberOfKeys: 5, lua: COUNT_SCRIPT });
   return async (items: readonly CountItem[], now: number): Promise<Array<'pass' | PolicyReason>> => {
     if (!items.length) return [];
-    const pipe = r.pipeline() as unknown as { mcpCount(...a: Array<string | number>): void; exec(): Promise<[Error | null, unknown][] | null> };
-    for (const it of items) {
+    // One script call per item, sent together (one round trip; auto-pipelined) but not as one
+    // pipeline: items of different clients touch keys of different cluster slots.
+    return Promise.all(items.map((it) => {
       const c = it.counting;
       const marker = keys.marker(it.sys, it.id);
       const q = c.quota;
       const dupKey = c.dupWindowMs ? keys.dup(it.sys, createHash('sha1').update(`${it.dst}\0${it.dc}\0${it.sm}`).digest('hex')) : marker;
-      pipe.mcpCount(
+      return r.mcpCount(
         marker,
         c.caps?.length ? keys.cap(it.sys, it.dst) : marker,
         dupKey,
@@ -106,13 +107,7 @@ export function createCounter(redis: Redis, keys: PolicyKeys) {
         q?.month ?? 0,
         DAY_TTL_MS,
         MONTH_TTL_MS,
-      );
-    }
-    const res = (await pipe.exec()) ?? [];
-    return items.map((_, i) => {
-      const [err, v] = res[i] ?? [new Error('no reply')];
-      if (err) throw err;
-      return v as 'pass' | PolicyReason;
-    });
+      ) as Promise<'pass' | PolicyReason>;
+    }));
   };
 }

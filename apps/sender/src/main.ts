@@ -1,7 +1,7 @@
 import { GROUPS } from '@smsgw/contracts';
 import { poolsOf } from '@smsgw/domain';
 import { allRoutes, bootApp, storeObserver } from '@smsgw/platform';
-import { createClientBacklog, createRateLimiter, createStageRuntime, limiterMetrics, rateLimitKey } from '@smsgw/redis';
+import { createClientBacklog, createRateLimiter, createStageRuntime, limiterMetrics, openLimiterRedis, rateLimitKey } from '@smsgw/redis';
 import { openStateStore } from '@smsgw/store';
 import { createDeliverHandler } from './deliver-handler';
 import { createMessageSender } from './message-sender';
@@ -25,8 +25,10 @@ await bootApp('sender', process, async (ctx) => {
     links.set(smsc.id, link);
     link.start();
   }
+  // The L2 buckets live on `limits.redis` when set (a Redis dedicated to rate limiting).
+  const limiterRedis = openLimiterRedis(redis, config.limits.redis, { commandTimeoutMs: config.redis.commandTimeoutMs, name: `${ctx.instance}-limiter` });
   const limiter = (scope: string, rate: number) =>
-    createRateLimiter(redis, rateLimitKey(config.redis.prefix, scope), { rate }, limiterMetrics(metrics));
+    createRateLimiter(limiterRedis.redis, rateLimitKey(config.redis.prefix, scope), { rate }, limiterMetrics(metrics));
   const handler = createMessageSender({
     redis, store, names, links, metrics, logger,
     prefix: config.redis.prefix,
@@ -53,6 +55,7 @@ await bootApp('sender', process, async (ctx) => {
     {
       smsc: { close: async () => void (await Promise.allSettled([...links.values()].map((l) => l.stop()))) },
       store,
+      limiterRedis,
     },
     {
       store: () => store.ping(),

@@ -51,7 +51,7 @@ export async function bootApp(
   const hostname = proc.env.HOSTNAME ?? 'local';
   const instance = proc.env.INSTANCE_ID ?? `${app}-${hostname}-${proc.pid}`;
   // Warnings and errors also go to the journal, exported to S3 as operational records.
-  const logJournal = createLogJournal({ redisUrl: config.redis.url, stream: streamNames(config.redis.prefix).journal, app, instance });
+  const logJournal = createLogJournal({ redis: config.redis, stream: streamNames(config.redis.prefix).journal, app, instance });
   const logger = createLogger(app, config.log.level, logJournal);
   const registry = createMetricsRegistry(app);
   const metrics = createAppMetrics(registry, { peerLabels: config.http.peerLabels });

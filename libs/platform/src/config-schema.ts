@@ -118,6 +118,11 @@ export const gatewayConfigSchema = z
     redis: z
       .strictObject({
         url: z.string().default('redis://127.0.0.1:6379'),
+        /**
+         * Seed nodes (`host:port`) of a Redis Cluster. When set, the apps connect to the cluster
+         * and `url` is not used; a cluster that does not answer fails readiness, never falls back.
+         */
+        cluster: z.array(z.string().regex(/^[^\s:]+:\d{1,5}$/, 'host:port')).min(1).optional(),
         prefix: z.string().regex(/^[A-Za-z0-9_:.-]+$/).default('smsgw'),
         commandTimeoutMs: ms.min(100).default(5_000),
       })
@@ -180,6 +185,13 @@ export const gatewayConfigSchema = z
         host: z.string().default('127.0.0.1'),
         port: port.default(2775),
         tls: ingressTlsSchema.optional(),
+        /**
+         * The plain port sits behind a load balancer that starts each connection with a PROXY
+         * header (HAProxy send-proxy / send-proxy-v2): the client's address it gives is the one
+         * lockouts, allowedIps, perAddress and logs use. Connections without one are closed, so
+         * the port must be reachable from the balancer only.
+         */
+        proxyProtocol: z.boolean().default(false),
         auth: ingressAuthSchema.prefault({}),
         connections: ingressConnectionsSchema.prefault({}),
         /** Requests of one session read but not yet answered; above it the socket is not read. */
@@ -241,6 +253,19 @@ export const gatewayConfigSchema = z
       .strictObject({
         global: z.number().min(0).default(0),
         pools: z.record(z.string(), z.number().min(0)).default({}),
+        /**
+         * The Redis of the L2 buckets (links, pools, global, clients' maxSubmitRate): a `url` or
+         * a Redis Cluster's seed nodes, as in `redis:`; absent: the main Redis. A dedicated one
+         * keeps limiter traffic off the streams' Redis, and its outage only stops the limits'
+         * grants (the floor), not the rest of the pipeline.
+         */
+        redis: z
+          .strictObject({
+            url: z.string().min(1).optional(),
+            cluster: z.array(z.string().regex(/^[^\s:]+:\d{1,5}$/, 'host:port')).min(1).optional(),
+          })
+          .refine((r) => r.url !== undefined || r.cluster !== undefined, { message: 'set url or cluster', path: ['url'] })
+          .optional(),
       })
       .prefault({}),
     clients: z.array(clientSchema).default([]),

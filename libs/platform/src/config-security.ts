@@ -55,8 +55,8 @@ export const ingressConnectionsSchema = z.strictObject({
   perAddress: z.number().int().min(1).default(50),
   /** Connections not yet bound, per ingress process. */
   maxUnbound: z.number().int().min(1).default(200),
-  /** Largest PDU accepted before a bind (a bind is well under 200 bytes). */
-  maxPduBeforeBind: z.number().int().min(64).max(65_536).default(512),
+  /** Largest PDU accepted before a bind (a bind with every field at its longest is 98 octets). */
+  maxPduBeforeBind: z.number().int().min(128).max(65_536).default(512),
 });
 
 /** `smscs[].tls`: the SMSC link over TLS. PEM paths. */

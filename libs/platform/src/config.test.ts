@@ -12,6 +12,13 @@ const dockerConfig = fileURLToPath(new URL('../../../config/gateway.docker.yaml'
 const exampleConfig = fileURLToPath(new URL('../../../config/gateway.example.yaml', import.meta.url));
 
 describe('loadConfig', () => {
+  it('redis.cluster: seed nodes as host:port, at least one; a bad one is named', () => {
+    const cfg = loadConfig({ text: 'redis: { cluster: ["10.0.0.1:7000", "redis-b:7001"] }' });
+    expect(cfg.redis.cluster).toEqual(['10.0.0.1:7000', 'redis-b:7001']);
+    expect(() => loadConfig({ text: 'redis: { cluster: ["10.0.0.1:7000", "redis-b"] }' })).toThrow(/redis\.cluster\[1\]/);
+    expect(() => loadConfig({ text: 'redis: { cluster: [] }' })).toThrow(/redis\.cluster/);
+  });
+
   it('embedded defaults give a runnable gateway: a client, the simulator SMSC, a catch-all route', () => {
     const cfg = loadConfig();
     expect(cfg.clients[0].systemId).toBe('demo');

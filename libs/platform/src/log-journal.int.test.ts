@@ -8,7 +8,7 @@ describe('operational records (real Redis)', () => {
     const ns = await redisNamespace('logs');
     try {
       const stream = `${ns.prefix}:journal`;
-      const journal = createLogJournal({ redisUrl: ns.url, stream, app: 'sender', instance: 'sender-1', flushMs: 50 });
+      const journal = createLogJournal({ redis: { url: ns.url }, stream, app: 'sender', instance: 'sender-1', flushMs: 50 });
       const logger = createLogger('sender', 'info', journal);
       logger.info('routine');
       logger.warn({ msgId: 'u1', smscId: 'op1' }, 'submit in doubt');

@@ -1,8 +1,9 @@
-import { Redis } from 'ioredis';
+import { Cluster, Redis } from 'ioredis';
 import { ENTRY_FIELD } from '@smsgw/contracts';
 
 export interface LogJournalOptions {
-  redisUrl: string;
+  /** The `redis:` section: a cluster when `cluster` is set (never then `url`), else `url`. */
+  redis: { url: string; cluster?: readonly string[] };
   /** The journal stream (`<prefix>:journal`). */
   stream: string;
   app: string;
@@ -18,7 +19,11 @@ export interface LogJournalOptions {
  * to the message journals. Best effort by design: logging never blocks or fails the app.
  */
 export function createLogJournal(o: LogJournalOptions) {
-  const redis = new Redis(o.redisUrl, { lazyConnect: true, maxRetriesPerRequest: 1, enableOfflineQueue: true, connectionName: `${o.instance}-logs` });
+  // Built here rather than by @smsgw/redis's createRedis (that library depends on this one).
+  const node = { maxRetriesPerRequest: 1, connectionName: `${o.instance}-logs` };
+  const redis = o.redis.cluster?.length
+    ? new Cluster(o.redis.cluster.map((s) => ({ host: s.slice(0, s.lastIndexOf(':')), port: Number(s.slice(s.lastIndexOf(':') + 1)) })), { lazyConnect: true, enableOfflineQueue: true, redisOptions: node })
+    : new Redis(o.redis.url, { ...node, lazyConnect: true, enableOfflineQueue: true });
   redis.on('error', () => undefined);
   const buffer: Record<string, unknown>[] = [];
   const max = o.maxBuffer ?? 10_000;

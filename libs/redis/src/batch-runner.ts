@@ -1,5 +1,5 @@
 import type { JournalEntry } from '@smsgw/contracts';
-import type { Redis } from 'ioredis';
+import type { Redis } from './redis-client';
 import { xaddEntry, type StreamEntry } from './stream-entry';
 
 /** What handling one entry gave: ack it or not, and the journal records it produced. */

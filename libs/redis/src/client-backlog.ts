@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { Redis } from './redis-client';
 import { xaddEntry } from './stream-entry';
 
 /** A message as the backlog counts it: its id and the client that submitted it. */

@@ -1,5 +1,5 @@
 import { journalEventId, type DlrInFailure, type JournalEntry, type StreamNames } from '@smsgw/contracts';
-import type { Redis } from 'ioredis';
+import type { Redis } from './redis-client';
 import { xaddEntry, type StreamEntry } from './stream-entry';
 import { messagesOfEntry, type ClientBacklog } from './client-backlog';
 

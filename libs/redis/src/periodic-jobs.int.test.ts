@@ -2,8 +2,6 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { redisNamespace } from '@smsgw/testing';
 import { startPeriodicJobs } from './periodic-jobs';
 
-const url = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
-
 describe('periodic jobs (BullMQ job schedulers, real Redis)', () => {
   const cleanups: Array<() => Promise<void>> = [];
   afterEach(async () => {
@@ -16,7 +14,7 @@ describe('periodic jobs (BullMQ job schedulers, real Redis)', () => {
     const runs: Array<{ instance: number; at: number }> = [];
     const instances = await Promise.all(
       [1, 2, 3].map((instance) =>
-        startPeriodicJobs({ redisUrl: url, prefix: ns.prefix, queue: 'dlr-worker' }, [
+        startPeriodicJobs({ redis: ns.target, prefix: ns.prefix, queue: 'dlr-worker' }, [
           { name: 'sweep', everyMs: 250, run: async () => void runs.push({ instance, at: Date.now() }) },
         ]),
       ),

@@ -24,7 +24,7 @@ describe('rate limiter (real Redis)', () => {
       const seconds = 20;
       // One common window for the three processes, however long each takes to start.
       const startAt = Date.now() + 8_000;
-      const runs = await Promise.all([0, 1, 2].map(() => runProbe(ns.url, key, rate, 1_000, seconds * 1000, startAt)));
+      const runs = await Promise.all([0, 1, 2].map(() => runProbe(JSON.stringify(ns.target), key, rate, 1_000, seconds * 1000, startAt)));
       const totals = runs.map((r) => Object.values(r).reduce((a, b) => a + b, 0));
       const total = totals.reduce((a, b) => a + b, 0);
       const burst = rate / 10;

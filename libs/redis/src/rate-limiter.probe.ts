@@ -3,13 +3,13 @@
  * time `startAt` (so processes that started at different moments measure the same window),
  * takes tokens of one scope as fast as `want` per second allows for `ms`, then prints the grant
  * count per wall-clock second as one JSON line.
- * Usage: rate-limiter.probe.ts <redisUrl> <key> <rate> <want> <ms> <startAt>
+ * Usage: rate-limiter.probe.ts <redisUrl | JSON of a RedisTarget> <key> <rate> <want> <ms> <startAt>
  */
 import { createRedis } from './redis-client';
 import { createRateLimiter } from './rate-limiter';
 
 const [url, key, rate, want, ms, startAt] = process.argv.slice(2);
-const redis = createRedis(url);
+const redis = createRedis(url!.startsWith('{') ? JSON.parse(url!) : url!);
 const limiter = createRateLimiter(redis, key, { rate: Number(rate) });
 const perSecond: Record<number, number> = {};
 await new Promise((r) => setTimeout(r, Math.max(0, Number(startAt) - Date.now())));

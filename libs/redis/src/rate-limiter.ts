@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import { createRedis, type Redis, type RedisTarget } from './redis-client';
 import { THROTTLED_LUA, TAKE_LUA } from './rate-limiter-scripts';
 import { sleepUnless } from './sleep';
 
@@ -33,6 +33,18 @@ type Cmds = Redis & {
   smsgwRlTake(key: string, max: number, burst: number, want: number, quiet: number, step: number, ttl: number): Promise<[number, string, number]>;
   smsgwRlThrottled(key: string, max: number, factor: number, floor: number, ttl: number): Promise<string>;
 };
+
+/**
+ * The Redis of the L2 buckets: `limits.redis` (a url or a cluster) when set — a connection of
+ * its own, closed with the app — else the app's main connection (nothing more to close). A
+ * limiter Redis that is away only degrades the limiters (their floor); the streams on the main
+ * Redis go on.
+ */
+export function openLimiterRedis(main: Redis, target: RedisTarget | undefined, opts: { commandTimeoutMs?: number; name?: string } = {}): { redis: Redis; close(): void } {
+  if (!target) return { redis: main, close: () => undefined };
+  const redis = createRedis(target, opts);
+  return { redis, close: () => redis.disconnect() };
+}
 
 /** Redis key of a rate scope; the hash tag keeps it one slot on Redis Cluster. */
 export function rateLimitKey(prefix: string, scope: string): string {

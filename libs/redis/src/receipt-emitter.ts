@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { Redis } from './redis-client';
 import { ENTRY_FIELD } from '@smsgw/contracts';
 
 // KEYS[1] dedupe marker, KEYS[2] client receipt stream (same hash tag). ARGV: ttl s, payload.

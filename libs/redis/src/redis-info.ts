@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import { masters, type Redis } from './redis-client';
 
 export interface StreamGroupInfo {
   name: string;
@@ -37,9 +37,13 @@ export async function groupBacklog(redis: Redis, stream: string, group?: string)
   return redis.xlen(stream);
 }
 
-/** CPU seconds (user + system) the Redis server has used (INFO cpu): for benchmarks. */
+/** CPU seconds (user + system) the Redis server — every master of a cluster — has used (INFO cpu): for benchmarks. */
 export async function redisCpuSeconds(redis: Redis): Promise<number> {
-  const info = await redis.info('cpu');
-  const get = (k: string) => Number(new RegExp(`^${k}:([0-9.]+)`, 'm').exec(info)?.[1] ?? 0);
-  return get('used_cpu_user') + get('used_cpu_sys');
+  let total = 0;
+  for (const node of await masters(redis)) {
+    const info = await node.info('cpu');
+    const get = (k: string) => Number(new RegExp(`^${k}:([0-9.]+)`, 'm').exec(info)?.[1] ?? 0);
+    total += get('used_cpu_user') + get('used_cpu_sys');
+  }
+  return total;
 }

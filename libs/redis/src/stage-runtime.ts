@@ -3,7 +3,7 @@ import type { AppContext, ReadinessCheck, StartedApp } from '@smsgw/platform';
 import { createCloser } from '@smsgw/platform';
 import { createDeadLetterHandler } from './dead-letter';
 import { createClientBacklog } from './client-backlog';
-import { createBlockingRedis, createRedis, type Redis } from './redis-client';
+import { createBlockingRedis, createRedis, pingRedis, type Redis } from './redis-client';
 import { createStreamConsumer, type BatchHandler, type StreamConsumer } from './stream-consumer';
 import { watchStreams } from './stream-gauges';
 
@@ -25,6 +25,9 @@ export interface StageConsumerOptions {
   hold?: boolean;
 }
 
+/** How long a stage waits at start for its Redis Cluster to answer. */
+const CLUSTER_STARTUP_MS = 15_000;
+
 /** Anything with a close() the stage owns besides Redis (the state store, SMSC links, …). */
 export interface Resource {
   close(): Promise<void> | void;
@@ -38,7 +41,8 @@ export interface Resource {
 export function createStageRuntime(ctx: AppContext) {
   const { config, logger, metrics, instance } = ctx;
   const names: StreamNames = streamNames(config.redis.prefix);
-  const redis: Redis = createRedis(config.redis.url, { commandTimeoutMs: config.redis.commandTimeoutMs, name: instance });
+  // `redis.cluster` when set (the cluster client), else `redis.url`.
+  const redis: Redis = createRedis(config.redis, { commandTimeoutMs: config.redis.commandTimeoutMs, name: instance });
   const consumers: StreamConsumer[] = [];
   const watched: Array<{ stream: string; group: string }> = [];
   let stopGauges: () => void = () => undefined;
@@ -53,7 +57,7 @@ export function createStageRuntime(ctx: AppContext) {
     consumer(o: StageConsumerOptions): StreamConsumer {
       const consumer = createStreamConsumer({
         redis,
-        blocking: createBlockingRedis(config.redis.url, `${instance}-read-${consumers.length}`),
+        blocking: createBlockingRedis(config.redis, `${instance}-read-${consumers.length}`),
         stream: o.stream,
         group: o.group,
         consumer: instance,
@@ -78,13 +82,17 @@ export function createStageRuntime(ctx: AppContext) {
     },
     /** Starts every consumer and the stream gauges; returns the app's readiness and close. */
     async start(resources: Record<string, Resource> = {}, checks: Record<string, ReadinessCheck> = {}): Promise<StartedApp> {
+      // A cluster client queues commands until it has the slot map: a `redis.cluster` whose
+      // nodes never answer would leave the app hanging half started. It fails here instead,
+      // with an error naming redis.cluster (and never falls back to `redis.url`).
+      if (config.redis.cluster?.length) await pingRedis(redis, config.redis, CLUSTER_STARTUP_MS);
       await Promise.all(consumers.map((c) => c.start()));
       stopGauges = watchStreams(redis, () => watched, {
         length: metrics.streamLength,
         pending: metrics.streamPending,
       });
       return {
-        checks: { redis: async () => void (await redis.ping()), ...checks },
+        checks: { redis: () => pingRedis(redis, config.redis, config.redis.commandTimeoutMs), ...checks },
         close: createCloser(
           [
             ['handlers', () => stopping.abort()],

@@ -4,7 +4,6 @@ import { createBlockingRedis } from './redis-client';
 import { createStreamConsumer, type StreamConsumer } from './stream-consumer';
 import { ensureGroup, trimAcknowledged, xaddEntry, type StreamEntry } from './stream-entry';
 
-const url = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 const until = async (cond: () => boolean | Promise<boolean>, ms = 5_000) => {
   const end = Date.now() + ms;
   while (!(await cond())) {
@@ -24,7 +23,7 @@ describe('stream consumer (real Redis)', () => {
     const stream = `${ns.prefix}:s`;
     const consumer: StreamConsumer = createStreamConsumer({
       redis: ns.redis,
-      blocking: createBlockingRedis(url),
+      blocking: createBlockingRedis(ns.target),
       stream,
       group: 'g',
       consumer: 'c1',
@@ -102,7 +101,7 @@ describe('stream consumer (real Redis)', () => {
     );
     const stolen: StreamEntry[] = [];
     const other = createStreamConsumer({
-      redis: ns.redis, blocking: createBlockingRedis(url), stream, group: 'g', consumer: 'c2',
+      redis: ns.redis, blocking: createBlockingRedis(ns.target), stream, group: 'g', consumer: 'c2',
       handler: async (e) => { stolen.push(...e); return { ack: e.map((x) => x.id) }; },
       blockMs: 50, claimIdleMs: 900, claimIntervalMs: 50, maxDeliveries: 1,
     });
@@ -146,7 +145,7 @@ describe('stream consumer (real Redis)', () => {
     await ns.redis.xreadgroup('GROUP', 'g', 'crashed', 'COUNT', 10, 'STREAMS', stream, '>');
     const got: unknown[] = [];
     const c = createStreamConsumer({
-      redis: ns.redis, blocking: createBlockingRedis(url), stream, group: 'g', consumer: 'alive',
+      redis: ns.redis, blocking: createBlockingRedis(ns.target), stream, group: 'g', consumer: 'alive',
       handler: async (e) => { e.forEach((x) => got.push(x.data)); return { ack: e.map((x) => x.id) }; },
       blockMs: 50, claimIdleMs: 100, claimIntervalMs: 50,
     });

@@ -1,4 +1,9 @@
-import type { Redis } from 'ioredis';
+import type { Redis as SingleRedis } from 'ioredis';
+import type { Redis } from './redis-client';
+
+// One server's and the cluster client's commands are the same; TypeScript cannot pick an
+// overload with spread arguments on their union, so such calls are typed as one server's.
+const commands = (redis: Redis) => redis as SingleRedis;
 import type { Logger } from 'pino';
 import { decodeFields, encodeEntry, ensureGroup, trimAcknowledged, type StreamEntry } from './stream-entry';
 import { ENTRY_FIELD } from '@smsgw/contracts';
@@ -91,7 +96,7 @@ export function createStreamConsumer(o: StreamConsumerOptions): StreamConsumer {
     if (!o.holdMs) return () => undefined;
     const ids = entries.map((e) => e.id);
     const t = setInterval(() => {
-      void o.redis.xclaim(o.stream, o.group, o.consumer, 0, ...ids, 'JUSTID').catch((err) => report(err, 'hold (XCLAIM JUSTID) failed'));
+      void commands(o.redis).xclaim(o.stream, o.group, o.consumer, 0, ...ids, 'JUSTID').catch((err) => report(err, 'hold (XCLAIM JUSTID) failed'));
     }, o.holdMs);
     t.unref();
     return () => clearInterval(t);
@@ -147,7 +152,7 @@ export function createStreamConsumer(o: StreamConsumerOptions): StreamConsumer {
       counts.set(id, deliveries + 1);
       retry.push(id);
     }
-    const claimed = await o.redis.xclaim(o.stream, o.group, o.consumer, claimIdleMs, ...retry);
+    const claimed = await commands(o.redis).xclaim(o.stream, o.group, o.consumer, claimIdleMs, ...retry);
     const entries = toEntries(claimed).map((e) => ({ ...e, deliveries: counts.get(e.id) ?? 2 }));
     const dead = entries.filter((e) => e.deliveries > maxDeliveries);
     for (const e of dead) await deadLetter(e);

@@ -1,5 +1,5 @@
 import { ENTRY_FIELD } from '@smsgw/contracts';
-import type { Redis } from 'ioredis';
+import type { Redis } from './redis-client';
 import { streamGroups } from './redis-info';
 
 export interface StreamEntry {

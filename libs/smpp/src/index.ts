@@ -12,6 +12,7 @@ export * from './receipt-text';
 export * from './session-errors';
 export * from './session';
 export * from './session-connect';
+export * from './proxy-protocol';
 export * from './gsm7-shift-tables';
 export * from './gsm7-pack';
 export * from './latin1';

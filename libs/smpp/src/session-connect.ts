@@ -4,6 +4,7 @@ import { connect as tlsConnect, createServer as createTlsServer, type Connection
 import type { Pdu } from './pdu';
 import { SmppSession, type SmppSessionOptions } from './session';
 import { SmppStatusError } from './status';
+import { readProxyHeader } from './proxy-protocol';
 
 export type SessionOptions = Omit<SmppSessionOptions, 'socket'>;
 
@@ -72,17 +73,41 @@ export async function bindSession(session: SmppSession, opts: BindOptions): Prom
 export interface SmppServerOptions extends SessionOptions {
   /**
    * Called for every TCP connection before anything is read from it (for TLS: before the
-   * handshake); false destroys the socket at once and no session is made.
+   * handshake; with a PROXY header: after it, with the client's address); false destroys the
+   * socket at once and no session is made.
    */
-  admit?: (socket: Socket) => boolean;
+  admit?: (socket: Socket, address: string | undefined) => boolean;
+  /**
+   * Every connection starts with a PROXY protocol header (v1 or v2) from a load balancer, due
+   * within timeoutMs: the session's remoteAddress is the client's address it gives. A
+   * connection without one is closed.
+   */
+  proxyProtocol?: { timeoutMs: number; onError?: (err: Error) => void };
 }
 
 /** A TCP server whose every connection becomes a session handed to `onSession`. */
 export function createSmppServer(onSession: (s: SmppSession) => void, opts: SmppServerOptions = {}): Server {
-  const { admit, ...sessionOpts } = opts;
+  const { admit, proxyProtocol, ...sessionOpts } = opts;
+  const open = (socket: Socket, remoteAddress: string | undefined) => {
+    if (admit && !admit(socket, remoteAddress)) return void socket.destroy();
+    onSession(new SmppSession({ ...sessionOpts, socket, remoteAddress }));
+  };
+  if (!proxyProtocol) return createServer((socket) => open(socket, socket.remoteAddress));
   return createServer((socket) => {
-    if (admit && !admit(socket)) return void socket.destroy();
-    onSession(new SmppSession({ ...sessionOpts, socket }));
+    socket.on('error', () => socket.destroy()); // before the session owns it
+    readProxyHeader(socket, proxyProtocol.timeoutMs).then(
+      // LOCAL (the proxy's own connection, e.g. a health check): the socket's address.
+      (address) => {
+        socket.removeAllListeners('error');
+        if (socket.destroyed) return;
+        open(socket, address ?? socket.remoteAddress);
+        socket.resume(); // paused while the header was read; what followed it was put back
+      },
+      (err: Error) => {
+        proxyProtocol.onError?.(err);
+        socket.destroy();
+      },
+    );
   });
 }
 
@@ -95,7 +120,7 @@ export function createSmppTlsServer(onSession: (s: SmppSession) => void, tls: Tl
   const { admit, ...sessionOpts } = opts;
   const server = createTlsServer(tls, (socket) => onSession(new SmppSession({ ...sessionOpts, socket })));
   // Before node:tls wraps the socket: a refused connection costs no handshake.
-  if (admit) server.prependListener('connection', (socket: Socket) => void (admit(socket) || socket.destroy()));
+  if (admit) server.prependListener('connection', (socket: Socket) => void (admit(socket, socket.remoteAddress) || socket.destroy()));
   return server;
 }
 

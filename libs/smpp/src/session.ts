@@ -29,6 +29,8 @@ export interface SmppSessionOptions {
    * keyed by the peer's address, so an application can rate-limit them (default: logged each).
    */
   noisyWarn?: (log: SmppLogger, key: string, fields: object, msg: string) => void;
+  /** The peer's address when the socket's is a proxy's (PROXY protocol); default: the socket's. */
+  remoteAddress?: string;
 }
 
 export interface SmppSessionEvents {
@@ -48,6 +50,8 @@ export interface SmppSessionEvents {
 export class SmppSession extends EventEmitter<SmppSessionEvents> {
   readonly id: string = randomUUID().slice(0, 8);
   readonly socket: Socket;
+  /** The client's IP address: the socket's, or the one a PROXY header gave. */
+  readonly remoteAddress: string | undefined;
   private readonly log: SmppLogger;
   private readonly noisy: (key: string, fields: object, msg: string) => void;
   private readonly framer: PduFramer;
@@ -69,13 +73,14 @@ export class SmppSession extends EventEmitter<SmppSessionEvents> {
     this.framer = new PduFramer(opts.maxPduLength);
     this.maxIncoming = Math.max(1, opts.maxIncomingPending ?? 100);
     this.requests = new RequestWindow(Math.max(1, opts.window ?? 10), opts.responseTimeoutMs ?? 60_000, (f) => this.writeFrame(f));
-    const remote = `${this.socket.remoteAddress}:${this.socket.remotePort}`;
+    this.remoteAddress = opts.remoteAddress ?? this.socket.remoteAddress;
+    const remote = opts.remoteAddress ?? `${this.socket.remoteAddress}:${this.socket.remotePort}`;
     this.log = (opts.logger ?? silentLogger) as SmppLogger;
     if ('child' in this.log && typeof this.log.child === 'function') {
       this.log = (this.log.child as (b: object) => SmppLogger)({ sessionId: this.id, remote });
     }
     const noisyWarn = opts.noisyWarn;
-    const peer = this.socket.remoteAddress; // read now: a destroyed socket no longer has it
+    const peer = this.remoteAddress; // read now: a destroyed socket no longer has it
     this.noisy = noisyWarn
       ? (key, fields, msg) => noisyWarn(this.log, `${key}:${peer}`, fields, msg)
       : (_key, fields, msg) => this.log.warn(fields, msg);

@@ -132,6 +132,23 @@ describe('SMSC simulator + test client', () => {
     expect(tx.receipts).toHaveLength(0);
   });
 
+  it('gives a receipt whose receiver dropped before answering to another bound receiver at once', async () => {
+    const sim = await startSmscSim({ receiptDelayMs: 1 });
+    closers.push(() => sim.close());
+    const other = await connectTestClient({ host: sim.host, port: sim.port, systemId: 'acme', password: 'x', mode: 'receiver' });
+    closers.push(() => other.close());
+    // A transceiver that takes the receipt and dies without deliver_sm_resp (a killed process).
+    const dying = await connectSession({ host: sim.host, port: sim.port });
+    closers.push(() => dying.destroy());
+    await bindSession(dying, { mode: 'transceiver', system_id: 'acme', password: 'x' });
+    const got = new Promise<void>((r) => dying.on('pdu', (p: Pdu) => p.command === 'deliver_sm' && r()));
+    const resp = await dying.request({ command: 'submit_sm', destination_addr: '1', short_message: Buffer.from('q'), registered_delivery: 1 });
+    await got;
+    dying.destroy();
+    const [r] = await other.waitForReceipts(1, 3_000);
+    expect(receiptId(r!)).toBe(resp.message_id);
+  });
+
   it('a bindSession against the sim reports the SMSC system_id', async () => {
     const sim = await startSmscSim();
     closers.push(() => sim.close());

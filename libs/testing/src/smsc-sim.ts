@@ -152,8 +152,11 @@ export async function startSmscSim(opts: SmscSimOptions = {}): Promise<SmscSim> 
         }
       },
       (err: Error) => {
-        // The receiver went away or did not answer: keep the receipt for the next bind.
-        if ((err instanceof SessionClosedError || err instanceof SmppTimeoutError) && r.attempts < MAX_RECEIPT_ATTEMPTS) enqueue(r);
+        if (r.attempts >= MAX_RECEIPT_ATTEMPTS) return;
+        // The receiver went away: another bound receiver of the system_id gets it now (as an
+        // SMSC does), else it waits for the next bind. One that did not answer: the next bind.
+        if (err instanceof SessionClosedError) deliver(r);
+        else if (err instanceof SmppTimeoutError) enqueue(r);
       },
     );
   };

@@ -21,7 +21,7 @@ if (values.help || !positionals.length) {
   process.exit(values.help ? 0 : 2);
 }
 const config = loadConfig({ path: values.config ?? process.env.GATEWAY_CONFIG, env: process.env });
-const redis = createRedis(config.redis.url, { name: 'smsgw-admin' });
+const redis = createRedis(config.redis, { name: 'smsgw-admin' });
 const store = await openStateStore(config.state, redis, config.redis.prefix);
 let code = 0;
 try {

@@ -47,6 +47,7 @@ describe('journals in S3: complete and exactly once', () => {
     s3 = await startEmbeddedS3({ dir: s3dir, port: s3port });
     stack = await startStack({
       redisUrl: ns.url,
+      redisCluster: ns.target.cluster,
       prefix: ns.prefix,
       smsc: { host: '127.0.0.1', port: sim.port },
       clients: [{ systemId: 'acme', password: 'acmepw' }],

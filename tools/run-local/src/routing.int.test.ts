@@ -20,6 +20,7 @@ describe('routing over several SMSCs', () => {
     });
     stack = await startStack({
       redisUrl: ns.url,
+      redisCluster: ns.target.cluster,
       prefix: ns.prefix,
       smsc: { host: '127.0.0.1', port: sims.a.port },
       clients: [{ systemId: 'acme', password: 'pw' }],

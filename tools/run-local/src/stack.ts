@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { stringify } from 'yaml';
 import type { StateSection } from '@smsgw/store';
+import { startEmbeddedS3, type EmbeddedS3 } from '@smsgw/s3';
 import { APPS, supervise, type App, type Supervised } from './supervisor';
 
 const canListen = (port: number) =>
@@ -30,6 +31,8 @@ export async function freePort(): Promise<number> {
 
 export interface StackOptions {
   redisUrl: string;
+  /** Seed nodes of a Redis Cluster: the apps get `redis: { cluster }` and `redisUrl` is not used. */
+  redisCluster?: readonly string[];
   prefix: string;
   smsc: { host: string; port: number; sessions?: number; window?: number; throughput?: number };
   /** Client entries as in the config file (any `clients[]` option may be given). */
@@ -44,20 +47,45 @@ export interface StackOptions {
   /** File that receives every app's output (debugging a failed run). */
   logFile?: string;
   apps?: readonly App[];
+  /**
+   * Processes per app (default 1 each): each instance its own process with its own HTTP port,
+   * INSTANCE_ID (`<app>-<n>`) and, for ingress, SMPP port. Several exporters share an S3 server
+   * run in this process (the embedded one lives in an exporter, which a test may kill).
+   */
+  instances?: Partial<Record<App, number>>;
+}
+
+/** One running process of an app. */
+export interface StackInstance {
+  app: App;
+  /** 0-based; instance 0 is the one `procs`, `httpPorts` and `ingressPort` name. */
+  index: number;
+  instanceId: string;
+  httpPort: number;
+  /** The SMPP port (ingress only). */
+  ingressPort?: number;
+  proc: Supervised;
 }
 
 export interface Stack {
   /** The `state:` section the apps run with (see stackStateSection). */
   state: StateSection;
+  /** The SMPP port of the first ingress instance. */
   ingressPort: number;
+  /** The SMPP port of every ingress instance, by index. */
+  ingressPorts: number[];
+  /** The HTTP port of each app's first instance. */
   httpPorts: Record<App, number>;
   s3: { endpoint: string; dir: string };
+  /** Each app's first instance; `instances(app)` lists them all. */
   procs: Map<App, Supervised>;
+  /** Every running instance of an app (the current process of each, after a restart). */
+  instances(app: App): StackInstance[];
   configPath: string;
   /** Stops every app (SIGTERM) and starts them again on the same config; resolves once all are ready. */
   restart(): Promise<void>;
-  /** Starts one app (again, after `procs.get(app).stop()`) on the same config; resolves once it is ready. */
-  startApp(app: App): Promise<void>;
+  /** Starts one app's instance (again, after its `proc.stop()`/`kill()`) on the same config; resolves once it is ready. */
+  startApp(app: App, index?: number): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -105,15 +133,34 @@ export function stackStateSection(env: NodeJS.ProcessEnv = process.env): StateSe
 /** Starts the five apps as separate processes on a generated config; resolves once all are ready. */
 export async function startStack(o: StackOptions): Promise<Stack> {
   const dir = mkdtempSync(join(tmpdir(), 'smsgw-stack-'));
-  const ingressPort = await freePort();
-  const httpPorts = {} as Record<App, number>;
-  for (const app of APPS) httpPorts[app] = await freePort();
-  const s3Port = await freePort();
+  const count = (app: App) => Math.max(1, o.instances?.[app] ?? 1);
+  // Nothing listens on a port between its pick and its app's start: never pick one twice.
+  const picked = new Set<number>();
+  const pickPort = async (): Promise<number> => {
+    for (;;) {
+      const port = await freePort();
+      if (!picked.has(port)) return picked.add(port), port;
+    }
+  };
+  const ingressPorts: number[] = [];
+  for (let i = 0; i < count('ingress'); i++) ingressPorts.push(await pickPort());
+  const ingressPort = ingressPorts[0]!;
+  const instanceHttpPorts = {} as Record<App, number[]>;
+  for (const app of APPS) {
+    instanceHttpPorts[app] = [];
+    for (let i = 0; i < count(app); i++) instanceHttpPorts[app].push(await pickPort());
+  }
+  const httpPorts = Object.fromEntries(APPS.map((app) => [app, instanceHttpPorts[app][0]!])) as Record<App, number>;
+  const s3Port = await pickPort();
   const s3Dir = join(dir, 's3');
+  // Several exporters: one S3 server here that outlives any of them.
+  let sharedS3: EmbeddedS3 | undefined;
+  if (!o.s3Endpoint && count('journal-exporter') > 1) sharedS3 = await startEmbeddedS3({ dir: s3Dir, port: s3Port, host: '127.0.0.1' });
+  const s3Endpoint = o.s3Endpoint ?? sharedS3?.endpoint;
   const config = {
-    redis: { url: o.redisUrl, prefix: o.prefix },
+    redis: o.redisCluster?.length ? { cluster: [...o.redisCluster], prefix: o.prefix } : { url: o.redisUrl, prefix: o.prefix },
     state: stackStateSection(),
-    s3: o.s3Endpoint ? { endpoint: o.s3Endpoint } : { embedded: { dir: s3Dir, port: s3Port } },
+    s3: s3Endpoint ? { endpoint: s3Endpoint } : { embedded: { dir: s3Dir, port: s3Port } },
     ingress: { host: '127.0.0.1', port: ingressPort },
     http: { host: '127.0.0.1', ports: httpPorts },
     log: { level: o.logLevel ?? 'warn' },
@@ -127,24 +174,43 @@ export async function startStack(o: StackOptions): Promise<Stack> {
   writeFileSync(configPath, stringify(config));
   const log = o.logFile ? createWriteStream(o.logFile, { flags: 'a' }) : undefined;
   const procs = new Map<App, Supervised>();
-  const startApp = async (app: App) => {
-    procs.set(
+  const running = new Map<App, StackInstance[]>(APPS.map((app) => [app, []]));
+  const processes = (o.apps ?? APPS).reduce((n, app) => n + count(app), 0);
+  const startApp = async (app: App, index = 0) => {
+    const multi = count(app) > 1;
+    const inst: StackInstance = {
       app,
-      supervise({
-        name: app,
+      index,
+      instanceId: multi ? `${app}-${index + 1}` : app,
+      httpPort: instanceHttpPorts[app][index]!,
+      ingressPort: app === 'ingress' ? ingressPorts[index] : undefined,
+      proc: supervise({
+        name: multi ? `${app}-${index + 1}` : app,
         entry: `apps/${app}/src/main.ts`,
-        env: { GATEWAY_CONFIG: configPath },
+        // Instance 0 runs on the config as written; the others get their own ports and name.
+        env: {
+          GATEWAY_CONFIG: configPath,
+          ...(multi ? { INSTANCE_ID: `${app}-${index + 1}` } : {}),
+          ...(index > 0 ? { HTTP_PORT: String(instanceHttpPorts[app][index]) } : {}),
+          ...(index > 0 && app === 'ingress' ? { INGRESS_PORT: String(ingressPorts[index]) } : {}),
+        },
         restart: false,
-        output: (line) => log?.write(`${line}\n`),
+        output: (line) => log?.write(`${multi ? `[${app}-${index + 1}] ` : ''}${line}\n`),
       }),
-    );
-    // Generous: on a loaded 2-core machine five tsx processes can take a while to come up.
-    await waitReady(`http://127.0.0.1:${httpPorts[app]}/readyz`, 60_000);
+    };
+    running.get(app)![index] = inst;
+    if (index === 0) procs.set(app, inst.proc);
+    // Generous: on a loaded 2-core machine five tsx processes can take a while to come up (and
+    // every instance beyond them, started at the same time, adds to it).
+    await waitReady(`http://127.0.0.1:${inst.httpPort}/readyz`, 60_000 + 15_000 * Math.max(0, processes - APPS.length));
   };
-  const launch = async () => void (await Promise.all((o.apps ?? APPS).map(startApp)));
-  const stopApps = async () => void (await Promise.allSettled([...procs.values()].map((p) => p.stop(10_000))));
+  const launch = async () =>
+    void (await Promise.all((o.apps ?? APPS).flatMap((app) => Array.from({ length: count(app) }, (_, i) => startApp(app, i)))));
+  const stopApps = async () =>
+    void (await Promise.allSettled([...running.values()].flatMap((list) => list.map((inst) => inst.proc.stop(10_000)))));
   const stop = async () => {
     await stopApps();
+    await sharedS3?.close();
     log?.end();
     rmSync(dir, { recursive: true, force: true });
   };
@@ -158,5 +224,9 @@ export async function startStack(o: StackOptions): Promise<Stack> {
     await stopApps();
     await launch();
   };
-  return { state: config.state, ingressPort, httpPorts, restart, startApp, s3: { endpoint: o.s3Endpoint ?? `http://127.0.0.1:${s3Port}`, dir: s3Dir }, procs, configPath, stop };
+  return {
+    state: config.state, ingressPort, ingressPorts, httpPorts, restart, startApp,
+    s3: { endpoint: s3Endpoint ?? `http://127.0.0.1:${s3Port}`, dir: s3Dir },
+    procs, instances: (app) => [...running.get(app)!], configPath, stop,
+  };
 }

@@ -24,6 +24,8 @@ export function useStack(
     env.sim = await startSmscSim({ ...o.sim, port: o.sim?.port ?? (await freePort()) });
     env.stack = await startStack({
       redisUrl: env.ns.url,
+      // REDIS_CLUSTER (see redisNamespace): the apps run on that cluster too.
+      redisCluster: env.ns.target.cluster,
       prefix: env.ns.prefix,
       smsc: { host: '127.0.0.1', port: env.sim.port },
       clients: [{ systemId: 'acme', password: 'acmepw' }],
