@@ -19,7 +19,7 @@ if (values.help) {
 const env = values.config ? { GATEWAY_CONFIG: values.config } : {};
 const procs: Supervised[] = [];
 if (!values['no-sim']) {
-  procs.push(supervise({ name: 'smsc-sim', entry: 'tools/smsc-sim/src/main.ts', args: ['--port', '2776'], restart: true, output: 'inherit' }));
+  procs.push(supervise({ name: 'smsc-sim', entry: 'tools/smsc-sim/src/main.ts', args: ['--host', '127.0.0.1', '--port', '2776'], restart: true, output: 'inherit' }));
 }
 for (const app of APPS) {
   procs.push(supervise({ name: app, entry: `apps/${app}/src/main.ts`, env, restart: true, output: 'inherit' }));
