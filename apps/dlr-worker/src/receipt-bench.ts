@@ -4,7 +4,7 @@ import { pino } from 'pino';
 import { GROUPS, streamNames } from '@smsgw/contracts';
 import { createAppMetrics, createMetricsRegistry } from '@smsgw/platform';
 import { createBlockingRedis, createReceiptEmitter, createRedis, createStreamConsumer, deleteByPrefix, redisCpuSeconds, xaddEntry } from '@smsgw/redis';
-import { formatReceiptText } from '@smsgw/smpp';
+import { formatReceiptText } from '@smsgw/sms-text';
 import { createRedisStateStore } from '@smsgw/store';
 import { createAggregateTracker } from './aggregate-tracker';
 import { createReceiptHandler } from './receipt-handler';

@@ -4,7 +4,7 @@ import { GROUPS, streamNames, clientReceiptSchema, type DlrInEntry } from '@smsg
 import { createAppMetrics, createMetricsRegistry } from '@smsgw/platform';
 import { createBlockingRedis, createReceiptEmitter, createStreamConsumer, xaddEntry } from '@smsgw/redis';
 import { createRedisStateStore } from '@smsgw/store';
-import { formatReceiptText } from '@smsgw/smpp';
+import { formatReceiptText } from '@smsgw/sms-text';
 import { normaliseSmscMsgId } from '@smsgw/domain';
 import { redisNamespace } from '@smsgw/testing';
 import { createReceiptHandler } from './receipt-handler';

@@ -5,7 +5,7 @@ import {
 import { aggregatePartStates, normaliseSmscMsgId, wantsReceipt, type SmscIdFormat } from '@smsgw/domain';
 import type { AppMetrics, Logger } from '@smsgw/platform';
 import { runBatch, xaddEntry, type BatchHandler, type Redis, type StreamEntry } from '@smsgw/redis';
-import { decodeText, parseReceiptText } from '@smsgw/smpp';
+import { decodeText, parseReceiptText } from '@smsgw/sms-text';
 import type { MessageRecord, StateStore } from '@smsgw/store';
 import type { AggregateTracker } from './aggregate-tracker';
 

@@ -2,7 +2,8 @@ import { connect, type Socket } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { clientSchema, ingressConnectionsSchema } from '@smsgw/platform';
 import { connectTestClient, redisNamespace } from '@smsgw/testing';
-import { decodePdu, encodeGsm7, encodePdu, STATUS, TLV, type Pdu } from '@smsgw/smpp';
+import { decodePdu, encodePdu, STATUS, TLV, type Pdu } from '@smsgw/smpp';
+import { encodeGsm7 } from '@smsgw/sms-text';
 import { startTestIngress } from './test-ingress';
 
 const clients = [clientSchema.parse({ systemId: 'acme', password: 'acmepw', maxBinds: 5 })];

@@ -3,7 +3,8 @@ import { connect as tlsConnect, type PeerCertificate } from 'node:tls';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { clientSchema, ingressConnectionsSchema, ingressTlsSchema } from '@smsgw/platform';
 import { connectTestClient, createTestPki, redisNamespace, type TestPki } from '@smsgw/testing';
-import { encodeGsm7, STATUS } from '@smsgw/smpp';
+import { STATUS } from '@smsgw/smpp';
+import { encodeGsm7 } from '@smsgw/sms-text';
 import { startTestIngress } from './test-ingress';
 
 const clients = [clientSchema.parse({ systemId: 'acme', password: 'acmepw', maxBinds: 5 })];

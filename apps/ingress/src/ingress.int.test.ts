@@ -5,7 +5,8 @@ import { clientSchema, hashPassword, ingressConnectionsSchema, type AppMetrics }
 import { xaddEntry } from '@smsgw/redis';
 import { streamNames, inEntrySchema, type ClientReceipt } from '@smsgw/contracts';
 import { connectTestClient, createTestPki, redisNamespace } from '@smsgw/testing';
-import { decodePdu, encodePdu, encodeGsm7, getTlv, parseReceiptText, STATUS, TLV, type Pdu } from '@smsgw/smpp';
+import { decodePdu, encodePdu, getTlv, STATUS, TLV, type Pdu } from '@smsgw/smpp';
+import { encodeGsm7, parseReceiptText } from '@smsgw/sms-text';
 import { startTestIngress, type TestIngressOptions } from './test-ingress';
 
 // Through the schema: options this test does not name take their defaults. globex's hash is

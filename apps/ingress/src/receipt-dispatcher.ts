@@ -1,7 +1,8 @@
 import { clientMoSchema, clientReceiptSchema, GROUPS, type ClientMo, type ClientReceipt, type JournalEntry, type StreamNames } from '@smsgw/contracts';
 import type { AppMetrics, Logger } from '@smsgw/platform';
 import { createBlockingRedis, createStreamConsumer, runBatch, type EntryOutcome, type Redis, type RedisTarget, type StreamConsumer, type StreamEntry } from '@smsgw/redis';
-import { formatReceiptText, STATUS, TLV, type Pdu, type SmppSession } from '@smsgw/smpp';
+import { STATUS, TLV, type Pdu, type SmppSession } from '@smsgw/smpp';
+import { formatReceiptText } from '@smsgw/sms-text';
 import { MESSAGE_STATE_TLV } from '@smsgw/contracts';
 
 export interface ReceiptDispatcherDeps {

@@ -1,5 +1,5 @@
 import type { InEntry } from '@smsgw/contracts';
-import { decodeText, parseUdh, splitText } from '@smsgw/smpp';
+import { decodeText, parseUdh, splitText } from '@smsgw/sms-text';
 
 /** esm_class bit 6: short_message starts with a User Data Header (SMPP v3.4 §5.2.12). */
 const UDHI = 0x40;

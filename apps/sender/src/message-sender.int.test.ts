@@ -5,7 +5,7 @@ import { createAppMetrics, createMetricsRegistry, smscSchema, type SmscConfig } 
 import { createRateLimiter, rateLimitKey, type BacklogMessage, type ClientBacklog, type StreamEntry } from '@smsgw/redis';
 import { createRedisStateStore } from '@smsgw/store';
 import { redisNamespace, startSmscSim, type SmscSim } from '@smsgw/testing';
-import { encodeGsm7 } from '@smsgw/smpp';
+import { encodeGsm7 } from '@smsgw/sms-text';
 import { createMessageSender } from './message-sender';
 import { createSmscLink, type SmscLink } from './smsc-link';
 

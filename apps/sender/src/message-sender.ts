@@ -2,7 +2,8 @@ import { isFinalState, outEntrySchema, outGroupSchema, type DlrInFailure, type J
 import { formatSmppTime, normaliseSmscMsgId, sendableUntil, type SmscIdFormat } from '@smsgw/domain';
 import type { AppMetrics, Logger, SmscTextConfig } from '@smsgw/platform';
 import { messagesOfEntry, runBatch, sleepUnless, xaddEntry, type BatchHandler, type ClientBacklog, type EntryOutcome, type RateLimiter, type Redis, type StreamEntry } from '@smsgw/redis';
-import { createConcatRefs, STATUS, TLV, type Pdu, type SmppSession } from '@smsgw/smpp';
+import { STATUS, TLV, type Pdu, type SmppSession } from '@smsgw/smpp';
+import { createConcatRefs } from '@smsgw/sms-text';
 import type { MessageRecord, RecordSubmitInput, StateStore } from '@smsgw/store';
 import type { SmscLink } from './smsc-link';
 import { prepareParts } from './prepare-parts';

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import type { OutEntry } from '@smsgw/contracts';
 import { smscTextSchema } from '@smsgw/platform';
-import { encodeGsm7, encodeUcs2, getTlv, joinParts, readPart, TLV, tlvUint8 } from '@smsgw/smpp';
+import { getTlv, TLV, tlvUint8 } from '@smsgw/smpp';
+import { encodeGsm7, encodeUcs2, joinParts, readPart } from '@smsgw/sms-text';
 import { prepareParts } from './prepare-parts';
 
 function entry(sm: Buffer, dc = 0, esm = 0): OutEntry {

@@ -1,6 +1,7 @@
 import type { OutEntry } from '@smsgw/contracts';
 import type { SmscTextConfig } from '@smsgw/platform';
-import { decodeText, segmentText, TLV, type Tlv } from '@smsgw/smpp';
+import { TLV, type Tlv } from '@smsgw/smpp';
+import { decodeText, segmentText } from '@smsgw/sms-text';
 
 export interface PreparedMessage {
   dataCoding: number;

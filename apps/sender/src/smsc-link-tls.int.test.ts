@@ -2,7 +2,8 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { pino } from 'pino';
 import { smscSchema } from '@smsgw/platform';
 import { createTestPki, startSmscSim, type TestPki } from '@smsgw/testing';
-import { encodeGsm7, STATUS } from '@smsgw/smpp';
+import { STATUS } from '@smsgw/smpp';
+import { encodeGsm7 } from '@smsgw/sms-text';
 import { createSmscLink } from './smsc-link';
 
 // The SMSC link over TLS (smscs[].tls) against the simulator speaking TLS with a test CA.

@@ -1,22 +1,12 @@
+// The SMPP v3.4 protocol: commands and statuses, PDUs and their strict codec, framing, the
+// session (binds, windowing, enquire_link) and the PROXY protocol header of a listener.
+// SMS text (alphabets, segmentation, receipt text) lives in @smsgw/sms-text.
 export * from './commands';
 export * from './status';
 export * from './pdu';
 export * from './pdu-codec';
 export * from './framer';
-export * from './text-error';
-export * from './gsm7';
-export * from './ucs2';
-export * from './text';
-export * from './segment';
-export * from './receipt-text';
 export * from './session-errors';
 export * from './session';
 export * from './session-connect';
 export * from './proxy-protocol';
-export * from './gsm7-shift-tables';
-export * from './gsm7-pack';
-export * from './latin1';
-export * from './encoding-choice';
-export * from './segmenter';
-export * from './concat-ref';
-export * from './part-reader';

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { encodeUcs2, segmentText, TLV, uint16Tlv, uint8Tlv, type Pdu } from '@smsgw/smpp';
+import { TLV, uint16Tlv, uint8Tlv, type Pdu } from '@smsgw/smpp';
+import { encodeUcs2, segmentText } from '@smsgw/sms-text';
 import { describeSubmit, reassemble } from './sim-submits';
 
 const udh = (ref: number, total: number, seq: number) => Buffer.from([0x05, 0x00, 0x03, ref, total, seq]);

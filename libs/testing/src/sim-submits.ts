@@ -1,4 +1,5 @@
-import { joinParts, readPart, TextDecodeError, type Gsm7Tables, type Pdu, type ReadPart } from '@smsgw/smpp';
+import { type Pdu } from '@smsgw/smpp';
+import { joinParts, readPart, TextDecodeError, type Gsm7Tables, type ReadPart } from '@smsgw/sms-text';
 
 /** One accepted submit_sm as the simulator saw it. */
 export interface SimSubmit {

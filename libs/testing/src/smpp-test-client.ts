@@ -1,5 +1,6 @@
 import type { ConnectionOptions } from 'node:tls';
-import { bindSession, connectSession, ESM_CLASS, splitText, type BindMode, type Pdu, type PduInit, type SessionOptions, type SmppSession } from '@smsgw/smpp';
+import { bindSession, connectSession, ESM_CLASS, type BindMode, type Pdu, type PduInit, type SessionOptions, type SmppSession } from '@smsgw/smpp';
+import { splitText } from '@smsgw/sms-text';
 
 export interface TestClientOptions extends SessionOptions {
   host: string;

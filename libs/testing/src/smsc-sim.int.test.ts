@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { connectSession, ESM_CLASS, getTlv, parseReceiptText, STATUS, TLV, tlvCString, tlvUint8, uint16Tlv, uint8Tlv, bindSession, type Pdu } from '@smsgw/smpp';
+import { connectSession, ESM_CLASS, getTlv, STATUS, TLV, tlvCString, tlvUint8, uint16Tlv, uint8Tlv, bindSession, type Pdu } from '@smsgw/smpp';
+import { parseReceiptText } from '@smsgw/sms-text';
 import { startSmscSim, type SmscSimOptions } from './smsc-sim';
 import { connectTestClient, type TestClient } from './smpp-test-client';
 

@@ -1,24 +1,7 @@
 import type { Server } from 'node:net';
 import type { TlsOptions } from 'node:tls';
-import {
-  createSmppServer,
-  createSmppTlsServer,
-  cstringTlv,
-  encodeGsm7,
-  ESM_CLASS,
-  formatReceiptText,
-  listen,
-  MESSAGE_STATE,
-  SessionClosedError,
-  SmppTimeoutError,
-  STATUS,
-  TLV,
-  uint8Tlv,
-  type Pdu,
-  type PduInit,
-  type SmppLogger,
-  type SmppSession,
-} from '@smsgw/smpp';
+import { createSmppServer, createSmppTlsServer, cstringTlv, ESM_CLASS, listen, MESSAGE_STATE, SessionClosedError, SmppTimeoutError, STATUS, TLV, uint8Tlv, type Pdu, type PduInit, type SmppLogger, type SmppSession } from '@smsgw/smpp';
+import { encodeGsm7, formatReceiptText } from '@smsgw/sms-text';
 import { describeSubmit, reassemble, type SimMessage, type SimSubmit } from './sim-submits';
 
 export interface SmscSimOptions {

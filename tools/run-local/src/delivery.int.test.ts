@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { connectTestClient, startSmscSim } from '@smsgw/testing';
-import { encodeGsm7, parseReceiptText, STATUS } from '@smsgw/smpp';
+import { STATUS } from '@smsgw/smpp';
+import { encodeGsm7, parseReceiptText } from '@smsgw/sms-text';
 import { formatSmppTime, parseSmppTime } from '@smsgw/domain';
 import { useStack } from './use-stack';
 

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { connectTestClient, type TestClient } from '@smsgw/testing';
-import { encodeGsm7, parseReceiptText, STATUS, type Pdu } from '@smsgw/smpp';
+import { STATUS, type Pdu } from '@smsgw/smpp';
+import { encodeGsm7, parseReceiptText } from '@smsgw/sms-text';
 import { useStack } from './use-stack';
 
 const MAX_BACKLOG = 30;

@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { GROUPS, streamNames } from '@smsgw/contracts';
 import { connectTestClient, redisNamespace, startSmscSim, type RedisNamespace, type SmscSim, type TestClient } from '@smsgw/testing';
-import { parseReceiptText, STATUS } from '@smsgw/smpp';
+import { STATUS } from '@smsgw/smpp';
+import { parseReceiptText } from '@smsgw/sms-text';
 import { freePort, startStack, type Stack } from './stack';
 import type { App } from './supervisor';
 

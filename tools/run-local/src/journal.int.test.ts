@@ -6,7 +6,7 @@ import { GetObjectCommand, HeadObjectCommand, ListObjectsV2Command, type S3Clien
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { GROUPS, streamNames } from '@smsgw/contracts';
 import { createS3Client, EMBEDDED_S3_CREDENTIALS, startEmbeddedS3, type EmbeddedS3 } from '@smsgw/s3';
-import { encodeGsm7 } from '@smsgw/smpp';
+import { encodeGsm7 } from '@smsgw/sms-text';
 import { connectTestClient, redisNamespace, startSmscSim, type RedisNamespace, type SmscSim, type TestClient } from '@smsgw/testing';
 import { freePort, startStack, type Stack } from './stack';
 import { supervise, type Supervised } from './supervisor';

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { connectTestClient, type TestClient } from '@smsgw/testing';
-import { encodeGsm7, parseReceiptText, STATUS } from '@smsgw/smpp';
+import { STATUS } from '@smsgw/smpp';
+import { encodeGsm7, parseReceiptText } from '@smsgw/sms-text';
 import { useStack } from './use-stack';
 
 // Two clients pushing at once through the running gateway, on whichever state store the stack

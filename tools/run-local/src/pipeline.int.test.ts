@@ -8,7 +8,8 @@ import { GetObjectCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
 import { createS3Client } from '@smsgw/s3';
 import { openStateStore } from '@smsgw/store';
 import { connectTestClient } from '@smsgw/testing';
-import { encodeGsm7, encodeUcs2, parseReceiptText, TLV, getTlv, type Pdu } from '@smsgw/smpp';
+import { TLV, getTlv, type Pdu } from '@smsgw/smpp';
+import { encodeGsm7, encodeUcs2, parseReceiptText } from '@smsgw/sms-text';
 import { useStack } from './use-stack';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;

@@ -3,7 +3,8 @@ import { describe, expect, it } from 'vitest';
 import { GetObjectCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
 import { createS3Client } from '@smsgw/s3';
 import { connectTestClient, type TestClient } from '@smsgw/testing';
-import { encodeGsm7, parseReceiptText, type Pdu } from '@smsgw/smpp';
+import { type Pdu } from '@smsgw/smpp';
+import { encodeGsm7, parseReceiptText } from '@smsgw/sms-text';
 import { freePort } from './stack';
 import { useStack } from './use-stack';
 

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { connectTestClient } from '@smsgw/testing';
-import { encodeGsm7, parseReceiptText, STATUS, TLV, type Pdu } from '@smsgw/smpp';
+import { STATUS, TLV, type Pdu } from '@smsgw/smpp';
+import { encodeGsm7, parseReceiptText } from '@smsgw/sms-text';
 import { useStack } from './use-stack';
 
 // Receipts through the running gateway (five processes, simulator, Redis): who gets which

@@ -5,7 +5,8 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Redis } from 'ioredis';
 import { connectTestClient, startSmscSim, type SmscSim } from '@smsgw/testing';
-import { encodeGsm7, parseReceiptText, STATUS } from '@smsgw/smpp';
+import { STATUS } from '@smsgw/smpp';
+import { encodeGsm7, parseReceiptText } from '@smsgw/sms-text';
 import { freePort, startStack, type Stack } from './stack';
 
 // Redis killed -9 under load and started again from its append-only file (appendfsync always):

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connectTestClient, redisNamespace, startSmscSim, type RedisNamespace, type SmscSim, type TestClient } from '@smsgw/testing';
-import { encodeGsm7, parseReceiptText, STATUS } from '@smsgw/smpp';
+import { STATUS } from '@smsgw/smpp';
+import { encodeGsm7, parseReceiptText } from '@smsgw/sms-text';
 import { freePort, startStack, type Stack } from './stack';
 
 // Weights, failover and a backup through the running gateway: one route over two weighted

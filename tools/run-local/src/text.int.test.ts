@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connectTestClient } from '@smsgw/testing';
-import { encodeGsm7, encodeUcs2, parseReceiptText, TLV, type Pdu } from '@smsgw/smpp';
+import { TLV, type Pdu } from '@smsgw/smpp';
+import { encodeGsm7, encodeUcs2, parseReceiptText } from '@smsgw/sms-text';
 import { useStack } from './use-stack';
 
 /**

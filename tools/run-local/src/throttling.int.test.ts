@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { connectTestClient } from '@smsgw/testing';
-import { encodeGsm7, parseReceiptText, STATUS, TLV } from '@smsgw/smpp';
+import { STATUS, TLV } from '@smsgw/smpp';
+import { encodeGsm7, parseReceiptText } from '@smsgw/sms-text';
 import { useStack } from './use-stack';
 
 // An SMSC that answers ESME_RTHROTTLED above 200 submits/s, behind a link configured at 400/s:

@@ -3,7 +3,8 @@ import { copyFileSync } from 'node:fs';
 import { connect as tlsConnect, type PeerCertificate } from 'node:tls';
 import { afterAll, describe, expect, it } from 'vitest';
 import { connectTestClient, createTestPki } from '@smsgw/testing';
-import { encodeGsm7, parseReceiptText, STATUS } from '@smsgw/smpp';
+import { STATUS } from '@smsgw/smpp';
+import { encodeGsm7, parseReceiptText } from '@smsgw/sms-text';
 import { freePort } from './stack';
 import { useStack } from './use-stack';
 

@@ -1,4 +1,5 @@
-import { bindSession, connectSession, encodeGsm7, parseReceiptText, STATUS, statusName, type Pdu, type SmppSession } from '@smsgw/smpp';
+import { bindSession, connectSession, STATUS, statusName, type Pdu, type SmppSession } from '@smsgw/smpp';
+import { encodeGsm7, parseReceiptText } from '@smsgw/sms-text';
 
 export interface BenchOptions {
   host: string;

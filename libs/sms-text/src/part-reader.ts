@@ -1,6 +1,6 @@
 import type { Gsm7Tables } from './gsm7';
 import { unpackSeptets } from './gsm7-pack';
-import { ESM_CLASS, getTlv, TLV, tlvUint16, tlvUint8, type Tlv } from './pdu';
+import { ESM_CLASS, getTlv, TLV, tlvUint16, tlvUint8, type Tlv } from '@smsgw/smpp';
 import { parseUdh, udhTables } from './segment';
 import { decodeText } from './text';
 import { TextDecodeError } from './text-error';

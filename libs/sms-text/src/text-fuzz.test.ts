@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { unpackSeptets } from './gsm7-pack';
 import { encodeIa5, encodeLatin1, decodeIa5 } from './latin1';
 import { joinParts, readPart } from './part-reader';
-import { TLV } from './pdu';
+import { TLV } from '@smsgw/smpp';
 import { parseUdh } from './segment';
 import { decodeText } from './text';
 import { TextDecodeError } from './text-error';

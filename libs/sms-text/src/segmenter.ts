@@ -2,7 +2,7 @@ import { chooseEncoding, type EncodingPolicy, type TextEncoding } from './encodi
 import type { Gsm7Tables } from './gsm7';
 import { packSeptets } from './gsm7-pack';
 import { NATIONAL_LANGUAGE_ID } from './gsm7-shift-tables';
-import { ESM_CLASS, TLV, uint16Tlv, uint8Tlv, type Tlv } from './pdu';
+import { ESM_CLASS, TLV, uint16Tlv, uint8Tlv, type Tlv } from '@smsgw/smpp';
 import { isHighSurrogateAt } from './ucs2';
 
 /**

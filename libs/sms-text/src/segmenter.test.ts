@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { NationalLanguage } from './gsm7-shift-tables';
 import { joinParts, readPart } from './part-reader';
-import { TLV, getTlv, tlvUint16, tlvUint8 } from './pdu';
+import { TLV, getTlv, tlvUint16, tlvUint8 } from '@smsgw/smpp';
 import { capacity, segmentText, type SegmentationMode, type SegmentOptions } from './segmenter';
 
 const hex = (b: Buffer) => b.toString('hex');
