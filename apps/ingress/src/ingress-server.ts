@@ -8,6 +8,7 @@ import { createBindGate } from './bind-gate';
 import type { BindLockout } from './bind-lockout';
 import { createLocalBindCounter, type BindCounter } from './bind-counter';
 import type { SubmitOutcome } from './submit-handler';
+import { createDataSmHandler } from './data-sm';
 import type { QueryOutcome } from './query-handler';
 
 export interface IngressServerDeps {
@@ -21,6 +22,7 @@ export interface IngressServerDeps {
   connections?: GatewayConfig['ingress']['connections'];
   clients: readonly ClientConfig[];
   session: { window: number; sessionInitMs: number; enquireLinkMs: number; inactivityMs: number; responseTimeoutMs: number; receiptWindow: number };
+  /** submit_sm, and data_sm turned into the submit_sm it stands for (data-sm.ts). */
   submit: (pdu: Pdu, sys: string) => Promise<SubmitOutcome>;
   query: (pdu: Pdu, sys: string) => Promise<QueryOutcome>;
   receipts: { attach(sys: string, s: SmppSession): void; detach(sys: string, s: SmppSession): void };
@@ -54,6 +56,7 @@ export function createIngressServer(deps: IngressServerDeps) {
   const sessions = new Set<SmppSession>();
   const { logger, metrics } = deps;
   const guard = createConnectionGuard(deps.connections ?? ingressConnectionsSchema.parse({}), { metrics, logger });
+  const dataSm = createDataSmHandler(deps.submit);
 
   const onSession = (session: SmppSession) => {
     sessions.add(session);
@@ -134,11 +137,14 @@ export function createIngressServer(deps: IngressServerDeps) {
         // §2.3: before bind only bind (and enquire_link, answered by the session) is allowed.
         return session.respond(pdu, { status: STATUS.ESME_RINVBNDSTS });
       }
-      if (pdu.command === 'submit_sm') {
+      // data_sm (§4.7) is a message like submit_sm: the same checks, the same `in` entry, and its
+      // data_sm_resp carries the same UUID or status.
+      const accept = pdu.command === 'submit_sm' ? deps.submit : pdu.command === 'data_sm' ? dataSm : undefined;
+      if (accept) {
+        // §2.3: both are transmit commands, refused on a receiver bind.
         if (mode === 'receiver') return session.respond(pdu, { status: STATUS.ESME_RINVBNDSTS });
         const client = sys;
-        deps
-          .submit(pdu, client)
+        accept(pdu, client)
           .then((out) => {
             if (out.status === STATUS.ESME_ROK) {
               metrics.messages.inc({ stage: 'ingress', outcome: 'accepted' });
@@ -146,12 +152,12 @@ export function createIngressServer(deps: IngressServerDeps) {
             } else {
               metrics.messages.inc({ stage: 'ingress', outcome: `status_${out.status}` });
               // A client over its rate is refused per PDU: one line per client and status per interval.
-              warnings.warn(log, `submit-refused:${client}:${out.status}`, { systemId: client, status: out.status, reason: out.reason }, 'submit refused');
+              warnings.warn(log, `submit-refused:${client}:${out.status}`, { systemId: client, command: pdu.command, status: out.status, reason: out.reason }, 'submit refused');
               session.respond(pdu, { status: out.status, message_id: '' });
             }
           })
           .catch((err) => {
-            log.error({ err }, 'submit failed');
+            log.error({ err, command: pdu.command }, 'submit failed');
             session.respond(pdu, { status: STATUS.ESME_RSYSERR, message_id: '' });
           });
         return;
@@ -168,8 +174,8 @@ export function createIngressServer(deps: IngressServerDeps) {
         return;
       }
       // A queued message is not changed in place: cancel_sm and replace_sm fail with their own
-      // statuses (§5.1.3); other commands this gateway does not offer (submit_multi, data_sm,
-      // deliver_sm from a client…) get their *_resp with ESME_RINVCMDID.
+      // statuses (§5.1.3); other commands this gateway does not offer (submit_multi, deliver_sm
+      // from a client…) get their *_resp with ESME_RINVCMDID.
       if (pdu.command === 'cancel_sm') return session.respond(pdu, { status: STATUS.ESME_RCANCELFAIL });
       if (pdu.command === 'replace_sm') return session.respond(pdu, { status: STATUS.ESME_RREPLACEFAIL });
       session.respond(pdu, { status: STATUS.ESME_RINVCMDID });

@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { streamNames, type DlrInEntry } from '@smsgw/contracts';
 import { createAppMetrics, createMetricsRegistry } from '@smsgw/platform';
 import { decodeFields } from '@smsgw/redis';
-import { cstringTlv, ESM_CLASS, STATUS, TLV, type Pdu, type Tlv } from '@smsgw/smpp';
+import { cstringTlv, ESM_CLASS, STATUS, TLV, uint8Tlv, type Pdu, type Tlv } from '@smsgw/smpp';
 import { redisNamespace, type RedisNamespace } from '@smsgw/testing';
 import { createDeliverHandler } from './deliver-handler';
 
@@ -38,5 +38,19 @@ describe('deliver handler', () => {
     // The ordinary case still loses its NUL padding.
     await handler('sim', receipt([{ tag: TLV.receipted_message_id, value: Buffer.from('abc\0\0\0', 'latin1') }]));
     expect((await written())[5]).toMatchObject({ k: 'receipt', smsc: 'sim', rmid: 'abc' });
+  });
+
+  it('takes a data_sm (§4.7) like a deliver_sm: a receipt by its TLVs, an MO with its text from message_payload', async () => {
+    const { handler, written } = await setup();
+    const dataSm = (esm: number, tlvs: Tlv[]): Pdu => ({
+      command: 'data_sm', commandId: 0x103, status: 0, seq: 2, esm_class: esm, data_coding: 0,
+      source_addr: '447700900123', destination_addr: '12345', tlvs,
+    });
+    // Some SMSCs send a receipt as data_sm with no text at all: the TLVs say everything.
+    expect(await handler('sim', dataSm(ESM_CLASS.DELIVERY_RECEIPT, [cstringTlv(TLV.receipted_message_id, '0A1B'), uint8Tlv(TLV.message_state, 5)]))).toBe(STATUS.ESME_ROK);
+    expect(await handler('sim', dataSm(0, [{ tag: TLV.message_payload, value: Buffer.from('STOP') }]))).toBe(STATUS.ESME_ROK);
+    const [receipt, mo] = await written();
+    expect(receipt).toMatchObject({ k: 'receipt', smsc: 'sim', esm: 0x04, rmid: '0A1B', mst: 5, sm: '' });
+    expect(mo).toMatchObject({ k: 'mo', smsc: 'sim', src: { addr: '447700900123' }, dst: { addr: '12345' }, dc: 0, sm: Buffer.from('STOP').toString('base64') });
   });
 });

@@ -4,8 +4,10 @@ import { xaddEntry, type Redis } from '@smsgw/redis';
 import { getTlv, STATUS, TLV, tlvTrimmedString, type Pdu } from '@smsgw/smpp';
 
 /**
- * A deliver_sm from an SMSC goes to `dlr-in` as it came (the dlr-worker parses it); the SMSC
- * gets ESME_ROK only once Redis has it, else a temporary error so it sends it again.
+ * A deliver_sm (or data_sm) from an SMSC goes to `dlr-in` as it came (the dlr-worker parses it);
+ * the SMSC gets ESME_ROK only once Redis has it, else a temporary error so it sends it again. A
+ * data_sm (§4.7.1) has no short_message: its text, if any, is in message_payload, and a receipt
+ * may carry only the receipted_message_id and message_state TLVs, which the dlr-worker prefers.
  */
 export function createDeliverHandler(deps: { redis: Redis; names: StreamNames; metrics: AppMetrics }) {
   return async (smsc: string, pdu: Pdu): Promise<number> => {
@@ -16,7 +18,7 @@ export function createDeliverHandler(deps: { redis: Redis; names: StreamNames; m
     const esm = pdu.esm_class ?? 0;
     const at = Date.now();
     let entry: DlrInEntry;
-    // SMPP v3.4 §5.2.12: esm_class bits 2–5 = 0001 marks an SMSC delivery receipt.
+    // SMPP v3.4 §5.2.12: esm_class bits 2–5 = 0001 marks an SMSC delivery receipt (in data_sm too).
     if ((esm & 0x3c) === 0x04) {
       const rmid = getTlv(pdu, TLV.receipted_message_id);
       const mst = getTlv(pdu, TLV.message_state);

@@ -1,12 +1,13 @@
 import { isFinalState, outEntrySchema, outGroupSchema, type DlrInFailure, type JournalEntry, type OutEntry, type StreamNames } from '@smsgw/contracts';
-import { formatSmppTime, normaliseSmscMsgId, sendableUntil, type SmscIdFormat } from '@smsgw/domain';
+import { normaliseSmscMsgId, sendableUntil, type SmscIdFormat } from '@smsgw/domain';
 import type { AppMetrics, Logger, SmscTextConfig } from '@smsgw/platform';
 import { messagesOfEntry, runBatch, sleepUnless, xaddEntry, type BatchHandler, type ClientBacklog, type EntryOutcome, type RateLimiter, type Redis, type StreamEntry } from '@smsgw/redis';
-import { STATUS, TLV, type Pdu, type SmppSession } from '@smsgw/smpp';
+import { STATUS, type Pdu, type SmppSession } from '@smsgw/smpp';
 import { createConcatRefs } from '@smsgw/sms-text';
 import type { MessageRecord, RecordSubmitInput, StateStore } from '@smsgw/store';
 import type { SmscLink } from './smsc-link';
 import { prepareParts } from './prepare-parts';
+import { buildSubmitPdu, SUBMIT_RESP } from './submit-pdu';
 import { classifySubmitStatus, type SubmitErrorTable } from './submit-errors';
 import { createLinkChooser } from './link-choice';
 import { randomUUID } from 'node:crypto';
@@ -84,10 +85,10 @@ export function createMessageSender(deps: MessageSenderDeps): BatchHandler {
     return { result: 'failed' };
   };
 
-  const fail = async (m: OutEntry, status: number, smsc: string, part: number) => {
+  const fail = async (m: OutEntry, status: number, smsc: string, part: number, command: string) => {
     const at = Date.now();
     // The SMSC refused it for good (or its retries ran out): UNDELIVERABLE, its status in the receipt.
-    const failure: DlrInFailure = { k: 'fail', id: m.id, sys: m.sys, src: m.src, dst: m.dst, state: 'UNDELIVERABLE', err: status, reason: `submit_sm_resp status 0x${status.toString(16)}`, at };
+    const failure: DlrInFailure = { k: 'fail', id: m.id, sys: m.sys, src: m.src, dst: m.dst, state: 'UNDELIVERABLE', err: status, reason: `${command} status 0x${status.toString(16)}`, at };
     await xaddEntry(redis, names.dlrIn, failure);
     const rec: JournalEntry = {
       ts: at, ev: 'submit_failed', id: m.id, sys: m.sys, smsc, part, err: status, dst: m.dst.norm,
@@ -242,20 +243,9 @@ export function createMessageSender(deps: MessageSenderDeps): BatchHandler {
         }
         // The limiter may have held it past its validity.
         if (Date.now() >= until) return expire(m, part, link.id);
-        const body = prepared.parts[part]!;
-        // The SMSC gets the validity left, as an absolute time, when the client gave one.
-        const validity = m.vp ? (Number.isFinite(until) ? formatSmppTime(until) : m.vp) : '';
-        const pdu: Partial<Pdu> & { command: 'submit_sm' } = {
-          command: 'submit_sm',
-          source_addr_ton: m.src.ton, source_addr_npi: m.src.npi, source_addr: m.src.addr,
-          dest_addr_ton: m.dst.ton, dest_addr_npi: m.dst.npi, destination_addr: m.dst.addr,
-          esm_class: prepared.esmClass, protocol_id: m.pid, priority_flag: m.pri,
-          validity_period: validity,
-          registered_delivery: 1, // we always want the SMSC's receipt: it ends the lifecycle
-          data_coding: prepared.dataCoding,
-          short_message: body.length <= 254 ? body : Buffer.alloc(0),
-          tlvs: [...(prepared.tlvs?.[part] ?? []), ...(body.length <= 254 ? [] : [{ tag: TLV.message_payload, value: body }])],
-        };
+        // submit_sm, or data_sm for an SMSC that wants it (smscs[].submitWith); its response
+        // is read the same way.
+        const pdu = buildSubmitPdu({ command: link.submitWith, m, prepared, part, until });
         let resp: Pdu;
         try {
           resp = await session.request(pdu);
@@ -266,7 +256,7 @@ export function createMessageSender(deps: MessageSenderDeps): BatchHandler {
           attempt++;
           continue;
         }
-        if (resp.status === STATUS.ESME_ROK && resp.command === 'submit_sm_resp') {
+        if (resp.status === STATUS.ESME_ROK && resp.command === SUBMIT_RESP[link.submitWith]) {
           const smscMsgId = normaliseSmscMsgId(resp.message_id ?? '', deps.idFormats?.get(link.id));
           await keepSmscId(m, { part, parts: parts(), smsc: link.id, smscMsgId, at: Date.now(), segments: prepared.segments });
           journal.push({
@@ -279,7 +269,7 @@ export function createMessageSender(deps: MessageSenderDeps): BatchHandler {
         }
         const kind = (deps.errors?.get(link.id) ?? classifySubmitStatus)(resp.status, resp.command);
         if (kind === 'permanent' || (kind === 'retry' && retry.maxAttempts > 0 && ++retries >= retry.maxAttempts)) {
-          const rec = await fail(m, resp.status, link.id, part);
+          const rec = await fail(m, resp.status, link.id, part, resp.command);
           metrics.messages.inc({ stage: 'sender', outcome: 'undeliverable' });
           log.warn({ smscId: link.id, status: resp.status, part, retries }, kind === 'permanent' ? 'permanent submit error' : 'submit retries used up');
           return { result: 'failed', journal: [...journal, rec] };

@@ -4,7 +4,7 @@ import { bindSession, connectSession, readPemFiles, STATUS, type Pdu, type SmppS
 export interface SmscLinkDeps {
   smsc: SmscConfig;
   logger: Logger;
-  /** An SMSC request (deliver_sm): resolve with the status to answer (ROK only once it is durable). */
+  /** An SMSC request (deliver_sm or data_sm): resolve with the status to answer (ROK only once it is durable). */
   onDeliver: (pdu: Pdu) => Promise<number>;
   onBoundChange?: (bound: number) => void;
 }
@@ -47,7 +47,9 @@ export function createSmscLink(deps: SmscLinkDeps) {
       });
       const s = session;
       s.on('pdu', (pdu: Pdu) => {
-        if (pdu.command !== 'deliver_sm') return s.respond(pdu, { status: STATUS.ESME_RINVCMDID });
+        // Receipts and MO come as deliver_sm (§4.6) or, from some SMSCs, as data_sm (§4.7): both
+        // are handled alike and answered with their own *_resp.
+        if (pdu.command !== 'deliver_sm' && pdu.command !== 'data_sm') return s.respond(pdu, { status: STATUS.ESME_RINVCMDID });
         deps.onDeliver(pdu).then(
           (status) => s.respond(pdu, { status, message_id: '' }),
           () => s.respond(pdu, { status: STATUS.ESME_RX_T_APPN, message_id: '' }),
@@ -79,6 +81,8 @@ export function createSmscLink(deps: SmscLinkDeps) {
 
   return {
     id: smsc.id,
+    /** The command messages go to this SMSC in (smscs[].submitWith). */
+    submitWith: smsc.submitWith,
     start() {
       for (let i = 0; i < smsc.sessions; i++) void slot(i, 0);
     },

@@ -95,8 +95,13 @@ export const smscSchema = z.strictObject({
   connectTimeoutMs: ms.min(100).default(5_000),
   /** §7.2 inactivity timer: close a session that received nothing this long (0 = off; enquire_link answers count). */
   inactivityMs: ms.default(300_000),
-  /** Requests from this SMSC (deliver_sm) read and not yet answered; above it the socket is not read. */
+  /** Requests from this SMSC (deliver_sm, data_sm) read and not yet answered; above it the socket is not read. */
   incomingWindow: z.number().int().min(1).max(100_000).default(1_000),
+  /**
+   * The command each part goes in: submit_sm (§4.4), or data_sm (§4.7: text in message_payload,
+   * validity as qos_time_to_live) for SMSCs that want it. Its data_sm_resp counts as submit_sm_resp.
+   */
+  submitWith: z.enum(['submit_sm', 'data_sm']).default('submit_sm'),
   /** submit_sm_resp statuses this SMSC means otherwise than SMPP's defaults (see "Delivery"). */
   errors: smscErrorsSchema.prefault({}),
   text: smscTextSchema.prefault({}),

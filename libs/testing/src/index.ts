@@ -5,3 +5,4 @@ export * from './redis-namespace';
 export * from './redis-cluster';
 export * from './test-pki';
 export * from './containers';
+export * from './netsmpp-client';

@@ -157,4 +157,44 @@ describe('SMSC simulator + test client', () => {
     closers.push(() => s.destroy());
     expect((await bindSession(s, { mode: 'transmitter', system_id: 'any', password: 'any' })).system_id).toBe('SMSCSIM');
   });
+
+  it('accepts data_sm (§4.7) like a submit: data_sm_resp with an id, recorded, and its receipt', async () => {
+    const { sim, client } = await setup();
+    const resp = await client.session.request({
+      command: 'data_sm', source_addr: 'ACME', destination_addr: '491701234567', registered_delivery: 1, data_coding: 0,
+      tlvs: [{ tag: TLV.message_payload, value: Buffer.from('Hello data') }, { tag: TLV.qos_time_to_live, value: Buffer.from([0, 0, 0x0e, 0x10]) }],
+    });
+    expect(resp).toMatchObject({ command: 'data_sm_resp', status: 0 });
+    expect(sim.submits[0]).toMatchObject({ command: 'data_sm', smscMsgId: resp.message_id, text: 'Hello data', ttl: 3_600 });
+    const [r] = await client.waitForReceipts(1);
+    expect(r).toMatchObject({ command: 'deliver_sm' });
+    expect(receiptId(r!)).toBe(resp.message_id);
+    // On a receiver bind it is refused like submit_sm (§2.3).
+    const rx = await connectTestClient({ host: sim.host, port: sim.port, systemId: 'acme', password: 'x', mode: 'receiver' });
+    closers.push(() => rx.close());
+    expect((await rx.session.request({ command: 'data_sm', destination_addr: '1', tlvs: [] })).status).toBe(STATUS.ESME_RINVBNDSTS);
+    expect(sim.stats.accepted).toBe(1);
+  });
+
+  it('receiptsAs data_sm: the receipt comes as data_sm, text in message_payload, with the receipt TLVs', async () => {
+    const sim = await startSmscSim({ receiptDelayMs: 1, receiptsAs: 'data_sm' });
+    closers.push(() => sim.close());
+    const s = await connectSession({ host: sim.host, port: sim.port });
+    closers.push(() => s.destroy());
+    await bindSession(s, { mode: 'transceiver', system_id: 'acme', password: 'x' });
+    const got = new Promise<Pdu>((resolve) =>
+      s.on('pdu', (p: Pdu) => {
+        s.respond(p);
+        resolve(p);
+      }),
+    );
+    const resp = await s.request({ command: 'submit_sm', source_addr: 'ACME', destination_addr: '4911', short_message: Buffer.from('hey'), registered_delivery: 1 });
+    const r = await got;
+    expect(r).toMatchObject({ command: 'data_sm', esm_class: ESM_CLASS.DELIVERY_RECEIPT, source_addr: '4911', destination_addr: 'ACME' });
+    expect(r.short_message).toBeUndefined();
+    expect(receiptId(r)).toBe(resp.message_id);
+    expect(tlvUint8(getTlv(r, TLV.message_state))).toBe(2);
+    expect(parseReceiptText(getTlv(r, TLV.message_payload)!.toString('latin1'))).toMatchObject({ id: resp.message_id, stat: 'DELIVRD' });
+    await expect.poll(() => sim.stats.receiptsAcked).toBe(1);
+  });
 });

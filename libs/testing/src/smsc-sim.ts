@@ -1,6 +1,6 @@
 import type { Server } from 'node:net';
 import type { TlsOptions } from 'node:tls';
-import { createSmppServer, createSmppTlsServer, cstringTlv, ESM_CLASS, listen, MESSAGE_STATE, SessionClosedError, SmppTimeoutError, STATUS, TLV, uint8Tlv, type Pdu, type PduInit, type SmppLogger, type SmppSession } from '@smsgw/smpp';
+import { createSmppServer, createSmppTlsServer, cstringTlv, ESM_CLASS, getTlv, listen, MESSAGE_STATE, SessionClosedError, SmppTimeoutError, STATUS, TLV, tlvUint32, uint8Tlv, type Pdu, type PduInit, type SmppLogger, type SmppSession } from '@smsgw/smpp';
 import { encodeGsm7, formatReceiptText } from '@smsgw/sms-text';
 import { describeSubmit, reassemble, type SimMessage, type SimSubmit } from './sim-submits';
 
@@ -18,6 +18,11 @@ export interface SmscSimOptions {
   idFormat?: 'hex' | 'dec';
   /** How receipts write the id (default: idFormat). 'hex' receipts are upper case, zero-padded. */
   receiptIdFormat?: 'hex' | 'dec';
+  /**
+   * The command receipts come in (default deliver_sm). 'data_sm' (§4.7) as some SMSCs send them:
+   * the receipt text in message_payload, plus the receipted_message_id and message_state TLVs.
+   */
+  receiptsAs?: 'deliver_sm' | 'data_sm';
   /** Send every receipt twice (as some SMSCs do after a reconnect). */
   duplicateReceipts?: boolean;
   /** Answer ESME_RTHROTTLED above this many submits per second (0/undefined = never). */
@@ -50,11 +55,18 @@ export interface SmscSimStats {
   receiptsAcked: number;
 }
 
+/** An accepted submit, and the command it came in (submit_sm, or data_sm with its text in message_payload). */
+export interface SimSubmitted extends SimSubmit {
+  command: 'submit_sm' | 'data_sm';
+  /** A data_sm's qos_time_to_live (§5.3.2.9, seconds), its validity in place of validity_period. */
+  ttl?: number;
+}
+
 export interface SmscSim {
   port: number;
   host: string;
   stats: SmscSimStats;
-  submits: SimSubmit[];
+  submits: SimSubmitted[];
   messages(): SimMessage[];
   close(): Promise<void>;
 }
@@ -83,7 +95,7 @@ export async function startSmscSim(opts: SmscSimOptions = {}): Promise<SmscSim> 
   const maxQueued = opts.maxQueuedReceipts ?? 10_000;
   const log = opts.logger;
   const stats: SmscSimStats = { binds: 0, submits: 0, accepted: 0, throttled: 0, errors: 0, receiptsSent: 0, receiptsAcked: 0 };
-  const submits: SimSubmit[] = [];
+  const submits: SimSubmitted[] = [];
   const bound = new Map<SmppSession, Bound>();
   const sessions = new Set<SmppSession>();
   const queue: QueuedReceipt[] = [];
@@ -153,23 +165,26 @@ export async function startSmscSim(opts: SmscSimOptions = {}): Promise<SmscSim> 
 
   const receiptPdu = (p: Pdu, smscMsgId: string, text: string, submitDate: Date): PduInit => {
     const body = formatReceiptText({ id: smscMsgId, submitDate, doneDate: new Date(), stat: 'DELIVRD', err: 0, text: gsmSafe(text) });
-    return {
-      command: 'deliver_sm',
+    const encoded = encodeGsm7(body) ?? Buffer.from(body, 'latin1');
+    const tlvs = [cstringTlv(TLV.receipted_message_id, smscMsgId), uint8Tlv(TLV.message_state, MESSAGE_STATE.DELIVERED)];
+    const fields = {
       source_addr_ton: p.dest_addr_ton,
       source_addr_npi: p.dest_addr_npi,
       source_addr: p.destination_addr,
       dest_addr_ton: p.source_addr_ton,
       dest_addr_npi: p.source_addr_npi,
       destination_addr: p.source_addr,
+      // §5.2.12: the same receipt bits in deliver_sm and data_sm.
       esm_class: ESM_CLASS.DELIVERY_RECEIPT,
       data_coding: 0,
-      short_message: encodeGsm7(body) ?? Buffer.from(body, 'latin1'),
-      tlvs: [cstringTlv(TLV.receipted_message_id, smscMsgId), uint8Tlv(TLV.message_state, MESSAGE_STATE.DELIVERED)],
     };
+    // data_sm (§4.7.1) has no short_message: the text goes in message_payload.
+    if (opts.receiptsAs === 'data_sm') return { command: 'data_sm', service_type: '', ...fields, registered_delivery: 0, tlvs: [{ tag: TLV.message_payload, value: encoded }, ...tlvs] };
+    return { command: 'deliver_sm', ...fields, short_message: encoded, tlvs };
   };
 
   const onSubmit = (s: SmppSession, b: Bound | undefined, p: Pdu) => {
-    // §2.3: submit_sm only in BOUND_TX / BOUND_TRX.
+    // §2.3: submit_sm and data_sm (answered alike, data_sm_resp by the session) only in BOUND_TX / BOUND_TRX.
     if (!b || b.mode === 'receiver') return s.respond(p, { status: STATUS.ESME_RINVBNDSTS });
     stats.submits++;
     if (opts.throttleAbovePerSec) {
@@ -192,7 +207,9 @@ export async function startSmscSim(opts: SmscSimOptions = {}): Promise<SmscSim> 
     const smscMsgId = formatId(n, opts.idFormat);
     const receiptId = opts.receiptIdFormat ? formatId(n, opts.receiptIdFormat, true) : smscMsgId;
     const at = Date.now();
-    const rec = describeSubmit(p, smscMsgId, at, { gsmPacked: opts.gsmPacked });
+    const rec: SimSubmitted = { ...describeSubmit(p, smscMsgId, at, { gsmPacked: opts.gsmPacked }), command: p.command === 'data_sm' ? 'data_sm' : 'submit_sm' };
+    const ttl = tlvUint32(getTlv(p, TLV.qos_time_to_live));
+    if (ttl !== undefined) rec.ttl = ttl;
     if (record) submits.push(rec);
     const receipt = wantReceipts && (p.registered_delivery ?? 0) & 1 ? { systemId: b.systemId, pdu: receiptPdu(p, receiptId, rec.text, new Date(at)), attempts: 0 } : undefined;
     if (receipt && opts.receiptBeforeResp) deliver(receipt, s);
@@ -230,7 +247,7 @@ export async function startSmscSim(opts: SmscSimOptions = {}): Promise<SmscSim> 
     sessions.add(s);
     s.on('pdu', (p) => {
       if (p.command.startsWith('bind_')) return onBind(s, p);
-      if (p.command === 'submit_sm') return onSubmit(s, bound.get(s), p);
+      if (p.command === 'submit_sm' || p.command === 'data_sm') return onSubmit(s, bound.get(s), p);
       if (p.command === 'outbind' || p.command === 'alert_notification') return;
       s.respond(p, { status: bound.has(s) ? STATUS.ESME_RINVCMDID : STATUS.ESME_RINVBNDSTS });
     });

@@ -13,6 +13,7 @@ Usage: tsx tools/smsc-sim/src/main.ts [options]
   --receipt-delay-ms <n>     delay before each delivery receipt (default 50)
   --no-receipts              never send delivery receipts
   --receipt-before-resp      send the receipt before the submit_sm_resp
+  --receipts-as <cmd>        deliver_sm | data_sm: the command receipts come in (default deliver_sm)
   --throttle <n>             answer ESME_RTHROTTLED (0x58) above n submits/s (default: never)
   --error-rate <f>           fraction 0..1 answered ESME_RSUBMITFAIL (0x45) (default 0)
   --id-format <hex|dec>      message_id format (default hex)
@@ -47,6 +48,7 @@ async function main(): Promise<void> {
         'receipt-delay-ms': { type: 'string' },
         'no-receipts': { type: 'boolean' },
         'receipt-before-resp': { type: 'boolean' },
+        'receipts-as': { type: 'string' },
         throttle: { type: 'string' },
         'error-rate': { type: 'string' },
         'id-format': { type: 'string' },
@@ -66,6 +68,8 @@ async function main(): Promise<void> {
   }
   const idFormat = values['id-format'] ?? 'hex';
   if (idFormat !== 'hex' && idFormat !== 'dec') fail(`--id-format must be hex or dec, got "${idFormat}"`);
+  const receiptsAs = values['receipts-as'] ?? 'deliver_sm';
+  if (receiptsAs !== 'deliver_sm' && receiptsAs !== 'data_sm') fail(`--receipts-as must be deliver_sm or data_sm, got "${receiptsAs}"`);
 
   const logger = pino({ level: values['log-level'] ?? 'info', base: { app: 'smsc-sim' } }, pino.destination(2));
   const opts: SmscSimOptions = {
@@ -76,6 +80,7 @@ async function main(): Promise<void> {
     receiptDelayMs: num('receipt-delay-ms', values['receipt-delay-ms'], 0, 86_400_000),
     receipts: !values['no-receipts'],
     receiptBeforeResp: values['receipt-before-resp'] ?? false,
+    receiptsAs,
     throttleAbovePerSec: num('throttle', values.throttle, 0, 1e9),
     errorRate: num('error-rate', values['error-rate'], 0, 1),
     idFormat,
