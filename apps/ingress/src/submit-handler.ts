@@ -24,6 +24,51 @@ const MAX_MESSAGE_OCTETS = 255 * 134;
 
 const DEFAULT_MAX_AGE_MS = 48 * 3_600_000;
 
+/** §5.2.12 message type (bits 5–2) a submit_sm may carry: default, ESME delivery ack, ESME manual/user ack. */
+const SUBMIT_MESSAGE_TYPES = new Set([0x00, 0x08, 0x10]);
+const MESSAGE_TYPE_MASK = 0x3c;
+
+/**
+ * data_coding values §5.2.19 leaves reserved: 0x0B, 0x0C, 0x0F–0xBF and 0xE0–0xEF. They name no
+ * alphabet, so no SMSC or handset can render them, and the gateway would pass the octets on
+ * blind. Every defined value stays accepted: 0x00/0x01/0x03/0x08 are re-encoded, the 8-bit,
+ * national (JIS, Cyrillic, Hebrew, pictogram, ISO-2022-JP, Kanji, KS C 5601), MWI (0xC0–0xDF)
+ * and message-class (0xF0–0xFF) ones go to the SMSC as they came.
+ */
+function reservedDataCoding(dc: number): boolean {
+  return dc === 0x0b || dc === 0x0c || (dc >= 0x0f && dc <= 0xbf) || (dc >= 0xe0 && dc <= 0xef);
+}
+
+const hex = (n: number) => `0x${n.toString(16).padStart(2, '0')}`;
+
+/**
+ * The one-octet flags of submit_sm (§4.4.1), in PDU order, checked after the addresses and
+ * before the times: the first one out of its range decides the status. protocol_id is network
+ * specific (GSM 03.40 TP-PID) and left alone.
+ */
+function checkFlags(pdu: Pdu): SubmitOutcome | undefined {
+  const esm = pdu.esm_class ?? 0;
+  // §5.2.12: bits 1–0 (messaging mode) and 7–6 (UDHI 0x40, reply path 0x80) take any value;
+  // bits 5–2 a type an ESME may submit; 0x04 (delivery receipt) and the rest are the SMSC's or reserved.
+  if (!SUBMIT_MESSAGE_TYPES.has(esm & MESSAGE_TYPE_MASK)) return { status: STATUS.ESME_RINVESMCLASS, reason: `esm_class ${hex(esm)}: message type ${hex(esm & MESSAGE_TYPE_MASK)} is not one an ESME submits` };
+  // §5.2.14: 0 (lowest) to 3 (highest); above is reserved.
+  const pri = pdu.priority_flag ?? 0;
+  if (pri > 3) return { status: STATUS.ESME_RINVPRTFLG, reason: `priority_flag ${pri} is reserved (0–3)` };
+  // §5.2.17: bits 1–0 receipt (11 reserved), 3–2 SME acknowledgement, 4 intermediate
+  // notification, 7–5 reserved. §5.1.3 has a status for exactly this: ESME_RINVREGDLVFLG.
+  const rd = pdu.registered_delivery ?? 0;
+  if ((rd & 0x03) === 0x03) return { status: STATUS.ESME_RINVREGDLVFLG, reason: `registered_delivery ${hex(rd)}: receipt value 3 is reserved` };
+  if ((rd & 0xe0) !== 0) return { status: STATUS.ESME_RINVREGDLVFLG, reason: `registered_delivery ${hex(rd)}: bits 7–5 are reserved` };
+  // §5.2.18: 0 don't replace, 1 replace.
+  const rep = pdu.replace_if_present_flag ?? 0;
+  if (rep > 1) return { status: STATUS.ESME_RINVREPFLAG, reason: `replace_if_present_flag ${rep} is reserved (0–1)` };
+  // §5.1.3 (v3.4) has no data_coding status (v5.0's ESME_RINVDCS 0x104 is not a code a v3.4
+  // client knows): ESME_RSUBMITFAIL, the v3.4 "submit_sm failed", with the reason in our log.
+  const dc = pdu.data_coding ?? 0;
+  if (reservedDataCoding(dc)) return { status: STATUS.ESME_RSUBMITFAIL, reason: `data_coding ${hex(dc)} is reserved (§5.2.19)` };
+  return undefined;
+}
+
 /**
  * Builds the `in` entry of a submit_sm, or the error status its fields call for. The times of
  * schedule_delivery_time and validity_period (§7.1.1) become `due` and `exp` (ms): a validity
@@ -35,6 +80,8 @@ export function validateSubmit(pdu: Pdu, sys: string, id: string, at: number, ma
   if (!src.ok) return { status: STATUS.ESME_RINVSRCADR, reason: src.reason };
   const dst = normaliseAddress(pdu.dest_addr_ton ?? 0, pdu.destination_addr ?? '', 'destination');
   if (!dst.ok) return { status: STATUS.ESME_RINVDSTADR, reason: dst.reason };
+  const flags = checkFlags(pdu);
+  if (flags) return flags;
   const sched = pdu.schedule_delivery_time ?? '';
   const due = sched ? parseSmppTime(sched, at) : undefined;
   if (due && !due.ok) return { status: STATUS.ESME_RINVSCHED, reason: `bad schedule_delivery_time: ${due.reason}` };

@@ -44,4 +44,24 @@ describe('schedule_delivery_time and validity_period at acceptance', () => {
     expect(status({ validity_period: '261201110000000+' })).toBe(STATUS.ESME_RINVEXPIRY); // an hour ago
     expect(status({ schedule_delivery_time: '000000030000000R', validity_period: '000000020000000R' })).toBe(STATUS.ESME_RINVSCHED);
   });
+
+  it('checks real calendar values: the schedule answers ESME_RINVSCHED, the validity ESME_RINVEXPIRY', () => {
+    const outcome = (over: Partial<Pdu>) => {
+      const v = validateSubmit(pdu(over), 'acme', 'u', AT, 48 * H);
+      return 'entry' in v ? { status: 0 } : { status: v.status, reason: v.reason };
+    };
+    // Each broken in one field only, all otherwise in the future: day 99, 31 April, 29 February
+    // of a common year, hour 24, minute 60, offset 49 quarter hours.
+    const absolute = ['261299090000000+', '270431090000000+', '270229090000000+', '261202240000000+', '261202096000000+', '261202090000049+'];
+    // Relative intervals past their §7.1.1 bounds: 13 months, 32 days, 24 hours, 60 minutes, 60 seconds.
+    const relative = ['001300000000000R', '000032000000000R', '000000240000000R', '000000006000000R', '000000000060000R'];
+    for (const t of [...absolute, ...relative]) {
+      expect(outcome({ schedule_delivery_time: t }), t).toMatchObject({ status: STATUS.ESME_RINVSCHED, reason: expect.stringMatching(/^bad schedule_delivery_time: (absolute|relative) time: /) });
+      expect(outcome({ validity_period: t }), t).toMatchObject({ status: STATUS.ESME_RINVEXPIRY, reason: expect.stringMatching(/^bad validity_period: (absolute|relative) time: /) });
+    }
+    expect(outcome({ validity_period: '261299090000000+' }).reason).toBe('bad validity_period: absolute time: day 99 is outside 01–31');
+    // The same fields at their limits are accepted: 29 February of a leap year, 23:59:59, 12 h offset.
+    expect(outcome({ schedule_delivery_time: '280229235959948+' })).toEqual({ status: 0 });
+    expect(outcome({ schedule_delivery_time: '000031235959000R', validity_period: '001200000000000R' })).toEqual({ status: 0 });
+  });
 });

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { decodePdu, encodePdu, PduDecodeError } from './pdu-codec';
-import { KNOWN_TLVS, MAX_TLVS_SUBMIT, REPEATABLE_TLVS } from './pdu-layout';
+import { ALLOWED_TLVS, KNOWN_TLVS, MAX_TLVS_SUBMIT, REPEATABLE_TLVS } from './pdu-layout';
 import { STATUS } from './status';
 import { PduFramer } from './framer';
 
@@ -125,6 +125,8 @@ describe('codec round-trip (property)', () => {
         expect(pdu.tlvs.length).toBeLessThanOrEqual(MAX_TLVS_SUBMIT);
         const once = pdu.tlvs.filter((t) => KNOWN_TLVS.has(t.tag) && !REPEATABLE_TLVS.has(t.tag)).map((t) => t.tag);
         expect(new Set(once).size).toBe(once.length);
+        // A known tag got through only where §4.4.1 lets submit_sm carry it.
+        for (const t of pdu.tlvs) if (KNOWN_TLVS.has(t.tag)) expect(ALLOWED_TLVS.submit_sm!.has(t.tag)).toBe(true);
       }),
     );
   });

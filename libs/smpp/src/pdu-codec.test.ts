@@ -208,7 +208,8 @@ describe('strict decode', () => {
     ['sm_length beyond the end of the PDU', { smLen: '10' }, STATUS.ESME_RINVMSGLEN],
     ['truncated TLV header', { tail: '04' }, STATUS.ESME_RINVOPTPARSTREAM],
     ['TLV length beyond the PDU', { tail: '04240010' + '4142' }, STATUS.ESME_RINVPARLEN],
-    ['known fixed-size TLV with wrong length', { tail: '04270002' + '0102' }, STATUS.ESME_RINVPARLEN],
+    ['known fixed-size TLV with wrong length', { tail: '020e0002' + '0102' }, STATUS.ESME_RINVPARLEN], // sar_total_segments is 1 octet
+    ['a receipt TLV, which submit_sm does not define (§4.4.1)', { tail: '04270001' + '02' }, STATUS.ESME_ROPTPARNOTALLWD],
   ])('%s', (_name, overrides, status) => {
     const err = decodeError(submitWire(overrides));
     expect(err.status).toBe(status);

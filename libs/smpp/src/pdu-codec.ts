@@ -1,5 +1,5 @@
 import { COMMAND_IDS, commandName, isResponseId, type CommandName } from './commands';
-import { KNOWN_TLVS, LAYOUTS, REPEATABLE_TLVS, TLV_LIMITS, type FieldSpec } from './pdu-layout';
+import { ALLOWED_TLVS, KNOWN_TLVS, LAYOUTS, REPEATABLE_TLVS, TLV_LIMITS, type FieldSpec } from './pdu-layout';
 import { TLV, TLV_FIXED_LENGTH, type EncodablePdu, type MultiDestination, type Pdu, type PduFields, type Tlv, type UnsuccessSme } from './pdu';
 import { STATUS, statusName } from './status';
 
@@ -7,6 +7,8 @@ export const HEADER_LENGTH = 16;
 /** §5.2.21: sm_length is at most 254; longer content travels in message_payload (§5.3.2.32). */
 export const MAX_SHORT_MESSAGE = 254;
 const INTERFACE_VERSION_34 = 0x34;
+/** §4.5.1: number_of_dests is 1 to 254 ("a maximum of 254 destination addresses are allowed"). */
+export const MAX_MULTI_DESTS = 254;
 
 /**
  * A PDU that is framed correctly but whose body breaks a rule. `status` is what to answer in
@@ -96,6 +98,7 @@ function readField(r: Reader, spec: FieldSpec, out: PduFields): void {
     }
     case 'dests': {
       const n = r.u8('number_of_dests');
+      if (n === 0 || n > MAX_MULTI_DESTS) r.fail(STATUS.ESME_RINVNUMDESTS, `number_of_dests ${n} outside 1–${MAX_MULTI_DESTS}`);
       const list: MultiDestination[] = [];
       for (let i = 0; i < n; i++) {
         const flag = r.u8('dest_flag');
@@ -133,11 +136,13 @@ const tagHex = (tag: number) => `0x${tag.toString(16).padStart(4, '0')}`;
 
 /**
  * The optional part, checked while scanning so a flood of TLVs stops at the first one too many
- * (TLV_LIMITS), never after building them all.
+ * (TLV_LIMITS), never after building them all. A known tag the command does not define
+ * (ALLOWED_TLVS) or a second copy of one is refused before its length is even looked at.
  */
 function readTlvs(r: Reader, command: CommandName): Tlv[] {
   const tlvs: Tlv[] = [];
   const max = TLV_LIMITS[command];
+  const allowed = ALLOWED_TLVS[command];
   while (r.remaining > 0) {
     // §3.1: every TLV has a 2-octet tag and a 2-octet length before its value.
     if (r.remaining < 4) r.fail(STATUS.ESME_RINVOPTPARSTREAM, `${r.remaining} stray octets after the last TLV`);
@@ -145,6 +150,7 @@ function readTlvs(r: Reader, command: CommandName): Tlv[] {
     const len = r.buf.readUInt16BE(r.off + 2);
     if (max === 0) r.fail(STATUS.ESME_ROPTPARNOTALLWD, `${command} takes no optional parameters, got TLV ${tagHex(tag)}`);
     if (tlvs.length === max) r.fail(STATUS.ESME_RINVOPTPARSTREAM, `${command} carries more than ${max} TLVs`);
+    if (allowed && KNOWN_TLVS.has(tag) && !allowed.has(tag)) r.fail(STATUS.ESME_ROPTPARNOTALLWD, `${command} does not take TLV ${tagHex(tag)}`);
     if (KNOWN_TLVS.has(tag) && !REPEATABLE_TLVS.has(tag) && tlvs.some((t) => t.tag === tag)) {
       r.fail(STATUS.ESME_ROPTPARNOTALLWD, `TLV ${tagHex(tag)} appears twice`);
     }
@@ -255,7 +261,7 @@ function writeField(w: Writer, spec: FieldSpec, p: EncodablePdu, command: Comman
     }
     case 'dests': {
       const list = p.dest_addresses ?? [];
-      if (list.length > 255) throw new PduEncodeError('submit_multi allows at most 255 destinations');
+      if (list.length === 0 || list.length > MAX_MULTI_DESTS) throw new PduEncodeError(`submit_multi takes 1 to ${MAX_MULTI_DESTS} destinations, got ${list.length}`);
       w.u8(list.length);
       for (const d of list) {
         w.u8(d.dest_flag);

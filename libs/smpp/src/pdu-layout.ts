@@ -80,11 +80,15 @@ export const LAYOUTS: Record<CommandName, FieldSpec[]> = {
   submit_sm_resp: [messageId],
   deliver_sm: sm,
   deliver_sm_resp: [messageId],
-  // §4.7.1
+  // §4.7.1: source_addr and destination_addr take up to 65 octets with the NUL here (not 21).
   data_sm: [
     serviceType,
-    ...source,
-    ...dest,
+    { k: 'u8', f: 'source_addr_ton' },
+    { k: 'u8', f: 'source_addr_npi' },
+    { k: 'cstr', f: 'source_addr', max: 65, st: S.ESME_RINVSRCADR },
+    { k: 'u8', f: 'dest_addr_ton' },
+    { k: 'u8', f: 'dest_addr_npi' },
+    { k: 'cstr', f: 'destination_addr', max: 65, st: S.ESME_RINVDSTADR },
     { k: 'u8', f: 'esm_class' },
     { k: 'u8', f: 'registered_delivery' },
     { k: 'u8', f: 'data_coding' },
@@ -171,6 +175,76 @@ export const TLV_LIMITS: Record<CommandName, number> = {
   submit_multi_resp: MAX_TLVS_RESP,
   // §4.12.1: ms_availability_status.
   alert_notification: MAX_TLVS_RESP,
+};
+
+const T = TLV;
+
+/** §4.4.1 submit_sm. */
+const SUBMIT_SM_TLVS = [
+  T.user_message_reference, T.source_port, T.source_addr_subunit, T.destination_port, T.dest_addr_subunit,
+  T.sar_msg_ref_num, T.sar_total_segments, T.sar_segment_seqnum, T.more_messages_to_send, T.payload_type,
+  T.message_payload, T.privacy_indicator, T.callback_num, T.callback_num_pres_ind, T.callback_num_atag,
+  T.source_subaddress, T.dest_subaddress, T.user_response_code, T.display_time, T.sms_signal, T.ms_validity,
+  T.ms_msg_wait_facilities, T.number_of_messages, T.alert_on_message_delivery, T.language_indicator,
+  T.its_reply_type, T.its_session_info, T.ussd_service_op,
+];
+
+/** §4.5.1 submit_multi: submit_sm's list without these, which its table does not have. */
+const NOT_IN_SUBMIT_MULTI: number[] = [
+  T.more_messages_to_send, T.user_response_code, T.number_of_messages, T.its_reply_type, T.its_session_info, T.ussd_service_op,
+];
+
+/** §4.6.1 deliver_sm, the receipt TLVs (receipted_message_id, message_state, network_error_code) included. */
+const DELIVER_SM_TLVS = [
+  T.user_message_reference, T.source_port, T.destination_port, T.sar_msg_ref_num, T.sar_total_segments,
+  T.sar_segment_seqnum, T.user_response_code, T.privacy_indicator, T.payload_type, T.message_payload, T.callback_num,
+  T.source_subaddress, T.dest_subaddress, T.language_indicator, T.its_session_info, T.network_error_code,
+  T.message_state, T.receipted_message_id,
+];
+
+/**
+ * Known tags SMSCs put in deliver_sm although §4.6.1 does not list them: the network types
+ * (Jasmin accepts them for that reason), the subunits, callback presentation and tag (defined for
+ * delivery in v5.0), ussd_service_op (USSD gateways). deliver_sm reaches us only from an SMSC;
+ * refusing one of these would cost a receipt or an MO message over a TLV we do not even read.
+ */
+const DELIVER_SM_SEEN = [
+  T.source_network_type, T.dest_network_type, T.source_addr_subunit, T.dest_addr_subunit,
+  T.callback_num_pres_ind, T.callback_num_atag, T.ussd_service_op,
+];
+
+/** §4.7.1 data_sm. */
+const DATA_SM_TLVS = [
+  T.source_port, T.source_addr_subunit, T.source_network_type, T.source_bearer_type, T.source_telematics_id,
+  T.destination_port, T.dest_addr_subunit, T.dest_network_type, T.dest_bearer_type, T.dest_telematics_id,
+  T.sar_msg_ref_num, T.sar_total_segments, T.sar_segment_seqnum, T.more_messages_to_send, T.qos_time_to_live,
+  T.payload_type, T.message_payload, T.set_dpf, T.receipted_message_id, T.message_state, T.network_error_code,
+  T.user_message_reference, T.privacy_indicator, T.callback_num, T.callback_num_pres_ind, T.callback_num_atag,
+  T.source_subaddress, T.dest_subaddress, T.user_response_code, T.display_time, T.sms_signal, T.ms_validity,
+  T.ms_msg_wait_facilities, T.number_of_messages, T.alert_on_message_delivery, T.language_indicator,
+  T.its_reply_type, T.its_session_info,
+];
+
+/**
+ * The known tags (§5.3.2) each REQUEST may carry, from the §4 tables; a known tag outside its
+ * command's set is ESME_ROPTPARNOTALLWD in that request's *_resp. Unknown tags (vendor ones,
+ * v5.0 additions we do not name) are not in KNOWN_TLVS and stay accepted and kept (§3.1).
+ * Requests with a TLV limit of 0 take no TLV at all and need no entry.
+ *
+ * Responses are not checked against a set: nobody can be told (a response has no response), and
+ * refusing, say, a submit_sm_resp for an extra status TLV would turn a message the SMSC accepted
+ * into one in doubt, and a resend into a duplicate. What §4 defines for them — sc_interface_version
+ * in bind_*_resp, and in data_sm_resp (§4.7.2) delivery_failure_reason, network_error_code,
+ * additional_status_info_text, dpf_result, which v5.0 SMSCs add to every *_resp — is therefore
+ * kept, within MAX_TLVS_RESP and without duplicates, as any other known tag.
+ */
+export const ALLOWED_TLVS: Partial<Record<CommandName, ReadonlySet<number>>> = {
+  submit_sm: new Set(SUBMIT_SM_TLVS),
+  submit_multi: new Set(SUBMIT_SM_TLVS.filter((t) => !NOT_IN_SUBMIT_MULTI.includes(t))),
+  deliver_sm: new Set([...DELIVER_SM_TLVS, ...DELIVER_SM_SEEN]),
+  data_sm: new Set(DATA_SM_TLVS),
+  // §4.12.1
+  alert_notification: new Set([T.ms_availability_status]),
 };
 
 /**
