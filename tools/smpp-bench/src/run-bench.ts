@@ -2,17 +2,19 @@ import { cpus, totalmem } from 'node:os';
 import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { deleteByPrefix, redisCpuSeconds } from '@smsgw/redis';
-import { freePort, pidOf, procCpuSeconds, startStack, supervise } from '@smsgw/tool-run-local';
+import { APPS, freePort, pidOf, procCpuSeconds, startStack, supervise, type App } from '@smsgw/tool-run-local';
 import { runBench } from './bench-client';
 
 /**
  * `npm run bench`: the whole gateway (five processes, Redis state store — or Aerospike with
  * `STATE_BACKEND=aerospike` and `AEROSPIKE_HOSTS` —, embedded S3) with the SMSC simulator as a
  * separate process, driven by smpp-bench. Prints one JSON line.
+ * `BENCH_INSTANCES=sender=3,dlr-worker=2` runs several processes of an app (scaling runs).
  */
 const count = Number(process.env.BENCH_MESSAGES ?? 20_000);
 const window = Number(process.env.BENCH_WINDOW ?? 200);
 const redisUrl = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+const instances = parseInstances(process.env.BENCH_INSTANCES ?? '');
 const prefix = `bench:${randomBytes(4).toString('hex')}`;
 
 const simPort = await freePort();
@@ -27,10 +29,15 @@ const stack = await startStack({
   prefix,
   smsc: { host: '127.0.0.1', port: simPort, sessions: 2, window: 500 },
   clients: [{ systemId: 'bench', password: 'bench' }],
+  instances,
   extra: { ingress: { host: '127.0.0.1' }, journal: { maxAgeMs: 5_000 } },
   logFile: process.env.BENCH_LOG,
 });
-const procs: Array<readonly [string, { pid?: number }]> = [['smsc-sim', sim] as const, ...[...stack.procs].map(([n, p]) => [n, p] as const)];
+// Every instance of every app: `sender`, `sender-2`, … (CPU counted per process).
+const procs: Array<readonly [string, { pid?: number }]> = [
+  ['smsc-sim', sim] as const,
+  ...APPS.flatMap((app) => stack.instances(app).map((i) => [i.index ? `${app}-${i.index + 1}` : app, i.proc] as const)),
+];
 if (stack.state.backend === 'aerospike') {
   const pid = pidOf('asd');
   if (pid) procs.push(['aerospike', { pid }]);
@@ -50,10 +57,24 @@ try {
   const b = process.cpuUsage(benchCpu0);
   cpuUsPerMsg['smpp-bench'] = Math.round((b.user + b.system) / count);
   cpuUsPerMsg.redis = Math.round((((await redisCpu()) - redisCpu0) * 1e6) / count);
-  console.log(JSON.stringify({ ...summary, window, backend: stack.state.backend, cpuUsPerMsg, machine }));
+  console.log(JSON.stringify({ ...summary, window, instances, backend: stack.state.backend, cpuUsPerMsg, machine }));
 } finally {
   await stack.stop();
   await sim.stop();
   await deleteByPrefix(redisInfo, `${prefix}:`);
   redisInfo.disconnect();
+}
+
+/** `sender=3,dlr-worker=2` → { sender: 3, 'dlr-worker': 2 }; an unknown app or a bad count stops the bench. */
+function parseInstances(spec: string): Partial<Record<App, number>> {
+  const out: Partial<Record<App, number>> = {};
+  for (const part of spec.split(',').map((x) => x.trim()).filter(Boolean)) {
+    const [app, n] = part.split('=');
+    const count = Number(n);
+    if (!(APPS as readonly string[]).includes(app!) || !Number.isInteger(count) || count < 1 || count > 8) {
+      throw new Error(`BENCH_INSTANCES: "${part}" is not <app>=<1..8> with app one of ${APPS.join(', ')}`);
+    }
+    out[app as App] = count;
+  }
+  return out;
 }
