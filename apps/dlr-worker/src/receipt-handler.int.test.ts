@@ -20,9 +20,9 @@ const until = async (cond: () => Promise<boolean>, ms = 5_000) => {
 
 const addr = (a: string) => ({ ton: 1, npi: 1, addr: a });
 
-function receiptEntry(smscMsgId: string, stat = 'DELIVRD'): DlrInEntry {
+function receiptEntry(smscMsgId: string, stat = 'DELIVRD', from = '447700900123'): DlrInEntry {
   const text = formatReceiptText({ id: smscMsgId, sub: 1, dlvrd: stat === 'DELIVRD' ? 1 : 0, submitDate: new Date(), doneDate: new Date(), stat, err: '000', text: '' });
-  return { k: 'receipt', smsc: 'sim', src: addr('447700900123'), dst: { ton: 5, npi: 0, addr: 'ACME' }, esm: 4, dc: 0, sm: Buffer.from(text).toString('base64'), at: Date.now() };
+  return { k: 'receipt', smsc: 'sim', src: addr(from), dst: { ton: 5, npi: 0, addr: 'ACME' }, esm: 4, dc: 0, sm: Buffer.from(text).toString('base64'), at: Date.now() };
 }
 
 describe('dlr-worker receipt handling (real Redis)', () => {
@@ -91,6 +91,38 @@ describe('dlr-worker receipt handling (real Redis)', () => {
     const rs = await clientReceipts();
     expect(rs).toHaveLength(1);
     expect(rs[0]).toMatchObject({ id: 'm-2', state: 'UNDELIVERABLE', stat: 'UNDELIV', dlvrd: 0 });
+  });
+
+  it('submit_multi: each destination gets its own receipt, carrying the client\'s message_id (cid) from that destination', async () => {
+    const { ns, names, store, clientReceipts, create } = await setup();
+    const dests = { 'd-1': '447700900001', 'd-2': '447700900002', 'd-3': '447700900003' };
+    for (const [id, dst] of Object.entries(dests)) {
+      await store.createMessage({ id, cid: 'c-1', sys: 'acme', src: 'ACME', dst, rd: 1, state: 'ROUTED', pool: 'sim', at: Date.now() });
+    }
+    await store.recordSubmit('d-1', { part: 0, parts: 1, smsc: 'sim', smscMsgId: 'x1', at: Date.now() });
+    await store.recordSubmit('d-2', { part: 0, parts: 1, smsc: 'sim', smscMsgId: 'x2', at: Date.now() });
+    await xaddEntry(ns.redis, names.dlrIn, receiptEntry('x1', 'DELIVRD', dests['d-1']));
+    await xaddEntry(ns.redis, names.dlrIn, receiptEntry('x2', 'UNDELIV', dests['d-2']));
+    // The third destination was refused by the policy: its failure ends it like a submit_sm's.
+    await xaddEntry(ns.redis, names.dlrIn, {
+      k: 'fail', id: 'd-3', sys: 'acme', src: { ton: 5, npi: 0, addr: 'ACME' }, dst: addr(dests['d-3']), state: 'POLICY_REJECTED', err: 0x0b, reason: 'blacklist', at: Date.now(),
+    });
+    // A redelivered receipt of one destination gives no second client receipt (dedupe per internal id).
+    await xaddEntry(ns.redis, names.dlrIn, receiptEntry('x1', 'DELIVRD', dests['d-1']));
+    await until(async () => (await clientReceipts()).length >= 3);
+    await new Promise((r) => setTimeout(r, 300));
+    const rs = (await clientReceipts()).sort((a, b) => a.id.localeCompare(b.id));
+    expect(rs.map((r) => [r.id, r.cid, r.dst.addr, r.stat])).toEqual([
+      ['d-1', 'c-1', dests['d-1'], 'DELIVRD'],
+      ['d-2', 'c-1', dests['d-2'], 'UNDELIV'],
+      ['d-3', 'c-1', dests['d-3'], 'REJECTD'],
+    ]);
+    // A message of its own (submit_sm) has no cid: the receipt shows its id.
+    await create('solo');
+    await store.recordSubmit('solo', { part: 0, parts: 1, smsc: 'sim', smscMsgId: 'x9', at: Date.now() });
+    await xaddEntry(ns.redis, names.dlrIn, receiptEntry('x9'));
+    await until(async () => (await clientReceipts()).length === 4);
+    expect((await clientReceipts()).find((r) => r.id === 'solo')).not.toHaveProperty('cid');
   });
 
   it('a receipt that never correlates is journaled as orphaned, not dropped silently', async () => {

@@ -58,8 +58,13 @@ export function createReceiptHandler(deps: ReceiptHandlerDeps): { handle: BatchH
   const { store, names, redis, metrics, logger } = deps;
   const now = deps.now ?? Date.now;
 
+  /**
+   * A submit_multi destination (rec.cid) is its own message with its own receipt, written once
+   * per internal id; the client sees the message_id it was given for the submit_multi
+   * (`cid ?? id`, set by the ingress dispatcher) and tells the destinations apart by source_addr.
+   */
   const clientReceipt = (rec: MessageRecord, state: MessageState, err: string, src: ClientReceipt['src'], dst: ClientReceipt['dst'], t: number): ClientReceipt => ({
-    v: 1, id: rec.id, src, dst, state, stat: RECEIPT_STAT[state], err, sub: 1, dlvrd: state === 'DELIVERED' ? 1 : 0,
+    v: 1, id: rec.id, ...(rec.cid ? { cid: rec.cid } : {}), src, dst, state, stat: RECEIPT_STAT[state], err, sub: 1, dlvrd: state === 'DELIVERED' ? 1 : 0,
     sd: rec.times.SUBMITTED ?? rec.createdAt, dd: t, at: t,
   });
 

@@ -9,6 +9,7 @@ import type { BindLockout } from './bind-lockout';
 import { createLocalBindCounter, type BindCounter } from './bind-counter';
 import type { SubmitOutcome } from './submit-handler';
 import { createDataSmHandler } from './data-sm';
+import type { SubmitMultiOutcome } from './submit-multi';
 import type { QueryOutcome } from './query-handler';
 
 export interface IngressServerDeps {
@@ -24,6 +25,8 @@ export interface IngressServerDeps {
   session: { window: number; sessionInitMs: number; enquireLinkMs: number; inactivityMs: number; responseTimeoutMs: number; receiptWindow: number };
   /** submit_sm, and data_sm turned into the submit_sm it stands for (data-sm.ts). */
   submit: (pdu: Pdu, sys: string) => Promise<SubmitOutcome>;
+  /** submit_multi (submit-multi.ts); absent: answered ESME_RINVCMDID. */
+  submitMulti?: (pdu: Pdu, sys: string) => Promise<SubmitMultiOutcome>;
   query: (pdu: Pdu, sys: string) => Promise<QueryOutcome>;
   receipts: { attach(sys: string, s: SmppSession): void; detach(sys: string, s: SmppSession): void };
   metrics: AppMetrics;
@@ -162,6 +165,28 @@ export function createIngressServer(deps: IngressServerDeps) {
           });
         return;
       }
+      if (pdu.command === 'submit_multi' && deps.submitMulti) {
+        // §2.3: a transmit command, refused on a receiver bind.
+        if (mode === 'receiver') return session.respond(pdu, { status: STATUS.ESME_RINVBNDSTS });
+        const client = sys;
+        deps.submitMulti(pdu, client)
+          .then((out) => {
+            // Counted per destination: each accepted one is a message of its own.
+            for (const u of out.unsuccess ?? []) metrics.messages.inc({ stage: 'ingress', outcome: `status_${u.error_status_code}` });
+            if (out.status === STATUS.ESME_ROK) {
+              metrics.messages.inc({ stage: 'ingress', outcome: 'accepted' }, out.accepted ?? 0);
+              return session.respond(pdu, { message_id: out.messageId, unsuccess_smes: out.unsuccess ?? [] });
+            }
+            if (!out.unsuccess) metrics.messages.inc({ stage: 'ingress', outcome: `status_${out.status}` });
+            warnings.warn(log, `submit-refused:${client}:${out.status}`, { systemId: client, command: pdu.command, status: out.status, reason: out.reason }, 'submit refused');
+            session.respond(pdu, { status: out.status, message_id: '', unsuccess_smes: out.unsuccess ?? [] });
+          })
+          .catch((err) => {
+            log.error({ err, command: pdu.command }, 'submit failed');
+            session.respond(pdu, { status: STATUS.ESME_RSYSERR, message_id: '' });
+          });
+        return;
+      }
       if (pdu.command === 'query_sm') {
         const client = sys;
         deps.query(pdu, client).then(
@@ -174,8 +199,8 @@ export function createIngressServer(deps: IngressServerDeps) {
         return;
       }
       // A queued message is not changed in place: cancel_sm and replace_sm fail with their own
-      // statuses (§5.1.3); other commands this gateway does not offer (submit_multi, deliver_sm
-      // from a client…) get their *_resp with ESME_RINVCMDID.
+      // statuses (§5.1.3); other commands this gateway does not offer (deliver_sm from a
+      // client…) get their *_resp with ESME_RINVCMDID.
       if (pdu.command === 'cancel_sm') return session.respond(pdu, { status: STATUS.ESME_RCANCELFAIL });
       if (pdu.command === 'replace_sm') return session.respond(pdu, { status: STATUS.ESME_RREPLACEFAIL });
       session.respond(pdu, { status: STATUS.ESME_RINVCMDID });

@@ -135,20 +135,42 @@ describe.skipIf(!netSmppAvailable())('ingress with the Net::SMPP client (skipped
     expect(await c.unbind()).toMatchObject({ command: 'unbind_resp', command_status: STATUS.ESME_ROK });
   });
 
+  it('accepts submit_multi (§4.5): one message_id, a bad destination in unsuccess_sme; a destination\'s receipt carries that id from that destination', async () => {
+    const { ns, ing, c, entries } = await setup();
+    const resp = await c.submitMulti({
+      source_addr_ton: 5, source_addr: 'ACME', registered_delivery: 1, short_message: Buffer.from('m'),
+      dest_addr_ton: [1, 1, 1], dest_addr_npi: [1, 1, 1], destination_addr: ['447700900123', '4477x', '447700900124'],
+    });
+    expect(resp).toMatchObject({ command: 'submit_multi_resp', command_status: STATUS.ESME_ROK });
+    expect(resp.message_id).toMatch(UUID);
+    expect(resp.unsuccess_sme).toEqual([{ dest_addr_ton: 1, dest_addr_npi: 1, destination_addr: '4477x', error_status_code: STATUS.ESME_RINVDSTADR }]);
+    const queued = await entries();
+    expect(queued.map((e) => [e.dst.addr, e.cid])).toEqual([['447700900123', resp.message_id], ['447700900124', resp.message_id]]);
+    // What the dlr-worker writes for the second destination: its own message, the client's id as cid.
+    const second = queued[1]!;
+    const receipt: ClientReceipt = {
+      v: 1, id: second.id, cid: resp.message_id, src: { ton: 5, npi: 0, addr: 'ACME' }, dst: { ton: 1, npi: 1, addr: '447700900124' },
+      state: 'DELIVERED', stat: 'DELIVRD', err: '000', sub: 1, dlvrd: 1, sd: Date.now() - 1_000, dd: Date.now(), at: Date.now(),
+    };
+    await xaddEntry(ns.redis, ing.names.dlr('acme'), receipt);
+    const [d] = await c.readPdus(5_000);
+    expect(d).toMatchObject({ command: 'deliver_sm', esm_class: 0x04, source_addr: '447700900124', destination_addr: 'ACME' });
+    expect(netSmppTlv(d!, TLV.receipted_message_id)?.toString('latin1')).toBe(`${resp.message_id}\0`);
+    expect(parseReceiptText(netSmppShortMessage(d!).toString('latin1'))).toMatchObject({ id: resp.message_id, stat: 'DELIVRD' });
+  });
+
   // Today's answers to the commands the ingress does not implement yet. Update each line when
   // its feature lands (issue #12): these pin the current behaviour, not the goal.
   describe('commands not supported yet: current statuses', () => {
-    it('submit_multi gets ESME_RINVCMDID; cancel_sm ESME_RCANCELFAIL; replace_sm ESME_RREPLACEFAIL', async () => {
+    it('cancel_sm gets ESME_RCANCELFAIL; replace_sm ESME_RREPLACEFAIL', async () => {
       const { c, entries } = await setup();
-      const multi = await c.submitMulti({ source_addr: 'ACME', dest_addr_ton: [1, 1], dest_addr_npi: [1, 1], destination_addr: ['447700900123', '447700900124'], short_message: Buffer.from('m') });
-      expect(multi).toMatchObject({ command: 'submit_multi_resp', command_status: STATUS.ESME_RINVCMDID });
       const { message_id: id } = await c.submitSm({ ...dest, short_message: Buffer.from('x') });
       expect(await c.cancelSm({ message_id: id, ...dest })).toMatchObject({ command: 'cancel_sm_resp', command_status: STATUS.ESME_RCANCELFAIL });
       expect(await c.replaceSm({ message_id: id!, source_addr: 'ACME', source_addr_ton: 5, short_message: Buffer.from('y') })).toMatchObject({
         command: 'replace_sm_resp',
         command_status: STATUS.ESME_RREPLACEFAIL,
       });
-      // The session survives all three; only the one submit_sm was queued.
+      // The session survives both; only the one submit_sm was queued.
       expect((await c.enquireLink()).command_status).toBe(STATUS.ESME_ROK);
       expect((await entries()).map((e) => e.id)).toEqual([id]);
     });

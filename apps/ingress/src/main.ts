@@ -9,6 +9,8 @@ import { createBindLockout } from './bind-lockout';
 import { createBindCounter } from './bind-counter';
 import { createReceiptDispatcher } from './receipt-dispatcher';
 import { createSubmitHandler } from './submit-handler';
+import { createIdempotentSubmit } from './idempotency';
+import { createSubmitMultiHandler } from './submit-multi';
 import { createQueryHandler } from './query-handler';
 import { openStateStore } from '@smsgw/store';
 
@@ -50,7 +52,18 @@ await bootApp('ingress', process, async (ctx) => {
   });
   // clients[].maxBinds counted across every ingress instance (leases in Redis).
   const binds = createBindCounter(redis, config.redis.prefix, instance, { logger });
+  const clientsById = new Map(config.clients.map((c) => [c.systemId, c] as const));
   const maxAges = new Map(config.clients.flatMap((c) => (c.maxAgeMs ? [[c.systemId, c.maxAgeMs] as const] : [])));
+  // What submit_sm, data_sm and submit_multi share: bounds, rate (one token per message, so a
+  // submit_multi takes one per destination) and validity.
+  const submitDeps = {
+    backlogFull: backlog.full,
+    clientFull: clientFull.full,
+    allow: limiters.size ? (sys: string, n = 1) => limiters.get(sys)?.tryTake(n) ?? true : undefined,
+    maxAgeMs: (sys: string) => maxAges.get(sys) ?? config.delivery.maxAgeMs,
+    // clients[].defaultCountryCode/trunkPrefix: national numbers become E.164 before the policy sees them.
+    addressing: (sys: string) => clientsById.get(sys),
+  };
   const server = createIngressServer({
     host: config.ingress.host,
     port: config.ingress.port,
@@ -59,13 +72,15 @@ await bootApp('ingress', process, async (ctx) => {
     proxyProtocol: config.ingress.proxyProtocol,
     clients: config.clients,
     session: config.ingress,
-    submit: createSubmitHandler({
-      enqueue: (e) => clientBacklog.enqueue(names.in, e),
-      backlogFull: backlog.full,
-      clientFull: clientFull.full,
-      allow: limiters.size ? (sys) => limiters.get(sys)?.tryTake(1) ?? true : undefined,
-      maxAgeMs: (sys) => maxAges.get(sys) ?? config.delivery.maxAgeMs,
+    // clients[].idempotency: a retried submit (same key within the window) gets the first message's id.
+    submit: createIdempotentSubmit(createSubmitHandler({ ...submitDeps, enqueue: (e) => clientBacklog.enqueue(names.in, e) }), {
+      redis,
+      prefix: config.redis.prefix,
+      options: (sys) => clientsById.get(sys)?.idempotency,
+      logger,
     }),
+    // Every destination's entry in one transaction on `in`: all of them accepted, or none.
+    submitMulti: createSubmitMultiHandler({ ...submitDeps, enqueueAll: (es) => clientBacklog.enqueueAll(names.in, es) }),
     query: createQueryHandler(store),
     receipts,
     metrics,

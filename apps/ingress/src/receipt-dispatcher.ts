@@ -19,8 +19,11 @@ export interface ReceiptDispatcherDeps {
 
 /** The deliver_sm that carries one receipt to the client (SMPP v3.4 Appendix B, §5.2.12 esm_class 0x04). */
 export function receiptPdu(r: ClientReceipt): Partial<Pdu> & { command: 'deliver_sm' } {
+  // The message_id the client was given: a submit_multi destination's receipt carries the
+  // submit_multi's (`cid`), its source_addr says which destination it is.
+  const id = r.cid ?? r.id;
   const text = formatReceiptText({
-    id: r.id,
+    id,
     sub: r.sub,
     dlvrd: r.dlvrd,
     submitDate: new Date(r.sd),
@@ -42,7 +45,7 @@ export function receiptPdu(r: ClientReceipt): Partial<Pdu> & { command: 'deliver
     data_coding: 0,
     short_message: Buffer.from(text, 'latin1'),
     tlvs: [
-      { tag: TLV.receipted_message_id, value: Buffer.from(`${r.id}\0`, 'latin1') },
+      { tag: TLV.receipted_message_id, value: Buffer.from(`${id}\0`, 'latin1') },
       { tag: TLV.message_state, value: Buffer.from([MESSAGE_STATE_TLV[r.state]]) },
     ],
   };

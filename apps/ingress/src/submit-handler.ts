@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { InEntry } from '@smsgw/contracts';
-import { messageExpiry, normaliseAddress, parseSmppTime } from '@smsgw/domain';
+import { messageExpiry, normaliseAddress, parseSmppTime, type AddressOptions } from '@smsgw/domain';
 import { getTlv, TLV, STATUS, type Pdu } from '@smsgw/smpp';
 
 export type SubmitOutcome = { status: number; messageId?: string; reason?: string };
@@ -16,6 +16,8 @@ export interface SubmitHandlerDeps {
   allow?: (sys: string) => boolean | Promise<boolean>;
   /** How long a client's messages may wait: default and cap of their validity (delivery.maxAgeMs). */
   maxAgeMs?: (sys: string) => number;
+  /** How a client writes national numbers (clients[].defaultCountryCode, trunkPrefix); absent: kept as sent. */
+  addressing?: (sys: string) => AddressOptions | undefined;
   now?: () => number;
   newId?: () => string;
 }
@@ -73,12 +75,13 @@ function checkFlags(pdu: Pdu): SubmitOutcome | undefined {
  * Builds the `in` entry of a submit_sm, or the error status its fields call for. The times of
  * schedule_delivery_time and validity_period (§7.1.1) become `due` and `exp` (ms): a validity
  * already past, or a schedule after it, is refused; `exp` is the validity capped by `maxAgeMs`
- * from acceptance or from the schedule.
+ * from acceptance or from the schedule. With the client's `addressing`, national numbers become
+ * E.164 in `norm` (the form the policy checks and the sender builds the SMSC's addresses from).
  */
-export function validateSubmit(pdu: Pdu, sys: string, id: string, at: number, maxAgeMs = DEFAULT_MAX_AGE_MS): { entry: InEntry } | SubmitOutcome {
-  const src = normaliseAddress(pdu.source_addr_ton ?? 0, pdu.source_addr ?? '', 'source');
+export function validateSubmit(pdu: Pdu, sys: string, id: string, at: number, maxAgeMs = DEFAULT_MAX_AGE_MS, addressing?: AddressOptions): { entry: InEntry } | SubmitOutcome {
+  const src = normaliseAddress(pdu.source_addr_ton ?? 0, pdu.source_addr ?? '', 'source', addressing);
   if (!src.ok) return { status: STATUS.ESME_RINVSRCADR, reason: src.reason };
-  const dst = normaliseAddress(pdu.dest_addr_ton ?? 0, pdu.destination_addr ?? '', 'destination');
+  const dst = normaliseAddress(pdu.dest_addr_ton ?? 0, pdu.destination_addr ?? '', 'destination', addressing);
   if (!dst.ok) return { status: STATUS.ESME_RINVDSTADR, reason: dst.reason };
   const flags = checkFlags(pdu);
   if (flags) return flags;
@@ -126,6 +129,29 @@ export function validateSubmit(pdu: Pdu, sys: string, id: string, at: number, ma
   return { entry };
 }
 
+/** What admission asks of the gateway; `allow` takes `n` rate tokens at once (default 1). */
+export interface AdmissionDeps {
+  backlogFull: () => boolean;
+  clientFull?: (sys: string) => boolean;
+  allow?: (sys: string, n: number) => boolean | Promise<boolean>;
+}
+
+/**
+ * The checks between valid messages and their XADD, for `n` messages of one client at once
+ * (a submit_multi: one per destination). Undefined when they may be queued; else the status
+ * that refuses all of them: a stream over its bound or the client over its own maxBacklog →
+ * ESME_RMSGQFUL; fewer than `n` rate tokens → ESME_RTHROTTLED (none is taken then).
+ */
+export async function admitSubmit(deps: AdmissionDeps, sys: string, n = 1): Promise<SubmitOutcome | undefined> {
+  if (deps.backlogFull()) return { status: STATUS.ESME_RMSGQFUL, reason: 'a stream is over its backlog bound' };
+  // Its own queue full: this client waits, the others keep flowing (no rate token taken).
+  if (deps.clientFull?.(sys)) return { status: STATUS.ESME_RMSGQFUL, reason: 'client over its backlog bound (clients[].maxBacklog)' };
+  // Over its own rate: refused at once, nothing queued (SMPP.md: ESME_RTHROTTLED).
+  const allowed = deps.allow?.(sys, n) ?? true;
+  if (allowed !== true && !(await allowed)) return { status: STATUS.ESME_RTHROTTLED, reason: 'client over its submit rate' };
+  return undefined;
+}
+
 /**
  * submit_sm → UUID → XADD to `in` → ESME_ROK with the UUID, in that order: ROK is never sent
  * before Redis answered. Redis away, a stream over its bound or the client over its own
@@ -135,14 +161,10 @@ export function createSubmitHandler(deps: SubmitHandlerDeps): (pdu: Pdu, sys: st
   const now = deps.now ?? Date.now;
   const newId = deps.newId ?? randomUUID;
   return async (pdu, sys) => {
-    const v = validateSubmit(pdu, sys, newId(), now(), deps.maxAgeMs?.(sys));
+    const v = validateSubmit(pdu, sys, newId(), now(), deps.maxAgeMs?.(sys), deps.addressing?.(sys));
     if (!('entry' in v)) return v;
-    if (deps.backlogFull()) return { status: STATUS.ESME_RMSGQFUL, reason: 'a stream is over its backlog bound' };
-    // Its own queue full: this client waits, the others keep flowing (no rate token taken).
-    if (deps.clientFull?.(sys)) return { status: STATUS.ESME_RMSGQFUL, reason: 'client over its backlog bound (clients[].maxBacklog)' };
-    // Over its own rate: refused at once, nothing queued (SMPP.md: ESME_RTHROTTLED).
-    const allowed = deps.allow?.(sys) ?? true;
-    if (allowed !== true && !(await allowed)) return { status: STATUS.ESME_RTHROTTLED, reason: 'client over its submit rate' };
+    const refused = await admitSubmit(deps, sys);
+    if (refused) return refused;
     try {
       await deps.enqueue(v.entry);
     } catch (err) {

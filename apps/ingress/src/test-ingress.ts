@@ -1,10 +1,11 @@
 import { pino } from 'pino';
 import { createAppMetrics, createMetricsRegistry, type ClientConfig, type Logger } from '@smsgw/platform';
-import { createRedis, xaddEntry } from '@smsgw/redis';
+import { createClientBacklog, createRedis, xaddEntry } from '@smsgw/redis';
 import { streamNames } from '@smsgw/contracts';
 import { createRedisStateStore } from '@smsgw/store';
 import { createIngressServer, type IngressServerDeps } from './ingress-server';
 import { createSubmitHandler } from './submit-handler';
+import { createSubmitMultiHandler } from './submit-multi';
 import { createReceiptDispatcher } from './receipt-dispatcher';
 import { createQueryHandler } from './query-handler';
 import { createBindLockout, type LockoutOptions } from './bind-lockout';
@@ -42,9 +43,12 @@ export async function startTestIngress(o: TestIngressOptions) {
   const logger = o.logger ?? silent;
   const receipts = createReceiptDispatcher({ redis, target: o.redisUrl, names, instance: 'test', metrics, logger, batchSize: 10, claimIdleMs: 1_000 });
   const store = createRedisStateStore({ redis, prefix: o.prefix });
+  const clientBacklog = createClientBacklog(redis, o.prefix);
   const server = createIngressServer({
     host: '127.0.0.1', port: 0, clients: o.clients, session: o.session, tls: o.tls, connections: o.connections, proxyProtocol: o.proxyProtocol,
     submit: createSubmitHandler({ enqueue: (e) => xaddEntry(redis, names.in, e), backlogFull: () => false }),
+    // As main.ts: the destinations' entries in one transaction (and counted in the client backlog).
+    submitMulti: createSubmitMultiHandler({ enqueueAll: (es) => clientBacklog.enqueueAll(names.in, es), backlogFull: () => false }),
     query: createQueryHandler(store),
     receipts, metrics, logger,
     auth: { lockout: createBindLockout(lockoutRedis, o.prefix, auth), failureDelayMs: auth.failureDelayMs },

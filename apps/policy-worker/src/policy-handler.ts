@@ -50,12 +50,12 @@ export function createPolicyHandler(deps: PolicyHandlerDeps): BatchHandler {
   const output = async (m: InEntry, decision: RouteDecision | null, verdict: PolicyVerdict): Promise<EntryOutcome> => {
     const t = now();
     const base = { id: m.id, sys: m.sys };
-    const accepted: JournalEntry = { ...base, ts: m.at, ev: 'accepted', src: m.src.norm, dst: m.dst.norm, dc: m.dc };
+    const accepted: JournalEntry = { ...base, ts: m.at, ev: 'accepted', cid: m.cid, src: m.src.norm, dst: m.dst.norm, dc: m.dc };
     if (deps.journalText?.has(m.sys)) accepted.text = messageText(m) ?? undefined;
     if (verdict.pass && !decision) verdict = reject('no-route');
     if (!verdict.pass && verdict.deferUntil !== undefined && deps.deferred) {
       // Quiet hours: the message waits and runs the whole policy again when released.
-      await store.createMessage({ id: m.id, sys: m.sys, src: m.src.norm, dst: m.dst.norm, rd: m.rd, state: 'SCHEDULED', at: t });
+      await store.createMessage({ id: m.id, cid: m.cid, sys: m.sys, src: m.src.norm, dst: m.dst.norm, rd: m.rd, state: 'SCHEDULED', at: t });
       await deps.deferred.defer(m, verdict.deferUntil);
       metrics.messages.inc({ stage: 'policy', outcome: 'deferred' });
       const until = new Date(verdict.deferUntil).toISOString();
@@ -64,7 +64,7 @@ export function createPolicyHandler(deps: PolicyHandlerDeps): BatchHandler {
       return { ack: true, journal: [{ ...base, ts: t, ev: 'deferred', dst: m.dst.norm, stage: 'business-rules', reason: `quiet-hours until ${until}` }] };
     }
     if (!verdict.pass) {
-      await store.createMessage({ id: m.id, sys: m.sys, src: m.src.norm, dst: m.dst.norm, rd: m.rd, state: 'POLICY_REJECTED', at: t, err: verdict.code });
+      await store.createMessage({ id: m.id, cid: m.cid, sys: m.sys, src: m.src.norm, dst: m.dst.norm, rd: m.rd, state: 'POLICY_REJECTED', at: t, err: verdict.code });
       const fail: DlrInFailure = { k: 'fail', id: m.id, sys: m.sys, src: m.src, dst: m.dst, state: 'POLICY_REJECTED', err: verdict.code, reason: verdict.reason, at: t };
       const rejected: JournalEntry = {
         ...base, ts: t, ev: 'rejected', dst: m.dst.norm,
@@ -80,7 +80,7 @@ export function createPolicyHandler(deps: PolicyHandlerDeps): BatchHandler {
     if (decision!.weights) out.weights = decision!.weights;
     if (decision!.backup) out.backup = decision!.backup;
     const routed: JournalEntry = { ...base, ts: t, ev: 'routed', pool: decision!.pool, latencyMs: t - m.at };
-    if (!(await store.createMessage({ id: m.id, sys: m.sys, src: m.src.norm, dst: m.dst.norm, rd: m.rd, state: 'ROUTED', pool: decision!.pool, at: t }))) {
+    if (!(await store.createMessage({ id: m.id, cid: m.cid, sys: m.sys, src: m.src.norm, dst: m.dst.norm, rd: m.rd, state: 'ROUTED', pool: decision!.pool, at: t }))) {
       // Held before (schedule, quiet hours) or a redelivery: move it on (a no-op when it is ROUTED already).
       await store.transition(m.id, 'ROUTED', { at: t });
     }
@@ -112,13 +112,13 @@ export function createPolicyHandler(deps: PolicyHandlerDeps): BatchHandler {
     const base = { id: m.id, sys: m.sys };
     if (expired(m, t)) {
       // The record exists already when the message was held (SCHEDULED); the dlr-worker ends it EXPIRED.
-      await store.createMessage({ id: m.id, sys: m.sys, src: m.src.norm, dst: m.dst.norm, rd: m.rd, state: 'ACCEPTED', at: t });
+      await store.createMessage({ id: m.id, cid: m.cid, sys: m.sys, src: m.src.norm, dst: m.dst.norm, rd: m.rd, state: 'ACCEPTED', at: t });
       const fail: DlrInFailure = { k: 'fail', id: m.id, sys: m.sys, src: m.src, dst: m.dst, state: 'EXPIRED', err: 0, reason: 'validity expired before it was sent', at: t };
       await Promise.all([xaddEntry(redis, names.dlrIn, fail), deps.backlog?.remove([m])]);
       metrics.messages.inc({ stage: 'policy', outcome: 'expired' });
-      return { ack: true, journal: [{ ...base, ts: m.at, ev: 'accepted', src: m.src.norm, dst: m.dst.norm, dc: m.dc }] };
+      return { ack: true, journal: [{ ...base, ts: m.at, ev: 'accepted', cid: m.cid, src: m.src.norm, dst: m.dst.norm, dc: m.dc }] };
     }
-    await store.createMessage({ id: m.id, sys: m.sys, src: m.src.norm, dst: m.dst.norm, rd: m.rd, state: 'SCHEDULED', at: t });
+    await store.createMessage({ id: m.id, cid: m.cid, sys: m.sys, src: m.src.norm, dst: m.dst.norm, rd: m.rd, state: 'SCHEDULED', at: t });
     await deps.deferred!.defer(m, m.due!);
     metrics.messages.inc({ stage: 'policy', outcome: 'scheduled' });
     const until = new Date(m.due!).toISOString();

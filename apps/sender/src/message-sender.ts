@@ -245,7 +245,7 @@ export function createMessageSender(deps: MessageSenderDeps): BatchHandler {
         if (Date.now() >= until) return expire(m, part, link.id);
         // submit_sm, or data_sm for an SMSC that wants it (smscs[].submitWith); its response
         // is read the same way.
-        const pdu = buildSubmitPdu({ command: link.submitWith, m, prepared, part, until });
+        const pdu = buildSubmitPdu({ command: link.submitWith, m, prepared, part, until, addressing: link.addressing });
         let resp: Pdu;
         try {
           resp = await session.request(pdu);

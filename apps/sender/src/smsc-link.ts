@@ -83,6 +83,8 @@ export function createSmscLink(deps: SmscLinkDeps) {
     id: smsc.id,
     /** The command messages go to this SMSC in (smscs[].submitWith). */
     submitWith: smsc.submitWith,
+    /** How numbers go to this SMSC (smscs[].addressFormat, countryCode, trunkPrefix). */
+    addressing: { format: smsc.addressFormat, countryCode: smsc.countryCode, trunkPrefix: smsc.trunkPrefix },
     start() {
       for (let i = 0; i < smsc.sessions; i++) void slot(i, 0);
     },

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { OutEntry } from '@smsgw/contracts';
-import { decodePdu, encodePdu, getTlv, TLV } from '@smsgw/smpp';
+import type { SmscAddressing } from '@smsgw/domain';
+import { decodePdu, encodePdu, getTlv, TLV, type PduInit } from '@smsgw/smpp';
 import { buildSubmitPdu } from './submit-pdu';
 import type { PreparedMessage } from './prepare-parts';
 
@@ -40,5 +41,40 @@ describe('buildSubmitPdu', () => {
     const sar = { tag: TLV.sar_msg_ref_num, value: Buffer.from([0, 7]) };
     const pdu = buildSubmitPdu({ command: 'data_sm', m, prepared: { ...plain(Buffer.alloc(0)), tlvs: [[sar, payload]] }, part: 0, until: Infinity, now });
     expect(pdu.tlvs).toEqual([sar, payload]);
+  });
+
+  describe('addresses per smscs[].addressFormat, from what the policy checked (norm)', () => {
+    // A client with defaultCountryCode 44 sent a national destination and a numeric sender.
+    const national: OutEntry = {
+      ...m,
+      src: { ton: 0, npi: 1, addr: '01632 960001', norm: '441632960001' },
+      dst: { ton: 2, npi: 1, addr: '07700 900123', norm: '447700900123' },
+    };
+    const fields = (pdu: PduInit) => [pdu.source_addr_ton, pdu.source_addr_npi, pdu.source_addr, pdu.dest_addr_ton, pdu.dest_addr_npi, pdu.destination_addr];
+    const build = (e: OutEntry, addressing?: SmscAddressing, command: 'submit_sm' | 'data_sm' = 'submit_sm') =>
+      decodePdu(encodePdu({ ...buildSubmitPdu({ command, m: e, prepared: plain(Buffer.from('x')), part: 0, until: Infinity, now, addressing }), seq: 1 }));
+
+    it('as-received (the default): the addresses the client sent, byte for byte', () => {
+      expect(fields(build(national))).toEqual([0, 1, '01632 960001', 2, 1, '07700 900123']);
+      expect(fields(build(national, { format: 'as-received' }))).toEqual([0, 1, '01632 960001', 2, 1, '07700 900123']);
+    });
+
+    it('international: E.164 digits with TON 1 NPI 1 (§5.2.5, §5.2.6), in submit_sm and data_sm alike', () => {
+      expect(fields(build(national, { format: 'international' }))).toEqual([1, 1, '441632960001', 1, 1, '447700900123']);
+      expect(fields(build(national, { format: 'international' }, 'data_sm'))).toEqual([1, 1, '441632960001', 1, 1, '447700900123']);
+    });
+
+    it('national: the SMSC country with its trunk prefix, TON 2 NPI 1; another country stays international', () => {
+      expect(fields(build(national, { format: 'national', countryCode: '44', trunkPrefix: '0' }))).toEqual([2, 1, '01632960001', 2, 1, '07700900123']);
+      const french = { ...national, dst: { ton: 1, npi: 1, addr: '+33 6 12 34 56 78', norm: '33612345678' } };
+      expect(fields(build(french, { format: 'national', countryCode: '44' })).slice(3)).toEqual([1, 1, '33612345678']);
+    });
+
+    it('an alphanumeric sender is sent as given under every format', () => {
+      for (const format of ['international', 'national', 'as-received'] as const) {
+        const pdu = build(m, { format, countryCode: '44' });
+        expect(fields(pdu).slice(0, 3)).toEqual([5, 0, 'ACME']);
+      }
+    });
   });
 });

@@ -1,5 +1,5 @@
 import type { OutEntry } from '@smsgw/contracts';
-import { formatSmppTime } from '@smsgw/domain';
+import { formatSmppTime, smscAddress, type SmscAddressing } from '@smsgw/domain';
 import { TLV, uint32Tlv, type PduInit, type Tlv } from '@smsgw/smpp';
 import type { PreparedMessage } from './prepare-parts';
 
@@ -20,6 +20,8 @@ export interface SubmitPduInput {
   /** Until when the message may still go (its validity capped by the SMSC's maximum age); Infinity: no limit. */
   until: number;
   now?: number;
+  /** How the SMSC wants numbers (smscs[].addressFormat, countryCode, trunkPrefix); absent: as received. */
+  addressing?: SmscAddressing;
 }
 
 /**
@@ -29,14 +31,18 @@ export interface SubmitPduInput {
  * gave one: as an absolute validity_period in submit_sm, as qos_time_to_live (§5.3.2.9, seconds)
  * in data_sm, which has no validity field. A data_sm has no short_message: its body always goes
  * in message_payload (§5.3.2.32), and it has no protocol_id or priority_flag either.
+ * The addresses are built from what the policy checked (`norm`) in the SMSC's addressFormat
+ * (smscAddress): what was checked is what is sent.
  */
-export function buildSubmitPdu({ command, m, prepared, part, until, now = Date.now() }: SubmitPduInput): PduInit {
+export function buildSubmitPdu({ command, m, prepared, part, until, now = Date.now(), addressing }: SubmitPduInput): PduInit {
   const body = prepared.parts[part]!;
   const partTlvs = prepared.tlvs?.[part] ?? [];
   const limited = !!m.vp && Number.isFinite(until);
+  const src = smscAddress(m.src, addressing);
+  const dst = smscAddress(m.dst, addressing);
   const addresses = {
-    source_addr_ton: m.src.ton, source_addr_npi: m.src.npi, source_addr: m.src.addr,
-    dest_addr_ton: m.dst.ton, dest_addr_npi: m.dst.npi, destination_addr: m.dst.addr,
+    source_addr_ton: src.ton, source_addr_npi: src.npi, source_addr: src.addr,
+    dest_addr_ton: dst.ton, dest_addr_npi: dst.npi, destination_addr: dst.addr,
   };
   if (command === 'data_sm') {
     // Payload mode already put the text in message_payload (the body is empty then).

@@ -13,7 +13,10 @@ export type Address = z.infer<typeof addressSchema>;
 /** Entry of the `in` stream, written by ingress before submit_sm_resp ROK. */
 export const inEntrySchema = z.object({
   v: z.literal(1),
-  id: z.string(), // message UUID, the message_id the client saw
+  id: z.string(), // message UUID, the message_id the client saw (submit_sm, data_sm)
+  // submit_multi (SMPP v3.4 §4.5): the one message_id the client got for all its destinations;
+  // each destination is its own message with its own `id`, and its receipt carries `cid`.
+  cid: z.string().optional(),
   sys: z.string(), // client system_id
   src: addressSchema,
   dst: addressSchema,
@@ -101,7 +104,10 @@ export type DlrInMo = z.infer<typeof dlrInMoSchema>;
 /** Entry of `dlr:<system_id>`: a receipt ready for the client, sent by ingress as deliver_sm. */
 export const clientReceiptSchema = z.object({
   v: z.literal(1),
-  id: z.string(), // our UUID
+  id: z.string(), // our UUID of the message (journal, dedupe)
+  // The message_id the client was given, when it is not `id` (a submit_multi destination): the
+  // receipt shows this one in `id:` and receipted_message_id.
+  cid: z.string().optional(),
   src: addressSchema.pick({ ton: true, npi: true, addr: true }), // the original submit's source
   dst: addressSchema.pick({ ton: true, npi: true, addr: true }), // the original submit's destination
   state: z.enum(MESSAGE_STATES),

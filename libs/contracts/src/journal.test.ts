@@ -9,6 +9,10 @@ describe('journal entries', () => {
     const part = expandJournalEntry({ ts: 2, ev: 'receipt', id: 'u1', part: 2 });
     expect(part).toMatchObject({ eid: 'u1:receipt:2:0', bucket: 'proxy', app: 'dlr-worker' });
   });
+  it('keeps the client message_id of a submit_multi destination on `accepted` (grouping its destinations)', () => {
+    const accepted = expandJournalEntry({ ts: 4, ev: 'accepted', id: 'd1', cid: 'c1', sys: 'acme', dst: '447700900001' });
+    expect(journalRecordSchema.parse(accepted)).toMatchObject({ eid: 'd1:accepted:0:0', id: 'd1', cid: 'c1' });
+  });
   it('keeps what a producer set itself', () => {
     const e = expandJournalEntry({ ts: 3, ev: 'dead_lettered', eid: 'x:dead_lettered:0:0', app: 'sender' });
     expect(e).toMatchObject({ eid: 'x:dead_lettered:0:0', app: 'sender', bucket: 'proxy' });

@@ -35,6 +35,7 @@ export const journalRecordSchema = z.object({
   bucket: z.enum(['proxy', 'mcp']),
   app: z.string(),
   id: z.string().optional(), // message UUID
+  cid: z.string().optional(), // on `accepted` of a submit_multi destination: the message_id the client got for all of them
   sys: z.string().optional(),
   src: z.string().optional(), // normalised
   dst: z.string().optional(), // normalised

@@ -4,6 +4,7 @@ import { smscTextSchema } from './config-text';
 import { durationSchema, policySchema } from './config-policy';
 import { deliverySchema, smscErrorsSchema } from './config-delivery';
 import { journalConfigSchema } from './config-journal';
+import { clientAddressingFields, smscAddressingCheck, smscAddressingFields, smscAddressingIssue } from './config-addressing';
 import { cidrSchema, ingressAuthSchema, ingressConnectionsSchema, ingressTlsSchema, passwordHashSchema, smscTlsSchema } from './config-security';
 
 const port = z.number().int().min(0).max(65535);
@@ -54,6 +55,8 @@ export const clientSchema = z.strictObject({
   moNumbers: z.array(z.string().regex(/^[0-9]+\*?$/, 'digits, optionally ending in *')).default([]),
   /** How long this client's messages may wait (default and cap of their validity); default delivery.maxAgeMs. */
   maxAgeMs: durationSchema.optional(),
+  /** National numbers → E.164 (defaultCountryCode, trunkPrefix) and idempotent resubmission (config-addressing.ts). */
+  ...clientAddressingFields,
   receipts: z
     .strictObject({
       /** A message sent in several parts: one receipt for the whole message, or one per part. */
@@ -107,7 +110,9 @@ export const smscSchema = z.strictObject({
   text: smscTextSchema.prefault({}),
   /** The link over TLS (absent: plain TCP). */
   tls: smscTlsSchema.optional(),
-});
+  /** How numbers go to this SMSC: addressFormat, countryCode, trunkPrefix (config-addressing.ts). */
+  ...smscAddressingFields,
+}).refine(smscAddressingCheck, smscAddressingIssue);
 
 
 const httpPorts = z.strictObject({

@@ -39,6 +39,40 @@ describe('client backlog (real Redis)', () => {
     }
   });
 
+  it('enqueues several messages all or none: one transaction on the stream, all counted', async () => {
+    const ns = await redisNamespace('client-backlog-all');
+    const backlog = createClientBacklog(ns.redis, ns.prefix);
+    const stream = `${ns.prefix}:in`;
+    try {
+      const exp = Date.now() + 60_000;
+      const ids = await backlog.enqueueAll(stream, [entry('m1', 'acme', exp), entry('m2', 'acme', exp + 1), entry('m3', 'acme', exp + 2)]);
+      expect(ids).toHaveLength(3);
+      const read = (await ns.redis.xrange(stream, '-', '+')) as [string, string[]][];
+      expect(read.map(([id]) => id)).toEqual(ids);
+      expect(read.map(([, f]) => JSON.parse(f[1]!).id)).toEqual(['m1', 'm2', 'm3']);
+      expect(await backlog.counts(['acme'])).toEqual(new Map([['acme', 3]]));
+      expect(Number(await ns.redis.zscore(clientBacklogKey(ns.prefix, 'acme'), 'm3'))).toBe(exp + 2);
+      expect(await backlog.enqueueAll(stream, [])).toEqual([]);
+    } finally {
+      await ns.cleanup();
+    }
+  });
+
+  it('writes none and counts none when the transaction fails', async () => {
+    const ns = await redisNamespace('client-backlog-all-fail');
+    const backlog = createClientBacklog(ns.redis, ns.prefix);
+    const notAStream = `${ns.prefix}:string`;
+    try {
+      await ns.redis.set(notAStream, 'x'); // every XADD of the transaction answers WRONGTYPE
+      const exp = Date.now() + 60_000;
+      await expect(backlog.enqueueAll(notAStream, [entry('m1', 'acme', exp), entry('m2', 'acme', exp)])).rejects.toThrow(/WRONGTYPE/);
+      expect(await backlog.counts(['acme'])).toEqual(new Map([['acme', 0]]));
+      expect(await ns.redis.get(notAStream)).toBe('x');
+    } finally {
+      await ns.cleanup();
+    }
+  });
+
   it('sweeps only ids past their expiry by more than the grace: a missed removal cannot block a client for ever', async () => {
     const ns = await redisNamespace('client-backlog-sweep');
     const backlog = createClientBacklog(ns.redis, ns.prefix);

@@ -1,5 +1,6 @@
+import { ENTRY_FIELD } from '@smsgw/contracts';
 import type { Redis } from './redis-client';
-import { xaddEntry } from './stream-entry';
+import { encodeEntry, xaddEntry } from './stream-entry';
 
 /** A message as the backlog counts it: its id and the client that submitted it. */
 export interface BacklogMessage {
@@ -41,6 +42,38 @@ export function createClientBacklog(redis: Redis, prefix: string) {
       } catch (err) {
         await counted;
         await redis.zrem(key(entry.sys), entry.id).catch(() => undefined);
+        throw err;
+      }
+    },
+    /**
+     * Several accepted messages at once (the destinations of one submit_multi): all of them are
+     * in `stream` or none is. The XADDs go in one MULTI/EXEC on the one stream key (one slot on
+     * Redis Cluster as well): Redis runs a transaction whole, refuses the EXEC as a whole when
+     * out of memory, and XADDs with `*` to one key fail alike (WRONGTYPE) or not at all. Counted
+     * as in `enqueue`: the ZADDs (one per client) go first, and are taken back if the
+     * transaction failed. Resolves with the stream ids in entry order.
+     */
+    async enqueueAll<E extends BacklogMessage & { at: number; exp?: number }>(stream: string, entries: readonly E[], fallbackAgeMs = 48 * 3_600_000): Promise<string[]> {
+      if (!entries.length) return [];
+      const bySys = new Map<string, { scored: (string | number)[]; ids: string[] }>();
+      for (const e of entries) {
+        const c = bySys.get(e.sys) ?? { scored: [], ids: [] };
+        c.scored.push(e.exp ?? e.at + fallbackAgeMs, e.id);
+        c.ids.push(e.id);
+        bySys.set(e.sys, c);
+      }
+      const counted = Promise.all([...bySys].map(([sys, c]) => redis.zadd(key(sys), ...c.scored))).catch(() => undefined);
+      try {
+        const tx = redis.multi();
+        for (const e of entries) tx.xadd(stream, '*', ENTRY_FIELD, encodeEntry(e));
+        const res = await tx.exec();
+        if (!res) throw new Error(`transaction on ${stream} aborted`);
+        const failed = res.find(([err]) => err);
+        if (failed) throw failed[0]!;
+        return res.map(([, id]) => id as string);
+      } catch (err) {
+        await counted;
+        await Promise.all([...bySys].map(([sys, c]) => redis.zrem(key(sys), ...c.ids))).catch(() => undefined);
         throw err;
       }
     },

@@ -25,8 +25,12 @@ end
 `;
 
 /**
- * KEYS[1] bucket. ARGV: max rate, burst, wanted tokens, quiet ms, step, ttl ms.
- * → {granted, effective rate as string, ms until one token is there when nothing was granted}.
+ * KEYS[1] bucket. ARGV: max rate, burst, wanted tokens, quiet ms, step, ttl ms, whole (1/0).
+ * → {granted, effective rate as string, ms until a grant is possible when nothing was granted}.
+ * By default as many tokens as the bucket holds are granted. `whole` grants all or nothing, and
+ * a request larger than the bucket can ever hold (a submit_multi to more destinations than the
+ * burst) is granted once the bucket is full, leaving it in debt: the tokens are paid back at the
+ * rate before anything else is granted, so the long-run rate stays exact.
  */
 export const TAKE_LUA = `${NOW}${RECOVER}
 local max = tonumber(ARGV[1])
@@ -40,13 +44,20 @@ eff, inc = recover(math.min(eff, max), max, thr, inc, now, tonumber(ARGV[4]), to
 local ts = tonumber(h[2]) or now
 local tok = tonumber(h[1]) or burst
 tok = math.min(burst, tok + (now - ts) * eff / 1000)
-local grant = math.min(want, math.floor(tok))
-if grant < 0 then grant = 0 end
+local need = 1
+local grant
+if ARGV[7] == '1' then
+  need = math.min(want, burst)
+  if tok >= need then grant = want else grant = 0 end
+else
+  grant = math.min(want, math.floor(tok))
+  if grant < 0 then grant = 0 end
+end
 tok = tok - grant
 redis.call('HSET', KEYS[1], 'tok', tostring(tok), 'ts', now, 'eff', tostring(eff), 'inc', inc)
 redis.call('PEXPIRE', KEYS[1], ARGV[6])
 local wait = 0
-if grant == 0 and eff > 0 then wait = math.ceil((1 - tok) * 1000 / eff) end
+if grant == 0 and eff > 0 then wait = math.ceil((need - tok) * 1000 / eff) end
 return {grant, tostring(eff), wait}
 `;
 

@@ -57,6 +57,30 @@ describe('rate limiter (real Redis)', () => {
     }
   });
 
+  it('tryTake of more tokens than the burst (a large submit_multi): granted whole once the bucket is full, then paid back at the rate', async () => {
+    const ns = await redisNamespace('rl-whole');
+    try {
+      // rate 10/s → burst 1: a request for 5 could never be granted from what the bucket holds.
+      const limiter = createRateLimiter(ns.redis, rateLimitKey(ns.prefix, 'client:multi'), { rate: 10 });
+      expect(await limiter.tryTake(5)).toBe(true);
+      // In debt by 4 tokens: nothing for ~0.4 s, neither a single token nor another whole 5.
+      expect(await limiter.tryTake(1)).toBe(false);
+      expect(await limiter.tryTake(5)).toBe(false);
+      await new Promise((r) => setTimeout(r, 700)); // debt paid, the bucket full again (1 token)
+      expect(await limiter.tryTake(5)).toBe(true);
+      // Over 2 s of asking for 5 every 50 ms, the grants keep to the rate: ≤ 10/s × 2 s + one request.
+      let granted = 0;
+      for (const end = Date.now() + 2_000; Date.now() < end; ) {
+        if (await limiter.tryTake(5)) granted += 5;
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      expect(granted).toBeGreaterThanOrEqual(10);
+      expect(granted).toBeLessThanOrEqual(10 * 2 + 5);
+    } finally {
+      await ns.cleanup();
+    }
+  });
+
   it('adaptive: a throttling signal lowers the effective rate (once per second), recovery steps back up after a quiet period', async () => {
     const ns = await redisNamespace('rl-aimd');
     try {

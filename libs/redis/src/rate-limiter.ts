@@ -30,7 +30,7 @@ export interface LimiterEvents {
 }
 
 type Cmds = Redis & {
-  smsgwRlTake(key: string, max: number, burst: number, want: number, quiet: number, step: number, ttl: number): Promise<[number, string, number]>;
+  smsgwRlTake(key: string, max: number, burst: number, want: number, quiet: number, step: number, ttl: number, whole?: 0 | 1): Promise<[number, string, number]>;
   smsgwRlThrottled(key: string, max: number, factor: number, floor: number, ttl: number): Promise<string>;
 };
 
@@ -112,6 +112,25 @@ export function createRateLimiter(redis: Redis, key: string, opts: RateLimitOpti
     }
   };
 
+  const takeWhole = async (n: number): Promise<boolean> => {
+    try {
+      const [granted, eff] = await r.smsgwRlTake(key, rate, burst, n, quietMs, step, ttl, 1);
+      const e = Number(eff);
+      if (e !== effective) events.effectiveRate?.(key, e);
+      effective = e;
+      if (granted > 0) {
+        events.granted?.(key, granted);
+        return true;
+      }
+      events.denied?.(key);
+      return false;
+    } catch (err) {
+      // Redis away: the floor is for single tokens; a whole request waits for Redis.
+      events.degraded?.(key, err);
+      return false;
+    }
+  };
+
   const refill = (want: number) => {
     fetching ??= fetch(want).finally(() => (fetching = undefined));
     return fetching;
@@ -153,10 +172,16 @@ export function createRateLimiter(redis: Redis, key: string, opts: RateLimitOpti
       queue = p.catch(() => undefined);
       return p;
     },
-    /** True when n tokens were taken now; false when over the rate (no waiting). */
+    /**
+     * True when n tokens were taken now; false when over the rate (no waiting). Several tokens
+     * are taken all or nothing straight from L2 (a submit_multi: one per destination); more than
+     * the burst are granted once the bucket is full, and paid back at the rate (see TAKE_LUA),
+     * so a client retrying a large request is not refused forever.
+     */
     async tryTake(n = 1): Promise<boolean> {
       if (rate <= 0) return true;
       if (takeLocal(n)) return true;
+      if (n > 1) return takeWhole(n);
       if (Date.now() < retryAt) return false;
       await refill(n);
       return takeLocal(n);

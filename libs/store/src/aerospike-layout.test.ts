@@ -109,5 +109,7 @@ describe('aerospike layout', () => {
     };
     expect(parseMessageBins('u1', asObject)).toEqual(expected);
     expect(parseMessageBins('u1', asMap)).toEqual(expected);
+    // A submit_multi destination keeps the client's message_id; other records have none.
+    expect(parseMessageBins('u1', { ...asObject, cid: 'c1' })).toEqual({ ...expected, cid: 'c1' });
   });
 });

@@ -28,6 +28,7 @@ export const MSG_BINS = {
   partStates: 'ps', // map "<part>" → final state
   smscIds: 'sid', // map "<part>" → SMSC message id
   version: 'vs', // +1 on every conditional write: the check of a batched read-modify-write
+  cid: 'cid', // submit_multi: the client's message_id for all its destinations (absent otherwise)
 } as const;
 
 export const CORR_BINS = { id: 'id', part: 'part', parts: 'parts' } as const;
@@ -185,5 +186,6 @@ export function parseMessageBins(id: string, bins: Record<string, unknown>): Mes
   if (typeof bins[B.pool] === 'string') rec.pool = bins[B.pool] as string;
   if (typeof bins[B.smsc] === 'string') rec.smsc = bins[B.smsc] as string;
   if (bins[B.err] !== undefined && bins[B.err] !== null) rec.err = Number(bins[B.err]);
+  if (typeof bins[B.cid] === 'string') rec.cid = bins[B.cid] as string;
   return rec;
 }

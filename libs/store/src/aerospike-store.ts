@@ -238,6 +238,7 @@ export async function createAerospikeStateStore(opts: AerospikeStateStoreOptions
       bins[B.times] = { [input.state]: input.at };
       if (input.pool !== undefined) bins[B.pool] = input.pool;
       if (input.err !== undefined) bins[B.err] = input.err;
+      if (input.cid !== undefined) bins[B.cid] = input.cid;
       return cmd.create({ key: msgKey(input.id), ops: Object.entries(bins).map(([b, v]) => op.write(b, v as Aerospike.AerospikeBinValue)) });
     },
 

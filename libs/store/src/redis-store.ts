@@ -16,7 +16,7 @@ export interface RedisStateStoreOptions {
 /*
  * Key layout (the `{...}` part is the Redis Cluster hash tag):
  *   <prefix>:{msg:<id>}                      hash, one per message:
- *       sys src dst rd pool smsc err        as in MessageRecord
+ *       sys src dst rd pool smsc err cid    as in MessageRecord
  *       st                                  current state
  *       n                                   parts (0 until the sender segmented)
  *       sg                                  segments as sent (absent: = n)
@@ -68,6 +68,7 @@ export function createRedisStateStore(opts: RedisStateStoreOptions): StateStore 
       fields.push('st', input.state, 'n', 0, 'ca', input.at, 'ua', input.at, `t:${input.state}`, input.at);
       if (input.pool !== undefined) fields.push('pool', input.pool);
       if (input.err !== undefined) fields.push('err', input.err);
+      if (input.cid !== undefined) fields.push('cid', input.cid);
       return (await cmd.smsgwStoreCreate(keys.msg(input.id), ttl, ...fields)) === 1;
     },
 
@@ -197,5 +198,6 @@ export function parseMessageHash(id: string, h: Record<string, string>): Message
   if (h.pool !== undefined) rec.pool = h.pool;
   if (h.smsc !== undefined) rec.smsc = h.smsc;
   if (h.err !== undefined) rec.err = Number(h.err);
+  if (h.cid !== undefined) rec.cid = h.cid;
   return rec;
 }

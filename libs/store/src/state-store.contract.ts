@@ -50,6 +50,22 @@ export function describeStateStoreContract(
       expect(rec?.times).toEqual({ ACCEPTED: T0 });
     });
 
+    it('keeps the client message_id (cid) of a submit_multi destination, per record', async () => {
+      const cid = randomUUID();
+      const [a, b] = [input({ cid, dst: '4915100000001' }), input({ cid, dst: '4915100000002', state: 'POLICY_REJECTED', err: 0x0b })];
+      await Promise.all([store.createMessage(a), store.createMessage(b)]);
+      expect(await store.get(a.id)).toMatchObject({ id: a.id, cid, dst: a.dst, state: 'ACCEPTED' });
+      expect(await store.get(b.id)).toMatchObject({ id: b.id, cid, dst: b.dst, state: 'POLICY_REJECTED' });
+      // The record the part-final write returns (what the dlr-worker builds the receipt from) has it too.
+      await store.recordSubmit(a.id, { part: 0, parts: 1, smsc: 's1', smscMsgId: `cid-${a.id}`, at: T0 + 1 });
+      const part = await store.recordPartFinal(a.id, 0, 'DELIVERED', { at: T0 + 2 });
+      expect(part.record).toMatchObject({ id: a.id, cid });
+      // A message of its own (submit_sm) has none.
+      const plain = input();
+      await store.createMessage(plain);
+      expect((await store.get(plain.id))?.cid).toBeUndefined();
+    });
+
     it('keeps err of a message created rejected', async () => {
       const m = input({ state: 'POLICY_REJECTED', err: 0x0b });
       await store.createMessage(m);

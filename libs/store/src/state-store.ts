@@ -3,6 +3,7 @@ import type { MessageState } from '@smsgw/contracts';
 /** What is known of one message. Parts are indexed from 0. */
 export interface MessageRecord {
   id: string;
+  cid?: string; // submit_multi: the message_id the client got for all its destinations (receipts show it)
   sys: string; // client system_id
   src: string; // normalised source
   dst: string; // normalised destination
@@ -22,6 +23,8 @@ export interface MessageRecord {
 
 export interface CreateMessageInput {
   id: string;
+  /** The client's message_id when it is not `id` (a submit_multi destination). */
+  cid?: string;
   sys: string;
   src: string;
   dst: string;

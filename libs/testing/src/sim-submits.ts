@@ -6,6 +6,9 @@ export interface SimSubmit {
   smscMsgId: string;
   source: string;
   destination: string;
+  /** type_of_number and numbering_plan_indicator of both addresses (§5.2.5, §5.2.6), as sent. */
+  ton: { source: number; destination: number };
+  npi: { source: number; destination: number };
   dataCoding: number;
   esmClass: number;
   registeredDelivery: number;
@@ -46,6 +49,8 @@ export function describeSubmit(p: Pdu, smscMsgId: string, at: number, opts: { gs
     smscMsgId,
     source: p.source_addr ?? '',
     destination: p.destination_addr ?? '',
+    ton: { source: p.source_addr_ton ?? 0, destination: p.dest_addr_ton ?? 0 },
+    npi: { source: p.source_addr_npi ?? 0, destination: p.dest_addr_npi ?? 0 },
     dataCoding: p.data_coding ?? 0,
     esmClass: p.esm_class ?? 0,
     registeredDelivery: p.registered_delivery ?? 0,
