@@ -207,8 +207,10 @@ describe('ingress SMPP server', () => {
     const resp = await c.submit({ source_addr: 'ACME', source_addr_ton: 5, dest_addr_ton: 1, destination_addr: '447700900123', short_message: Buffer.from('q') });
     const id = resp.message_id!;
     const query = (message_id: string) => c.session.request({ command: 'query_sm', message_id, source_addr_ton: 5, source_addr: 'ACME' });
-    // Not yet through the policy-worker: no record yet.
-    expect((await query(id)).status).toBe(STATUS.ESME_RQUERYFAIL);
+    // Not yet through the policy-worker (no record yet), but acknowledged: ENROUTE, never a failure.
+    expect(await query(id)).toMatchObject({ command: 'query_sm_resp', status: 0, message_id: id, final_date: '', message_state: 1, error_code: 0 });
+    // An id this client was never given is not in its backlog either.
+    expect((await query('6f0c3a52-9d1e-4c1b-8a55-0b7d2c9e4f11')).status).toBe(STATUS.ESME_RQUERYFAIL);
     const t0 = Date.UTC(2026, 10, 26, 13, 14, 15);
     await ing.store.createMessage({ id, sys: 'acme', src: 'ACME', dst: '447700900123', rd: 1, state: 'ROUTED', at: t0 });
     expect(await query(id)).toMatchObject({ command: 'query_sm_resp', status: 0, message_id: id, final_date: '', message_state: 1, error_code: 0 });

@@ -83,11 +83,13 @@ describe.skipIf(!netSmppAvailable())('ingress with the Net::SMPP client (skipped
     expect(await entries()).toEqual([]);
   });
 
-  it('answers query_sm: ESME_RQUERYFAIL for an unknown id, the state of a known one (§4.8.2)', async () => {
+  it('answers query_sm: ESME_RQUERYFAIL for an unknown id, ENROUTE right after the ESME_ROK, the state of a known one (§4.8.2)', async () => {
     const { c, ing } = await setup();
     const q = (message_id: string) => c.querySm({ message_id, source_addr_ton: 5, source_addr: 'ACME' });
     expect((await q('00000000-0000-4000-8000-000000000000')).command_status).toBe(STATUS.ESME_RQUERYFAIL);
     const { message_id: id } = await c.submitSm({ ...dest, short_message: Buffer.from('q') });
+    // Right after ESME_ROK, before any policy-worker made its record: ENROUTE (§5.2.28), not a failure.
+    expect(await q(id!)).toMatchObject({ command: 'query_sm_resp', command_status: 0, message_id: id, final_date: '', message_state: 1, error_code: 0 });
     const t0 = Date.UTC(2026, 10, 26, 13, 14, 15);
     await ing.store.createMessage({ id: id!, sys: 'acme', src: 'ACME', dst: '447700900123', rd: 1, state: 'ROUTED', at: t0 });
     await ing.store.transition(id!, 'DELIVERED', { at: t0 + 5_000 });

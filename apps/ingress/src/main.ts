@@ -81,7 +81,7 @@ await bootApp('ingress', process, async (ctx) => {
     }),
     // Every destination's entry in one transaction on `in`: all of them accepted, or none.
     submitMulti: createSubmitMultiHandler({ ...submitDeps, enqueueAll: (es) => clientBacklog.enqueueAll(names.in, es) }),
-    query: createQueryHandler(store),
+    query: createQueryHandler(store, (sys, id) => clientBacklog.has(sys, id)),
     receipts,
     metrics,
     logger,

@@ -19,12 +19,18 @@ export type QueryOutcome = { status: number; fields?: Partial<Pdu> };
 
 /**
  * query_sm (§4.8) answered from the state store. A client sees only its own messages: an
- * unknown UUID and another client's UUID get the same ESME_RQUERYFAIL.
+ * unknown UUID and another client's UUID get the same ESME_RQUERYFAIL. A message accepted a
+ * moment ago has no record yet (the policy-worker creates it when it reads the entry from
+ * `in`): `inFlight` — the client's backlog set, written before the ESME_ROK — knows it, and it
+ * is ENROUTE, never ESME_RQUERYFAIL.
  */
-export function createQueryHandler(store: StateStore): (pdu: Pdu, sys: string) => Promise<QueryOutcome> {
+export function createQueryHandler(store: StateStore, inFlight?: (sys: string, id: string) => Promise<boolean>): (pdu: Pdu, sys: string) => Promise<QueryOutcome> {
   return async (pdu, sys) => {
     const id = pdu.message_id ?? '';
     const rec = id ? await store.get(id) : null;
+    if (!rec && id && (await inFlight?.(sys, id))) {
+      return { status: STATUS.ESME_ROK, fields: { message_id: id, final_date: '', message_state: QUERY_STATE.ACCEPTED, error_code: 0 } };
+    }
     if (!rec || rec.sys !== sys) return { status: STATUS.ESME_RQUERYFAIL };
     const final = isFinalState(rec.state);
     const at = rec.times[rec.state];

@@ -1,6 +1,6 @@
 import { pino } from 'pino';
 import { createAppMetrics, createMetricsRegistry, type ClientConfig, type Logger } from '@smsgw/platform';
-import { createClientBacklog, createRedis, xaddEntry } from '@smsgw/redis';
+import { createClientBacklog, createRedis } from '@smsgw/redis';
 import { streamNames } from '@smsgw/contracts';
 import { createRedisStateStore } from '@smsgw/store';
 import { createIngressServer, type IngressServerDeps } from './ingress-server';
@@ -46,10 +46,11 @@ export async function startTestIngress(o: TestIngressOptions) {
   const clientBacklog = createClientBacklog(redis, o.prefix);
   const server = createIngressServer({
     host: '127.0.0.1', port: 0, clients: o.clients, session: o.session, tls: o.tls, connections: o.connections, proxyProtocol: o.proxyProtocol,
-    submit: createSubmitHandler({ enqueue: (e) => xaddEntry(redis, names.in, e), backlogFull: () => false }),
+    // As main.ts: counted in the client backlog with the XADD, which query_sm reads.
+    submit: createSubmitHandler({ enqueue: (e) => clientBacklog.enqueue(names.in, e), backlogFull: () => false }),
     // As main.ts: the destinations' entries in one transaction (and counted in the client backlog).
     submitMulti: createSubmitMultiHandler({ enqueueAll: (es) => clientBacklog.enqueueAll(names.in, es), backlogFull: () => false }),
-    query: createQueryHandler(store),
+    query: createQueryHandler(store, (sys, id) => clientBacklog.has(sys, id)),
     receipts, metrics, logger,
     auth: { lockout: createBindLockout(lockoutRedis, o.prefix, auth), failureDelayMs: auth.failureDelayMs },
   });

@@ -38,7 +38,11 @@ export function createClientBacklog(redis: Redis, prefix: string) {
     async enqueue<E extends BacklogMessage & { at: number; exp?: number }>(stream: string, entry: E, fallbackAgeMs = 48 * 3_600_000): Promise<string | null> {
       const counted = redis.zadd(key(entry.sys), entry.exp ?? entry.at + fallbackAgeMs, entry.id).catch(() => undefined);
       try {
-        return await xaddEntry(redis, stream, entry);
+        const id = await xaddEntry(redis, stream, entry);
+        // Counted before the client hears ESME_ROK (same round trip; on a cluster another
+        // node): a query_sm right after the answer finds the message (`has`).
+        await counted;
+        return id;
       } catch (err) {
         await counted;
         await redis.zrem(key(entry.sys), entry.id).catch(() => undefined);
@@ -70,6 +74,7 @@ export function createClientBacklog(redis: Redis, prefix: string) {
         if (!res) throw new Error(`transaction on ${stream} aborted`);
         const failed = res.find(([err]) => err);
         if (failed) throw failed[0]!;
+        await counted;
         return res.map(([, id]) => id as string);
       } catch (err) {
         await counted;
@@ -86,6 +91,14 @@ export function createClientBacklog(redis: Redis, prefix: string) {
         else bySys.set(m.sys, [m.id]);
       }
       await Promise.all([...bySys].map(([sys, ids]) => redis.zrem(key(sys), ...ids)));
+    },
+    /**
+     * Whether `id` is one of this client's messages in flight: accepted, and not yet ended. The
+     * ingress answers query_sm from it while the policy-worker has not created the message's
+     * record yet (the entry still waits in `in`).
+     */
+    async has(sys: string, id: string): Promise<boolean> {
+      return (await redis.zscore(key(sys), id)) !== null;
     },
     /** How many messages each client has in flight (ZCARD, O(1); one round trip for all). */
     async counts(systems: readonly string[]): Promise<Map<string, number>> {
