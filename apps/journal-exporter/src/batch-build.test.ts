@@ -43,6 +43,19 @@ describe('buildBatch', () => {
     expect(countForStats(built.objects, 60_000).get(Math.floor(T / 60_000) * 60_000)?.size).toBe(1); // logs are not counted
   });
 
+  it('puts audit records of the admin API in their own `audit` objects in mcp, not counted in statistics', () => {
+    const audit = (n: number) => ({ ts: T + n, ev: 'audit', eid: `audit:${n}`, who: 'ops-alice', role: 'operator', action: 'dead_letter.replay', target: 'dead:1-0', after: { stream: 's:in' } });
+    const built = buildBatch([{ id: '1-0', data: [acc('a'), audit(1), audit(2)], size: 1 }]);
+    expect(built.objects.map((o) => [o.kind, o.bucket, o.records.map((r) => r.eid)])).toEqual([
+      ['events', 'proxy', ['a:accepted:0:0']],
+      ['audit', 'mcp', ['audit:1', 'audit:2']],
+    ]);
+    expect(built.objects[1]!.records[0]).toMatchObject({ app: 'admin', who: 'ops-alice', after: { stream: 's:in' } });
+    expect(built.malformed).toBe(0);
+    const counts = countForStats(built.objects, 60_000).get(Math.floor(T / 60_000) * 60_000)!;
+    expect([...counts.keys()]).toEqual(['["acme",null,"accepted",null]']);
+  });
+
   it('drops a repeated event id within the batch and skips foreign entries', () => {
     const built = buildBatch([
       { id: '1-0', data: [acc('a'), fin('a')], size: 1 },

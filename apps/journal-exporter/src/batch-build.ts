@@ -1,4 +1,4 @@
-import { expandJournalEntry, JOURNAL_EVENTS, journalKind, type JournalEntry, type JournalRecord } from '@smsgw/contracts';
+import { expandJournalEntry, JOURNAL_EVENTS, journalKind, type JournalEntry, type JournalKind, type JournalRecord } from '@smsgw/contracts';
 
 export type Bucket = 'proxy' | 'mcp';
 
@@ -12,8 +12,8 @@ export interface RawEntry {
 export interface BuiltObject {
   /** `<kind>|<bucket>|<YYYY-MM-DDTHH>`: identifies the object within its batch. */
   group: string;
-  /** `events` (lifecycle) or `logs` (operational records): the key's first segment. */
-  kind: 'events' | 'logs';
+  /** `events` (lifecycle), `logs` (operational records) or `audit` (admin changes): the key's first segment. */
+  kind: JournalKind;
   bucket: Bucket;
   /** Event time of the first record: decides the dt=/hour= partition. */
   at: Date;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { expandJournalEntry, journalRecordSchema } from './journal';
+import { expandJournalEntry, journalBucket, journalKind, journalRecordSchema } from './journal';
 
 describe('journal entries', () => {
   it('expand to full v1 records: eid, bucket and app derived from the event', () => {
@@ -12,6 +12,14 @@ describe('journal entries', () => {
   it('keeps the client message_id of a submit_multi destination on `accepted` (grouping its destinations)', () => {
     const accepted = expandJournalEntry({ ts: 4, ev: 'accepted', id: 'd1', cid: 'c1', sys: 'acme', dst: '447700900001' });
     expect(journalRecordSchema.parse(accepted)).toMatchObject({ eid: 'd1:accepted:0:0', id: 'd1', cid: 'c1' });
+  });
+  it('audit records of the admin API: app admin, mcp bucket, audit objects; who/what/before/after kept', () => {
+    const entry = { ts: 5, ev: 'audit' as const, eid: 'audit:7f1c', who: 'ops-alice', role: 'operator', action: 'dead_letter.replay', target: 'dead:1-0', before: { deliveries: 11 }, after: { id: '2-0' } };
+    const rec = expandJournalEntry(entry);
+    expect(journalRecordSchema.parse(rec)).toEqual({ v: 1, bucket: 'mcp', app: 'admin', ...entry });
+    expect(journalKind('audit')).toBe('audit');
+    expect(journalBucket('audit')).toBe('mcp');
+    expect([journalKind('accepted'), journalKind('log')]).toEqual(['events', 'logs']);
   });
   it('keeps what a producer set itself', () => {
     const e = expandJournalEntry({ ts: 3, ev: 'dead_lettered', eid: 'x:dead_lettered:0:0', app: 'sender' });

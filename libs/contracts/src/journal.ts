@@ -19,6 +19,7 @@ export const JOURNAL_EVENTS = [
   'mo_unroutable',
   'dead_lettered',
   'log',
+  'audit',
 ] as const;
 export type JournalEvent = (typeof JOURNAL_EVENTS)[number];
 
@@ -55,6 +56,17 @@ export const journalRecordSchema = z.object({
   /** Operational records (`ev: log`): pino level (40 warn, 50 error, 60 fatal) and message. */
   level: z.number().int().optional(),
   msg: z.string().optional(),
+  /**
+   * Changes made through the admin API (`ev: audit`): who made it (the token's name) with which
+   * role, the action (`dead_letter.replay`), its target, and the state before and after where
+   * that means something. The eid is the producer's own (`audit:<uuid>`): one change, one record.
+   */
+  who: z.string().optional(),
+  role: z.string().optional(),
+  action: z.string().optional(),
+  target: z.string().optional(),
+  before: z.unknown().optional(),
+  after: z.unknown().optional(),
 });
 export type JournalRecord = z.infer<typeof journalRecordSchema>;
 
@@ -88,20 +100,29 @@ const EVENT_APP: Record<JournalEvent, string> = {
   log: 'unknown',
   delivered_to_client: 'ingress',
   dead_lettered: 'unknown',
+  audit: 'admin',
 };
 
 /**
  * Policy decisions go to the `mcp` bucket, everything else to `proxy`; operational records of
- * the policy-worker (the MCP's logs) go to `mcp` too.
+ * the policy-worker (the MCP's logs) go to `mcp` too, and so do audit records: like decisions,
+ * they explain why the gateway behaves as it does (an operator changed something).
  */
 export function journalBucket(ev: JournalEvent, app?: string): 'proxy' | 'mcp' {
   if (ev === 'log') return app === 'policy-worker' ? 'mcp' : 'proxy';
-  return ev === 'routed' || ev === 'rejected' || ev === 'deferred' ? 'mcp' : 'proxy';
+  return ev === 'routed' || ev === 'rejected' || ev === 'deferred' || ev === 'audit' ? 'mcp' : 'proxy';
 }
 
-/** Object kind (first key segment): lifecycle events, or operational records. */
-export function journalKind(ev: JournalEvent): 'events' | 'logs' {
-  return ev === 'log' ? 'logs' : 'events';
+export type JournalKind = 'events' | 'logs' | 'audit';
+
+/**
+ * Object kind (first key segment): lifecycle events, operational records, or audit records
+ * (their own objects, so an audit trail is read without scanning message events, and
+ * statistics never count them).
+ */
+export function journalKind(ev: JournalEvent): JournalKind {
+  if (ev === 'log') return 'logs';
+  return ev === 'audit' ? 'audit' : 'events';
 }
 
 /** The full v1 record of a journal entry (what lands in S3). */

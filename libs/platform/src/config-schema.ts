@@ -4,6 +4,7 @@ import { smscTextSchema } from './config-text';
 import { durationSchema, policySchema } from './config-policy';
 import { deliverySchema, smscErrorsSchema } from './config-delivery';
 import { journalConfigSchema } from './config-journal';
+import { adminConfigSchema } from './config-admin';
 import { clientAddressingFields, smscAddressingCheck, smscAddressingFields, smscAddressingIssue } from './config-addressing';
 import { cidrSchema, ingressAuthSchema, ingressConnectionsSchema, ingressTlsSchema, passwordHashSchema, smscTlsSchema } from './config-security';
 
@@ -254,6 +255,7 @@ export const gatewayConfigSchema = z
         peerLabels: z.boolean().default(false),
       })
       .prefault({}),
+    admin: adminConfigSchema.prefault({}),
     log: z.strictObject({ level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info') }).prefault({}),
     /**
      * Rate limits beyond each SMSC link's `throughput` (segments/s across every sender; 0 =

@@ -3,6 +3,7 @@ export * from './config-text';
 export * from './config-policy';
 export * from './config-delivery';
 export * from './config-security';
+export * from './config-admin';
 export * from './config';
 export * from './logger';
 export * from './http-server';

@@ -2,8 +2,9 @@ import { parseArgs } from 'node:util';
 import { APPS, supervise, type Supervised } from './supervisor';
 
 /**
- * `npm start`: the whole gateway on this machine — the SMSC simulator as the upstream and the
- * five apps as separate processes, each restarted if it dies. Ctrl-C stops everything.
+ * `npm start`: the whole gateway on this machine — the SMSC simulator as the upstream, the
+ * five apps and the admin API as separate processes, each restarted if it dies. Ctrl-C stops
+ * everything.
  */
 const { values } = parseArgs({
   options: {
@@ -13,7 +14,7 @@ const { values } = parseArgs({
   },
 });
 if (values.help) {
-  console.log('usage: npm start [-- --config gateway.yaml] [--no-sim]\n  runs the SMSC simulator (port 2776) and the five apps; Ctrl-C stops them');
+  console.log('usage: npm start [-- --config gateway.yaml] [--no-sim]\n  runs the SMSC simulator (port 2776), the five apps and the admin API (port 9106); Ctrl-C stops them');
   process.exit(0);
 }
 const env = values.config ? { GATEWAY_CONFIG: values.config } : {};
@@ -24,6 +25,9 @@ if (!values['no-sim']) {
 for (const app of APPS) {
   procs.push(supervise({ name: app, entry: `apps/${app}/src/main.ts`, env, restart: true, output: 'inherit' }));
 }
+// The admin API (admin.port, default 9106) beside the pipeline; not in APPS, so the end-to-end
+// stacks (stack.ts) do not start it.
+procs.push(supervise({ name: 'admin', entry: 'apps/admin/src/main.ts', env, restart: true, output: 'inherit' }));
 console.error(`[run-local] started ${procs.map((p) => p.name).join(', ')}; SMPP clients bind to 127.0.0.1:2775 (demo/demo)`);
 
 let stopping = false;

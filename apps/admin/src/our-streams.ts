@@ -1,0 +1,28 @@
+import { GROUPS, type StreamNames } from '@smsgw/contracts';
+import { poolsOf } from '@smsgw/domain';
+import { allRoutes, type GatewayConfig } from '@smsgw/platform';
+
+/** A stream of the gateway, what it carries, and the consumer group that reads it (none: dead). */
+export interface OurStream {
+  stream: string;
+  kind: 'in' | 'out' | 'dlr-in' | 'journal' | 'dlr' | 'dead';
+  /** The pool of an `out` stream, the client of a `dlr` stream. */
+  of?: string;
+  group?: string;
+}
+
+/**
+ * Every stream this configuration uses: `in`, `out:<pool>` of each pool a route names,
+ * `dlr-in`, `journal`, `dlr:{client}` of each configured client, and `dead`. Each is one key
+ * (one slot on a Redis Cluster), so commands about one of them go to the node that holds it.
+ */
+export function ourStreams(config: Pick<GatewayConfig, 'redis' | 'routes' | 'clients'>, names: StreamNames): OurStream[] {
+  return [
+    { stream: names.in, kind: 'in', group: GROUPS.policy },
+    ...[...poolsOf(allRoutes(config)).keys()].map((pool): OurStream => ({ stream: names.out(pool), kind: 'out', of: pool, group: GROUPS.sender })),
+    { stream: names.dlrIn, kind: 'dlr-in', group: GROUPS.dlr },
+    { stream: names.journal, kind: 'journal', group: GROUPS.journal },
+    ...config.clients.map((c): OurStream => ({ stream: names.dlr(c.systemId), kind: 'dlr', of: c.systemId, group: GROUPS.ingress })),
+    { stream: names.dead, kind: 'dead' },
+  ];
+}
