@@ -11,6 +11,7 @@ import type { SubmitOutcome } from './submit-handler';
 import { createDataSmHandler } from './data-sm';
 import type { SubmitMultiOutcome } from './submit-multi';
 import type { QueryOutcome } from './query-handler';
+import type { CancelOutcome } from './cancel-handler';
 
 export interface IngressServerDeps {
   host: string;
@@ -28,6 +29,8 @@ export interface IngressServerDeps {
   /** submit_multi (submit-multi.ts); absent: answered ESME_RINVCMDID. */
   submitMulti?: (pdu: Pdu, sys: string) => Promise<SubmitMultiOutcome>;
   query: (pdu: Pdu, sys: string) => Promise<QueryOutcome>;
+  /** cancel_sm (cancel-handler.ts); absent: answered ESME_RCANCELFAIL. */
+  cancel?: (pdu: Pdu, sys: string) => Promise<CancelOutcome>;
   receipts: { attach(sys: string, s: SmppSession): void; detach(sys: string, s: SmppSession): void };
   metrics: AppMetrics;
   logger: Logger;
@@ -198,9 +201,27 @@ export function createIngressServer(deps: IngressServerDeps) {
         );
         return;
       }
-      // A queued message is not changed in place: cancel_sm and replace_sm fail with their own
-      // statuses (§5.1.3); other commands this gateway does not offer (deliver_sm from a
-      // client…) get their *_resp with ESME_RINVCMDID.
+      if (pdu.command === 'cancel_sm' && deps.cancel) {
+        // §2.3: a transmit command, refused on a receiver bind.
+        if (mode === 'receiver') return session.respond(pdu, { status: STATUS.ESME_RINVBNDSTS });
+        const client = sys;
+        deps.cancel(pdu, client).then(
+          (out) => {
+            if (out.status === STATUS.ESME_ROK) log.info({ systemId: client, msgId: pdu.message_id }, 'message cancelled');
+            // A refusal is an ordinary answer (the message went to its SMSC already): not a warning.
+            else log.debug({ systemId: client, msgId: pdu.message_id, reason: out.reason }, 'cancel_sm refused');
+            session.respond(pdu, { status: out.status });
+          },
+          (err) => {
+            log.warn({ err, systemId: client }, 'cancel_sm failed');
+            session.respond(pdu, { status: STATUS.ESME_RCANCELFAIL });
+          },
+        );
+        return;
+      }
+      // A queued message is not changed in place: replace_sm fails with its own status
+      // (§5.1.3), and so does cancel_sm without a handler; other commands this gateway does not
+      // offer (deliver_sm from a client…) get their *_resp with ESME_RINVCMDID.
       if (pdu.command === 'cancel_sm') return session.respond(pdu, { status: STATUS.ESME_RCANCELFAIL });
       if (pdu.command === 'replace_sm') return session.respond(pdu, { status: STATUS.ESME_RREPLACEFAIL });
       session.respond(pdu, { status: STATUS.ESME_RINVCMDID });

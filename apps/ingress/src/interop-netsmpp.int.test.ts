@@ -161,20 +161,32 @@ describe.skipIf(!netSmppAvailable())('ingress with the Net::SMPP client (skipped
     expect(parseReceiptText(netSmppShortMessage(d!).toString('latin1'))).toMatchObject({ id: resp.message_id, stat: 'DELIVRD' });
   });
 
+  it('cancel_sm (§4.9) of a queued message: ESME_ROK, query_sm DELETED; a second cancel and an unknown id ESME_RCANCELFAIL', async () => {
+    const { c, entries } = await setup();
+    const { message_id: id } = await c.submitSm({ ...dest, short_message: Buffer.from('x') });
+    expect(await c.cancelSm({ message_id: id, ...dest })).toMatchObject({ command: 'cancel_sm_resp', command_status: STATUS.ESME_ROK });
+    expect(await c.querySm({ message_id: id!, source_addr_ton: 5, source_addr: 'ACME' })).toMatchObject({ command: 'query_sm_resp', command_status: 0, message_id: id, message_state: 4 });
+    expect((await c.cancelSm({ message_id: id, ...dest })).command_status).toBe(STATUS.ESME_RCANCELFAIL);
+    expect((await c.cancelSm({ message_id: '00000000-0000-4000-8000-000000000000', ...dest })).command_status).toBe(STATUS.ESME_RCANCELFAIL);
+    // The entry stays in `in`: the policy-worker ends it there (it never reaches an SMSC).
+    expect((await entries()).map((e) => e.id)).toEqual([id]);
+  });
+
   // Today's answers to the commands the ingress does not implement yet. Update each line when
   // its feature lands (issue #12): these pin the current behaviour, not the goal.
   describe('commands not supported yet: current statuses', () => {
-    it('cancel_sm gets ESME_RCANCELFAIL; replace_sm ESME_RREPLACEFAIL', async () => {
+    it('replace_sm gets ESME_RREPLACEFAIL; a mass cancel_sm (no message_id) ESME_RCANCELFAIL', async () => {
       const { c, entries } = await setup();
       const { message_id: id } = await c.submitSm({ ...dest, short_message: Buffer.from('x') });
-      expect(await c.cancelSm({ message_id: id, ...dest })).toMatchObject({ command: 'cancel_sm_resp', command_status: STATUS.ESME_RCANCELFAIL });
       expect(await c.replaceSm({ message_id: id!, source_addr: 'ACME', source_addr_ton: 5, short_message: Buffer.from('y') })).toMatchObject({
         command: 'replace_sm_resp',
         command_status: STATUS.ESME_RREPLACEFAIL,
       });
-      // The session survives both; only the one submit_sm was queued.
+      expect(await c.cancelSm({ message_id: '', ...dest })).toMatchObject({ command: 'cancel_sm_resp', command_status: STATUS.ESME_RCANCELFAIL });
+      // The session survives both; only the one submit_sm was queued, and it was not cancelled.
       expect((await c.enquireLink()).command_status).toBe(STATUS.ESME_ROK);
       expect((await entries()).map((e) => e.id)).toEqual([id]);
+      expect((await c.querySm({ message_id: id!, source_addr_ton: 5, source_addr: 'ACME' })).message_state).toBe(1);
     });
   });
 });

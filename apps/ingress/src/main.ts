@@ -12,6 +12,7 @@ import { createSubmitHandler } from './submit-handler';
 import { createIdempotentSubmit } from './idempotency';
 import { createSubmitMultiHandler } from './submit-multi';
 import { createQueryHandler } from './query-handler';
+import { createCancelHandler } from './cancel-handler';
 import { openStateStore } from '@smsgw/store';
 
 await bootApp('ingress', process, async (ctx) => {
@@ -81,7 +82,9 @@ await bootApp('ingress', process, async (ctx) => {
     }),
     // Every destination's entry in one transaction on `in`: all of them accepted, or none.
     submitMulti: createSubmitMultiHandler({ ...submitDeps, enqueueAll: (es) => clientBacklog.enqueueAll(names.in, es) }),
-    query: createQueryHandler(store, (sys, id) => clientBacklog.has(sys, id)),
+    query: createQueryHandler(store, (sys, id) => clientBacklog.has(sys, id), (sys, id) => clientBacklog.isCancelled(sys, id)),
+    // cancel_sm of a message not yet handed to an SMSC (its id still in the client's backlog).
+    cancel: createCancelHandler({ redis, names, store, backlog: clientBacklog, addressing: submitDeps.addressing, logger }),
     receipts,
     metrics,
     logger,

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isFinalState, MESSAGE_STATES, type MessageState } from '@smsgw/contracts';
 import { createClientBacklog } from '@smsgw/redis';
 import { STATUS, type Pdu } from '@smsgw/smpp';
-import { createRedisStateStore } from '@smsgw/store';
+import { createRedisStateStore, type CreateMessageInput } from '@smsgw/store';
 import { redisNamespace, type RedisNamespace } from '@smsgw/testing';
 import { createQueryHandler } from './query-handler';
 
@@ -26,7 +26,8 @@ describe('query_sm in every state (real Redis)', () => {
     for (const state of MESSAGE_STATES) {
       const id = `q-${state}`;
       // Created in its state (final states with an error code, as a failure would leave it).
-      await store.createMessage({ id, sys: 'acme', src: 'ACME', dst: '447700900123', rd: 1, state, at: t0, err: isFinalState(state) && state !== 'DELIVERED' ? 0x145 : undefined });
+      // (The input type names the states a stage creates; the Redis store takes any, as a fixture.)
+      await store.createMessage({ id, sys: 'acme', src: 'ACME', dst: '447700900123', rd: 1, state: state as CreateMessageInput['state'], at: t0, err: isFinalState(state) && state !== 'DELIVERED' ? 0x145 : undefined });
       const out = await query(pdu(id), 'acme');
       expect(out.status, state).toBe(STATUS.ESME_ROK);
       expect(out.fields?.message_state, state).toBe(EXPECTED[state]);
@@ -44,5 +45,24 @@ describe('query_sm in every state (real Redis)', () => {
     expect((await query(pdu('fresh-1'), 'globex')).status).toBe(STATUS.ESME_RQUERYFAIL);
     expect((await query(pdu('never-given'), 'acme')).status).toBe(STATUS.ESME_RQUERYFAIL);
     expect((await query(pdu(''), 'acme')).status).toBe(STATUS.ESME_RQUERYFAIL);
+  });
+
+  it('a message the client cancelled is DELETED at once, before any stage moved its record; never for another client', async () => {
+    const store = createRedisStateStore({ redis: ns.redis, prefix: ns.prefix });
+    const backlog = createClientBacklog(ns.redis, ns.prefix);
+    const query = createQueryHandler(store, (sys, id) => backlog.has(sys, id), (sys, id) => backlog.isCancelled(sys, id));
+    const exp = Date.now() + 60_000;
+    await ns.redis.zadd(`${ns.prefix}:backlog:{acme}`, exp, 'c-queued', exp, 'c-routed');
+    await store.createMessage({ id: 'c-routed', sys: 'acme', src: 'ACME', dst: '447700900123', rd: 1, state: 'ROUTED', at: Date.now() });
+    expect(await backlog.cancel('acme', 'c-queued')).toBe(true);
+    expect(await backlog.cancel('acme', 'c-routed')).toBe(true);
+    // No record yet (still in `in`), and a record not moved yet: both DELETED (4) with a final_date.
+    for (const id of ['c-queued', 'c-routed']) {
+      const out = await query(pdu(id), 'acme');
+      expect(out, id).toMatchObject({ status: STATUS.ESME_ROK, fields: { message_id: id, message_state: 4, error_code: 0 } });
+      expect(out.fields?.final_date, id).toMatch(/^\d{12}000\+$/);
+    }
+    expect((await query(pdu('c-queued'), 'globex')).status).toBe(STATUS.ESME_RQUERYFAIL);
+    expect((await query(pdu('c-routed'), 'globex')).status).toBe(STATUS.ESME_RQUERYFAIL);
   });
 });

@@ -22,12 +22,23 @@ export type QueryOutcome = { status: number; fields?: Partial<Pdu> };
  * unknown UUID and another client's UUID get the same ESME_RQUERYFAIL. A message accepted a
  * moment ago has no record yet (the policy-worker creates it when it reads the entry from
  * `in`): `inFlight` — the client's backlog set, written before the ESME_ROK — knows it, and it
- * is ENROUTE, never ESME_RQUERYFAIL.
+ * is ENROUTE, never ESME_RQUERYFAIL. A message the client cancelled is DELETED at once
+ * (`cancelled`: the client's set of cancelled ids, cancel-scripts.ts).
  */
-export function createQueryHandler(store: StateStore, inFlight?: (sys: string, id: string) => Promise<boolean>): (pdu: Pdu, sys: string) => Promise<QueryOutcome> {
+export function createQueryHandler(
+  store: StateStore,
+  inFlight?: (sys: string, id: string) => Promise<boolean>,
+  cancelled?: (sys: string, id: string) => Promise<boolean>,
+): (pdu: Pdu, sys: string) => Promise<QueryOutcome> {
   return async (pdu, sys) => {
     const id = pdu.message_id ?? '';
     const rec = id ? await store.get(id) : null;
+    // Cancelled (cancel_sm answered ESME_ROK) but not yet moved to DELETED by the stage that
+    // ends it: DELETED already, not ENROUTE. `cancelled` is the client's own set, so another
+    // client's id never answers here.
+    if ((!rec || (rec.sys === sys && !isFinalState(rec.state))) && id && (await cancelled?.(sys, id))) {
+      return { status: STATUS.ESME_ROK, fields: { message_id: id, final_date: smppAbsoluteTime(Date.now()), message_state: QUERY_STATE.DELETED, error_code: 0 } };
+    }
     if (!rec && id && (await inFlight?.(sys, id))) {
       return { status: STATUS.ESME_ROK, fields: { message_id: id, final_date: '', message_state: QUERY_STATE.ACCEPTED, error_code: 0 } };
     }

@@ -8,6 +8,7 @@ import { createSubmitHandler } from './submit-handler';
 import { createSubmitMultiHandler } from './submit-multi';
 import { createReceiptDispatcher } from './receipt-dispatcher';
 import { createQueryHandler } from './query-handler';
+import { createCancelHandler } from './cancel-handler';
 import { createBindLockout, type LockoutOptions } from './bind-lockout';
 
 const silent = pino({ level: 'silent' });
@@ -50,7 +51,9 @@ export async function startTestIngress(o: TestIngressOptions) {
     submit: createSubmitHandler({ enqueue: (e) => clientBacklog.enqueue(names.in, e), backlogFull: () => false }),
     // As main.ts: the destinations' entries in one transaction (and counted in the client backlog).
     submitMulti: createSubmitMultiHandler({ enqueueAll: (es) => clientBacklog.enqueueAll(names.in, es), backlogFull: () => false }),
-    query: createQueryHandler(store, (sys, id) => clientBacklog.has(sys, id)),
+    query: createQueryHandler(store, (sys, id) => clientBacklog.has(sys, id), (sys, id) => clientBacklog.isCancelled(sys, id)),
+    // As main.ts: cancel_sm of a message not yet handed to an SMSC.
+    cancel: createCancelHandler({ redis, names, store, backlog: clientBacklog, addressing: (sys) => o.clients.find((c) => c.systemId === sys), logger }),
     receipts, metrics, logger,
     auth: { lockout: createBindLockout(lockoutRedis, o.prefix, auth), failureDelayMs: auth.failureDelayMs },
   });

@@ -15,3 +15,4 @@ afterAll(() => stop?.());
 await import('./concat-groups.int.test');
 await import('./mcp.int.test');
 await import('./policy-handler.int.test');
+await import('./policy-cancel.int.test');

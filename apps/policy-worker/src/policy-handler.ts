@@ -1,7 +1,7 @@
-import { inEntrySchema, type DlrInFailure, type InEntry, type JournalEntry, type OutEntry, type StreamNames } from '@smsgw/contracts';
+import { inEntrySchema, isFinalState, type DlrInFailure, type InEntry, type JournalEntry, type OutEntry, type StreamNames } from '@smsgw/contracts';
 import { reject, type PolicyVerdict, type RouteDecision } from '@smsgw/domain';
 import type { AppMetrics, Logger } from '@smsgw/platform';
-import { runBatch, xaddEntry, type BatchHandler, type ClientBacklog, type EntryOutcome, type Redis, type StreamEntry } from '@smsgw/redis';
+import { CANCEL_REASON, runBatch, xaddEntry, type BatchHandler, type ClientBacklog, type EntryOutcome, type Redis, type StreamEntry } from '@smsgw/redis';
 import type { StateStore } from '@smsgw/store';
 import type { DeferredQueue } from './deferred-queue';
 import type { BatchPolicy } from './mcp';
@@ -124,23 +124,60 @@ export function createPolicyHandler(deps: PolicyHandlerDeps): BatchHandler {
     const until = new Date(m.due!).toISOString();
     return { ack: true, journal: [{ ...base, ts: t, ev: 'scheduled', dst: m.dst.norm, reason: `scheduled until ${until}` }] };
   };
+  /**
+   * cancel_sm won for this message (its id is in the client's `cancelled` set): it is not
+   * routed, it ends DELETED — the failure in `dlr-in`, where the dlr-worker moves the record,
+   * journals `final` and sends the receipt. A record already final was ended by the ingress
+   * (a held message is ended at once when cancelled): dropped without a second failure.
+   */
+  const cancelled = async (m: InEntry, t: number): Promise<EntryOutcome> => {
+    // Created ACCEPTED as for an expiry, so that the dlr-worker's move to DELETED applies.
+    const created = await store.createMessage({ id: m.id, cid: m.cid, sys: m.sys, src: m.src.norm, dst: m.dst.norm, rd: m.rd, state: 'ACCEPTED', at: t });
+    const rec = created ? null : await store.get(m.id);
+    if (rec && isFinalState(rec.state)) {
+      await deps.backlog?.remove([m]);
+      return { ack: true };
+    }
+    const fail: DlrInFailure = { k: 'fail', id: m.id, sys: m.sys, src: m.src, dst: m.dst, state: 'DELETED', err: 0, reason: CANCEL_REASON, at: t };
+    await Promise.all([xaddEntry(redis, names.dlrIn, fail), deps.backlog?.remove([m])]);
+    metrics.messages.inc({ stage: 'policy', outcome: 'cancelled' });
+    deps.logger.info({ msgId: m.id, systemId: m.sys }, 'cancelled message not routed');
+    return { ack: true, journal: created ? [{ id: m.id, sys: m.sys, ts: m.at, ev: 'accepted', cid: m.cid, src: m.src.norm, dst: m.dst.norm, dc: m.dc }] : [] };
+  };
+
+  /** The cancelled ids among a batch: one ZMSCORE per client in it. */
+  const cancelledIn = async (ms: readonly InEntry[]): Promise<Set<string>> => {
+    if (!deps.backlog || !ms.length) return new Set();
+    const bySys = new Map<string, string[]>();
+    for (const m of ms) bySys.set(m.sys, [...(bySys.get(m.sys) ?? []), m.id]);
+    const sets = await Promise.all([...bySys].map(([sys, ids]) => deps.backlog!.cancelledOf(sys, ids)));
+    return new Set(sets.flatMap((s) => [...s]));
+  };
+
   const isHeld = (m: InEntry, t: number) => expired(m, t) || (m.due !== undefined && m.due > t && !!deps.deferred);
 
   return async (entries) => {
     const good: Array<{ e: StreamEntry; m: InEntry; decision: RouteDecision | null }> = [];
     const bad: StreamEntry[] = [];
-    const waiting: Array<{ e: StreamEntry; m: InEntry }> = [];
+    const read: Array<{ e: StreamEntry; m: InEntry }> = [];
+    const waiting: typeof read = [];
+    const dropped: typeof read = [];
     const t0 = now();
     for (const e of entries) {
       const parsed = inEntrySchema.safeParse(e.data);
-      if (!parsed.success) bad.push(e);
-      else if (isHeld(parsed.data, t0)) waiting.push({ e, m: parsed.data });
-      else good.push({ e, m: parsed.data, decision: deps.route(parsed.data.sys, parsed.data.dst.norm) });
+      if (parsed.success) read.push({ e, m: parsed.data });
+      else bad.push(e);
     }
     const badAck = (await Promise.allSettled(bad.map(malformed))).flatMap((r, i) => (r.status === 'fulfilled' ? [bad[i]!.id] : []));
-    const heldById = new Map(waiting.map((w) => [w.e.id, w.m]));
     let verdicts: PolicyVerdict[];
     try {
+      // Cancelled messages first (a released held one too): they are neither held nor routed.
+      const isCancelled = await cancelledIn(read.map((r) => r.m));
+      for (const r of read) {
+        if (isCancelled.has(r.m.id)) dropped.push(r);
+        else if (isHeld(r.m, t0)) waiting.push(r);
+        else good.push({ ...r, decision: deps.route(r.m.sys, r.m.dst.norm) });
+      }
       verdicts = await deps.policy(good.map((g) => ({ entry: g.m, pool: g.decision?.pool ?? null })));
     } catch (err) {
       metrics.errors.inc({ kind: 'policy_lookup' });
@@ -148,7 +185,11 @@ export function createPolicyHandler(deps: PolicyHandlerDeps): BatchHandler {
       return { ack: badAck };
     }
     const byId = new Map(good.map((g, i) => [g.e.id, { ...g, verdict: verdicts[i]! }]));
-    const res = await runBatch([...waiting.map((w) => w.e), ...good.map((g) => g.e)], (e) => {
+    const heldById = new Map(waiting.map((w) => [w.e.id, w.m]));
+    const droppedById = new Map(dropped.map((d) => [d.e.id, d.m]));
+    const res = await runBatch([...dropped.map((d) => d.e), ...waiting.map((w) => w.e), ...good.map((g) => g.e)], (e) => {
+      const d = droppedById.get(e.id);
+      if (d) return cancelled(d, t0);
       const w = heldById.get(e.id);
       if (w) return held(w, t0);
       const g = byId.get(e.id)!;

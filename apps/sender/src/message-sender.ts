@@ -1,7 +1,7 @@
 import { isFinalState, outEntrySchema, outGroupSchema, type DlrInFailure, type JournalEntry, type OutEntry, type StreamNames } from '@smsgw/contracts';
 import { normaliseSmscMsgId, sendableUntil, type SmscIdFormat } from '@smsgw/domain';
 import type { AppMetrics, Logger, SmscTextConfig } from '@smsgw/platform';
-import { messagesOfEntry, runBatch, sleepUnless, xaddEntry, type BatchHandler, type ClientBacklog, type EntryOutcome, type RateLimiter, type Redis, type StreamEntry } from '@smsgw/redis';
+import { CANCEL_REASON, messagesOfEntry, runBatch, sleepUnless, xaddEntry, type BatchHandler, type ClientBacklog, type EntryOutcome, type RateLimiter, type Redis, type StreamEntry } from '@smsgw/redis';
 import { STATUS, type Pdu, type SmppSession } from '@smsgw/smpp';
 import { createConcatRefs } from '@smsgw/sms-text';
 import type { MessageRecord, RecordSubmitInput, StateStore } from '@smsgw/store';
@@ -41,7 +41,10 @@ export interface MessageSenderDeps {
   maxAgeMs?: Map<string, number>;
   /** Who holds a lease: this sender's leases carry it (a random id when absent). */
   instance?: string;
-  /** Each client's messages in flight (clients[].maxBacklog): a message that ends here leaves it. */
+  /**
+   * Each client's messages in flight (clients[].maxBacklog): a message that ends here leaves it,
+   * and its `handoff` before the first part is what a cancel_sm races (cancel-scripts.ts).
+   */
   backlog?: ClientBacklog;
 }
 
@@ -82,6 +85,22 @@ export function createMessageSender(deps: MessageSenderDeps): BatchHandler {
     await xaddEntry(redis, names.dlrIn, failure);
     metrics.messages.inc({ stage: 'sender', outcome: 'expired' });
     logger.info({ msgId: m.id, smscId: smsc, part }, 'message expired before it was submitted');
+    return { result: 'failed' };
+  };
+
+  /**
+   * cancel_sm won before the hand-off: the message is never submitted and ends DELETED through
+   * `dlr-in` (the dlr-worker moves it, journals, sends the receipt). A record already final was
+   * ended by the ingress when it cancelled (the message waited here for its link): no second failure.
+   */
+  const cancelled = async (m: OutEntry): Promise<Outcome> => {
+    const rec = await store.get(m.id);
+    if (rec && !isFinalState(rec.state)) {
+      const failure: DlrInFailure = { k: 'fail', id: m.id, sys: m.sys, src: m.src, dst: m.dst, state: 'DELETED', err: 0, reason: CANCEL_REASON, at: Date.now() };
+      await xaddEntry(redis, names.dlrIn, failure);
+    }
+    metrics.messages.inc({ stage: 'sender', outcome: 'cancelled' });
+    logger.info({ msgId: m.id, systemId: m.sys }, 'cancelled message not submitted');
     return { result: 'failed' };
   };
 
@@ -193,6 +212,7 @@ export function createMessageSender(deps: MessageSenderDeps): BatchHandler {
     const untilOf = (l: SmscLink | undefined) => sendableUntil(m, l && deps.maxAgeMs?.get(l.id));
     const journal: JournalEntry[] = [];
     let sentParts = 0;
+    let handedOff = false;
     let leaseRenewed = Date.now();
     for (let part = 0; part < parts(); part++) {
       if (known?.smscIds[part]) continue;
@@ -243,6 +263,12 @@ export function createMessageSender(deps: MessageSenderDeps): BatchHandler {
         }
         // The limiter may have held it past its validity.
         if (Date.now() >= until) return expire(m, part, link.id);
+        // The last moment a cancel_sm can win: its first part is about to go (after the wait
+        // for a link and the rate tokens). A redelivery whose part 0 went before never asks.
+        if (deps.backlog && !handedOff && sentParts === 0 && !startedAny) {
+          if ((await deps.backlog.handoff(m.sys, m.id)) === 'cancelled') return cancelled(m);
+          handedOff = true;
+        }
         // submit_sm, or data_sm for an SMSC that wants it (smscs[].submitWith); its response
         // is read the same way.
         const pdu = buildSubmitPdu({ command: link.submitWith, m, prepared, part, until, addressing: link.addressing });

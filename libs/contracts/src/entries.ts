@@ -81,7 +81,7 @@ export const dlrInFailureSchema = z.object({
   // The original submit's addresses, for the client receipt.
   src: addressSchema.pick({ ton: true, npi: true, addr: true }),
   dst: addressSchema.pick({ ton: true, npi: true, addr: true }),
-  state: z.enum(['FAILED', 'UNDELIVERABLE', 'POLICY_REJECTED', 'EXPIRED', 'UNKNOWN']),
+  state: z.enum(['FAILED', 'UNDELIVERABLE', 'POLICY_REJECTED', 'EXPIRED', 'DELETED', 'UNKNOWN']), // DELETED: cancel_sm (§4.9)
   err: z.number().int(), // SMPP status or our reason code
   reason: z.string(),
   at: z.number(),

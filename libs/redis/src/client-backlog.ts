@@ -1,6 +1,7 @@
 import { ENTRY_FIELD } from '@smsgw/contracts';
 import type { Redis } from './redis-client';
 import { encodeEntry, xaddEntry } from './stream-entry';
+import { clientCancelledKey, createCancelScripts } from './cancel-scripts';
 
 /** A message as the backlog counts it: its id and the client that submitted it. */
 export interface BacklogMessage {
@@ -22,11 +23,16 @@ export const clientBacklogKey = (prefix: string, sys: string) => `${prefix}:back
  * expired, refused) removes it, and a redelivery removing it twice is harmless. A removal that
  * never ran (a dead-lettered entry, a crash between the stage's writes) is swept once the
  * message is past its expiry plus BACKLOG_GRACE_MS: by then no stage can still hold it, so a
- * missed removal never blocks a client for longer than its messages' life.
+ * missed removal never blocks a client for longer than its messages' life. The sender removes
+ * the id already when it hands the message's first part to an SMSC (`handoff`): from then on a
+ * cancel_sm cannot take it back (cancel-scripts.ts).
  */
 export function createClientBacklog(redis: Redis, prefix: string) {
   const key = (sys: string) => clientBacklogKey(prefix, sys);
+  const cancelledKey = (sys: string) => clientCancelledKey(prefix, sys);
   return {
+    // cancel_sm: cancel, handoff, cancelledOf, isCancelled (cancel-scripts.ts).
+    ...createCancelScripts(redis, key, cancelledKey),
     /**
      * Appends an accepted message to `stream` and counts it, in one round trip (the ZADD goes
      * first, so a message in a stream is always counted). Not a MULTI: the two keys are in
@@ -105,9 +111,13 @@ export function createClientBacklog(redis: Redis, prefix: string) {
       const n = await Promise.all(systems.map((sys) => redis.zcard(key(sys))));
       return new Map(systems.map((sys, i) => [sys, n[i]!]));
     },
-    /** Drops messages past their expiry by more than `graceMs`: a removal was missed. Returns how many. */
+    /**
+     * Drops messages past their expiry by more than `graceMs`: a removal was missed. Returns how
+     * many. Cancelled ids go the same way: kept until no stage can meet the message again.
+     */
     async sweep(systems: readonly string[], now = Date.now(), graceMs = BACKLOG_GRACE_MS): Promise<number> {
-      const n = await Promise.all(systems.map((sys) => redis.zremrangebyscore(key(sys), '-inf', `(${now - graceMs}`)));
+      const before = `(${now - graceMs}`;
+      const n = await Promise.all(systems.flatMap((sys) => [redis.zremrangebyscore(key(sys), '-inf', before), redis.zremrangebyscore(cancelledKey(sys), '-inf', before)]));
       return n.reduce((a, b) => a + b, 0);
     },
   };

@@ -19,6 +19,7 @@ afterAll(() => stop?.());
 await import('./stream-consumer.int.test');
 await import('./rate-limiter.int.test');
 await import('./client-backlog.int.test');
+await import('./cancel-scripts.int.test');
 await import('./dead-letter.int.test');
 await import('./periodic-jobs.int.test');
 

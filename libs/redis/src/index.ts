@@ -12,3 +12,4 @@ export * from './redis-info';
 export * from './periodic-jobs';
 export * from './sleep';
 export * from './client-backlog';
+export * from './cancel-scripts';

@@ -1,0 +1,94 @@
+import { describe, expect, it } from 'vitest';
+import { redisNamespace } from '@smsgw/testing';
+import { clientBacklogKey, createClientBacklog } from './client-backlog';
+import { clientCancelledKey } from './cancel-scripts';
+
+const entry = (id: string, sys: string, exp: number) => ({ id, sys, at: exp - 60_000, exp });
+
+describe('cancel_sm against the hand-off to an SMSC (real Redis)', () => {
+  it('a cancel that wins moves the id to `cancelled` with its expiry; the handoff then says cancelled, a second cancel fails', async () => {
+    const ns = await redisNamespace('cancel-wins');
+    const backlog = createClientBacklog(ns.redis, ns.prefix);
+    try {
+      const exp = Date.now() + 60_000;
+      await backlog.enqueue(`${ns.prefix}:in`, entry('m1', 'acme', exp));
+      expect(await backlog.cancel('acme', 'm1')).toBe(true);
+      expect(await backlog.has('acme', 'm1')).toBe(false);
+      expect(Number(await ns.redis.zscore(clientCancelledKey(ns.prefix, 'acme'), 'm1'))).toBe(exp);
+      expect(await backlog.handoff('acme', 'm1')).toBe('cancelled');
+      // A redelivered copy meets the cancel again: the id stays until the sweep.
+      expect(await backlog.handoff('acme', 'm1')).toBe('cancelled');
+      expect(await backlog.cancel('acme', 'm1')).toBe(false);
+      expect(await backlog.isCancelled('acme', 'm1')).toBe(true);
+    } finally {
+      await ns.cleanup();
+    }
+  });
+
+  it('a handoff that wins makes the cancel fail; ids of no backlog (swept, another client) hand off and cannot be cancelled', async () => {
+    const ns = await redisNamespace('cancel-handoff-wins');
+    const backlog = createClientBacklog(ns.redis, ns.prefix);
+    try {
+      await backlog.enqueue(`${ns.prefix}:in`, entry('m1', 'acme', Date.now() + 60_000));
+      expect(await backlog.handoff('acme', 'm1')).toBe('go');
+      expect(await backlog.has('acme', 'm1')).toBe(false);
+      expect(await backlog.cancel('acme', 'm1')).toBe(false);
+      expect(await backlog.isCancelled('acme', 'm1')).toBe(false);
+      // A redelivery after a handoff: neither set has it, it goes (sending is right).
+      expect(await backlog.handoff('acme', 'm1')).toBe('go');
+      // Another client cannot cancel acme's message: its own backlog does not hold it.
+      await backlog.enqueue(`${ns.prefix}:in`, entry('m2', 'acme', Date.now() + 60_000));
+      expect(await backlog.cancel('globex', 'm2')).toBe(false);
+      expect(await backlog.has('acme', 'm2')).toBe(true);
+      expect(await backlog.cancel('acme', 'unknown')).toBe(false);
+    } finally {
+      await ns.cleanup();
+    }
+  });
+
+  it('50 concurrent cancel/handoff pairs: exactly one of each pair wins', async () => {
+    const ns = await redisNamespace('cancel-race');
+    const backlog = createClientBacklog(ns.redis, ns.prefix);
+    try {
+      const exp = Date.now() + 60_000;
+      const ids = Array.from({ length: 50 }, (_, i) => `m${i}`);
+      await backlog.enqueueAll(`${ns.prefix}:in`, ids.map((id) => entry(id, 'acme', exp)));
+      // Half the pairs send the handoff first, half the cancel: both orders race on the wire.
+      const results = await Promise.all(
+        ids.map(async (id, i) => {
+          const [c, h] = i % 2
+            ? await Promise.all([backlog.cancel('acme', id), backlog.handoff('acme', id)])
+            : await Promise.all([backlog.handoff('acme', id), backlog.cancel('acme', id)]).then(([hh, cc]) => [cc, hh] as const);
+          return { cancelled: c, handedOff: h === 'go' };
+        }),
+      );
+      for (const r of results) expect(r.cancelled).not.toBe(r.handedOff);
+      const cancelled = results.filter((r) => r.cancelled).length;
+      expect(await ns.redis.zcard(clientCancelledKey(ns.prefix, 'acme'))).toBe(cancelled);
+      expect(await ns.redis.zcard(clientBacklogKey(ns.prefix, 'acme'))).toBe(0);
+      expect(await backlog.cancelledOf('acme', ids)).toEqual(new Set(ids.filter((_, i) => results[i]!.cancelled)));
+    } finally {
+      await ns.cleanup();
+    }
+  });
+
+  it('finds the cancelled ids of a batch in one lookup; the sweep drops them past their expiry plus the grace', async () => {
+    const ns = await redisNamespace('cancel-sweep');
+    const backlog = createClientBacklog(ns.redis, ns.prefix);
+    try {
+      const now = Date.now();
+      await backlog.enqueue(`${ns.prefix}:in`, entry('old', 'acme', now - 20_000));
+      await backlog.enqueue(`${ns.prefix}:in`, entry('live', 'acme', now + 60_000));
+      await backlog.enqueue(`${ns.prefix}:in`, entry('kept', 'acme', now + 60_000));
+      expect(await backlog.cancel('acme', 'old')).toBe(true);
+      expect(await backlog.cancel('acme', 'live')).toBe(true);
+      expect(await backlog.cancelledOf('acme', ['old', 'live', 'kept', 'nope'])).toEqual(new Set(['old', 'live']));
+      expect(await backlog.cancelledOf('acme', [])).toEqual(new Set());
+      expect(await backlog.sweep(['acme'], now, 10_000)).toBe(1);
+      expect(await ns.redis.zrange(clientCancelledKey(ns.prefix, 'acme'), '0', '-1')).toEqual(['live']);
+      expect(await backlog.has('acme', 'kept')).toBe(true);
+    } finally {
+      await ns.cleanup();
+    }
+  });
+});
