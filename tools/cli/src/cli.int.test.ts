@@ -1,0 +1,213 @@
+import { spawn } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { createServer, type AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { encodeEntry } from '@smsgw/redis';
+import { redisNamespace, type RedisNamespace } from '@smsgw/testing';
+// A test may use the admin app's own fixture (real Redis, real state store); the CLI itself
+// only speaks HTTP to it.
+import { startAdmin, TOKENS, type AdminFixture } from '@smsgw/admin/src/admin-fixture';
+
+const BIN = fileURLToPath(new URL('../bin/smsgw', import.meta.url));
+
+let ns: RedisNamespace;
+let fx: AdminFixture;
+let url: string;
+let dir: string;
+
+beforeAll(async () => {
+  ns = await redisNamespace('cli');
+  fx = await startAdmin(ns);
+  await fx.app.listen({ host: '127.0.0.1', port: 0 });
+  const addr = fx.app.server.address();
+  url = `http://127.0.0.1:${typeof addr === 'object' && addr ? addr.port : 0}`;
+  dir = await mkdtemp(join(tmpdir(), 'smsgw-cli-'));
+});
+afterAll(async () => {
+  await fx?.close();
+  await ns?.cleanup();
+  if (dir) await rm(dir, { recursive: true, force: true });
+});
+
+interface Run {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** The installed command as an operator runs it: the bin shim, as a process, with SMSGW_* from the environment. */
+function smsgw(args: string[], opts: { token?: string; url?: string; input?: string; env?: Record<string, string> } = {}): Promise<Run> {
+  const env: NodeJS.ProcessEnv = { ...process.env, SMSGW_URL: opts.url ?? url, ...opts.env };
+  delete env.SMSGW_TOKEN;
+  if (opts.token !== undefined) env.SMSGW_TOKEN = opts.token;
+  return new Promise((resolve, reject) => {
+    const child = spawn(BIN, args, { env, cwd: dir, stdio: ['pipe', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (c: Buffer) => (stdout += c.toString('utf8')));
+    child.stderr.on('data', (c: Buffer) => (stderr += c.toString('utf8')));
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+    child.stdin.end(opts.input ?? '');
+  });
+}
+
+/** Whitespace-separated cells of the table row whose first column is `first`. */
+const rowOf = (table: string, first: string) => table.split('\n').map((l) => l.trim().split(/\s+/)).find((cells) => cells[0] === first);
+
+const deadLetter = (value: { stream: string; id: string; deliveries: number; data?: unknown }) => ns.redis.xadd(fx.names.dead, '*', 'd', encodeEntry(value)) as Promise<string>;
+
+describe('smsgw CLI: access', () => {
+  it('whoami: the token from SMSGW_TOKEN, or --token, with --json the API body', async () => {
+    const [human, json] = await Promise.all([smsgw(['whoami'], { token: TOKENS.viewer }), smsgw(['--json', 'whoami', '--token', TOKENS.operator])]);
+    expect(human).toEqual({ code: 0, stdout: 'name  ops-viewer\nrole  viewer\n', stderr: '' });
+    expect(json.code).toBe(0);
+    expect(JSON.parse(json.stdout)).toEqual({ name: 'ops-operator', role: 'operator' });
+  });
+
+  it('a wrong or missing token: how to pass one, on stderr, exit 1, the token not repeated', async () => {
+    const wrong = 'wrong-token-0123456789abcdefXYZ';
+    for (const res of await Promise.all([smsgw(['whoami'], { token: wrong }), smsgw(['streams'])])) {
+      expect(res).toEqual({ code: 1, stdout: '', stderr: 'smsgw: unauthorized: set SMSGW_TOKEN or --token\n' });
+    }
+  });
+
+  it('nothing listening at --url: a clear message, exit 1', async () => {
+    // A port that was just free: nothing listens there, the connection is refused at once
+    // (not port 1: fetch refuses that one itself, as a "bad port").
+    const probe = createServer();
+    await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
+    const port = (probe.address() as AddressInfo).port;
+    await new Promise((resolve) => probe.close(resolve));
+    const res = await smsgw(['--url', `http://127.0.0.1:${port}`, 'whoami'], { token: TOKENS.viewer });
+    expect(res.code).toBe(1);
+    expect(res.stderr).toBe(`smsgw: cannot connect to the admin API at http://127.0.0.1:${port} (connection refused): is it running? (set SMSGW_URL or --url)\n`);
+  });
+
+  it('a usage error exits 2 naming the problem, before asking the API', async () => {
+    const res = await smsgw(['dead-letters', '--count', '0'], { url: 'http://127.0.0.1:1' });
+    expect(res.code).toBe(2);
+    expect(res.stderr).toMatch(/--count .*'0' is invalid\. a whole number from 1 to 1000/);
+  });
+});
+
+describe('smsgw CLI: streams and messages', () => {
+  it('streams: a row per consumer group with length, pending, lag, consumers; --json is the API body', async () => {
+    // `in` with two entries, one delivered to the policy group and not acked: pending 1, lag 1.
+    await ns.redis.xadd(fx.names.in, '*', 'd', '{}');
+    await ns.redis.xadd(fx.names.in, '*', 'd', '{}');
+    await ns.redis.xgroup('CREATE', fx.names.in, 'policy', '0');
+    await ns.redis.xreadgroup('GROUP', 'policy', 'c1', 'COUNT', 1, 'STREAMS', fx.names.in, '>');
+    const [human, json] = await Promise.all([smsgw(['streams'], { token: TOKENS.viewer }), smsgw(['streams', '--json'], { token: TOKENS.viewer })]);
+    expect(human.code).toBe(0);
+    const lines = human.stdout.trimEnd().split('\n');
+    expect(lines[0]!.split(/\s+/)).toEqual(['STREAM', 'LENGTH', 'GROUP', 'PENDING', 'LAG', 'CONSUMERS']);
+    expect(rowOf(human.stdout, fx.names.in)).toEqual([fx.names.in, '2', 'policy', '1', '1', '1']);
+    // No group on the dead-letter stream: one row, the group columns "-".
+    expect(rowOf(human.stdout, fx.names.dead)).toEqual([fx.names.dead, '0', '-', '-', '-', '-']);
+    const api = await fx.app.inject({ method: 'GET', url: '/v1/streams', headers: { authorization: `Bearer ${TOKENS.viewer}` } });
+    expect(JSON.parse(json.stdout)).toEqual(api.json());
+  });
+
+  it('message <id>: record, transitions in time order, parts; smsc <smsc> <id> finds it by its receipt-form id', async () => {
+    await fx.store.createMessage({ id: 'm-cli-1', sys: 'acme', src: 'ACME', dst: '447700900123', rd: 1, state: 'ACCEPTED', at: Date.UTC(2025, 0, 2, 3, 4, 5) });
+    // The sender stores the SMSC's decimal id normalised to hex: "255" is ff.
+    await fx.store.recordSubmit('m-cli-1', { part: 0, parts: 1, smsc: 'sim', smscMsgId: 'ff', at: Date.UTC(2025, 0, 2, 3, 4, 6) });
+    const [msg, bySmsc] = await Promise.all([smsgw(['message', 'm-cli-1'], { token: TOKENS.viewer }), smsgw(['smsc', 'sim', '255'], { token: TOKENS.viewer })]);
+    expect(msg.code).toBe(0);
+    expect(msg.stdout).toContain('state    SUBMITTED\n');
+    expect(msg.stdout).toContain('to       447700900123\n');
+    expect(msg.stdout).toContain('TRANSITION  AT\nACCEPTED    2025-01-02T03:04:05.000Z\nSUBMITTED   2025-01-02T03:04:06.000Z\n');
+    expect(rowOf(msg.stdout, '1')).toEqual(['1', 'not', 'final', 'ff']);
+    expect(bySmsc.code).toBe(0);
+    expect(bySmsc.stdout).toMatch(/^SMSC id 255 at sim is part 1 of 1 of message m-cli-1\n\nid +m-cli-1\n/);
+  });
+
+  it("an unknown message: the API's message on stderr, exit 1", async () => {
+    const [res, json] = await Promise.all([smsgw(['message', 'nope'], { token: TOKENS.viewer }), smsgw(['--json', 'smsc', 'sim', '12345'], { token: TOKENS.viewer })]);
+    expect(res).toEqual({ code: 1, stdout: '', stderr: 'smsgw: no message nope\n' });
+    expect(json).toEqual({ code: 1, stdout: '', stderr: 'smsgw: no message has SMSC id 12345 at sim\n' });
+  });
+});
+
+describe('smsgw CLI: dead letters', () => {
+  it('lists them (content only in --json, from operator up); replay as operator, 403 as viewer, 409 the second time', async () => {
+    const data = { id: 'm-dead', sys: 'acme', dst: '447700900999' };
+    const entryId = await deadLetter({ stream: fx.names.out('bulk'), id: '9-0', deliveries: 11, data });
+    const [list, asViewerJson, asOperatorJson] = await Promise.all([
+      smsgw(['dead-letters'], { token: TOKENS.viewer }),
+      smsgw(['dead-letters', '--json'], { token: TOKENS.viewer }),
+      smsgw(['dead-letters', '--json', '--count', '10'], { token: TOKENS.operator }),
+    ]);
+    expect(list.code).toBe(0);
+    expect(list.stdout.split('\n')[0]!.split(/\s+/)).toEqual(['ENTRY', 'STREAM', 'STREAM', 'ID', 'DELIVERIES', 'REPLAYABLE']);
+    expect(rowOf(list.stdout, entryId)).toEqual([entryId, fx.names.out('bulk'), '9-0', '11', 'yes']);
+    expect(list.stdout).not.toContain('447700900999');
+    expect(JSON.parse(asViewerJson.stdout).entries.find((e: { entryId: string }) => e.entryId === entryId)).not.toHaveProperty('data');
+    expect(JSON.parse(asOperatorJson.stdout).entries.find((e: { entryId: string }) => e.entryId === entryId)).toMatchObject({ data });
+
+    const denied = await smsgw(['dead-letters', 'replay', entryId], { token: TOKENS.viewer });
+    expect(denied).toEqual({ code: 1, stdout: '', stderr: 'smsgw: this needs the operator role; token "ops-viewer" is viewer\n' });
+
+    const replayed = await smsgw(['dead-letters', 'replay', entryId], { token: TOKENS.operator });
+    expect(replayed.code).toBe(0);
+    const m = /^replayed (\S+): back on (\S+) as (\d+-\d+)\n$/.exec(replayed.stdout);
+    expect(m?.slice(1, 3)).toEqual([entryId, fx.names.out('bulk')]);
+    const back = await ns.redis.xrange(fx.names.out('bulk'), m![3]!, m![3]!);
+    expect(back).toHaveLength(1);
+
+    const again = await smsgw(['dead-letters', 'replay', entryId], { token: TOKENS.operator });
+    expect(again.code).toBe(1);
+    expect(again.stderr).toMatch(new RegExp(`^smsgw: dead letter ${entryId} was replayed already \\(by ops-operator at `));
+  });
+});
+
+describe('smsgw CLI: offline commands', () => {
+  it('config check: "ok" and a summary of a valid file, read with the environment (${VAR})', async () => {
+    const file = join(dir, 'good.yaml');
+    await writeFile(
+      file,
+      `clients: [{ systemId: acme, password: "\${ACME_PW}" }]
+smscs: [{ id: sim, host: 127.0.0.1, port: 2776, systemId: gw, password: gw }]
+routes: [{ prefix: "44", smscs: [sim], pool: uk }, { prefix: "", smscs: [sim] }]
+`,
+    );
+    const res = await smsgw(['config', 'check', file], { env: { ACME_PW: 'secret' }, url: 'http://127.0.0.1:1' });
+    expect(res).toEqual({ code: 0, stdout: `ok: ${file} 1 client, 1 SMSC, 2 routes in 2 pools (sim, uk), state in redis, Redis prefix smsgw, 0 admin tokens\n`, stderr: '' });
+    const unset = await smsgw(['config', 'check', file]);
+    expect(unset.code).toBe(1);
+    expect(unset.stderr).toBe('smsgw: config: clients.0.password: environment variable ACME_PW is not set\n');
+  });
+
+  it('config check: an invalid file, exit 1 naming the field', async () => {
+    const file = join(dir, 'bad.yaml');
+    await writeFile(file, 'clients: [{ systemId: acme }]\nadmin: { port: "x" }\n');
+    const res = await smsgw(['config', 'check', file]);
+    expect(res.code).toBe(1);
+    expect(res.stdout).toBe('');
+    expect(res.stderr).toMatch(new RegExp(`^smsgw: config: ${file} is invalid:\\n`));
+    expect(res.stderr).toContain('→ at admin.port');
+    expect(res.stderr).toContain('→ at clients[0].password');
+  });
+
+  it('hash-token --new: a random token and its sha256; hash-token hashes stdin', async () => {
+    const [made, piped] = await Promise.all([smsgw(['hash-token', '--new']), smsgw(['hash-token'], { input: `${'k'.repeat(40)}\n` })]);
+    expect(made.code).toBe(0);
+    const m = /^token: +([0-9a-f]{64})\ntokenHash: (sha256:[0-9a-f]{64})\n$/.exec(made.stdout);
+    expect(m).not.toBeNull();
+    expect(m![2]).toBe(`sha256:${createHash('sha256').update(m![1]!).digest('hex')}`);
+    expect(piped).toEqual({ code: 0, stdout: `sha256:${createHash('sha256').update('k'.repeat(40)).digest('hex')}\n`, stderr: '' });
+  });
+
+  it('hash-password: an scrypt PHC string of the password on stdin; too long for SMPP is refused', async () => {
+    const [ok, tooLong] = await Promise.all([smsgw(['hash-password', '--ln', '10'], { input: 'pw12\n' }), smsgw(['hash-password'], { input: 'ninechars' })]);
+    expect(ok.code).toBe(0);
+    expect(ok.stdout).toMatch(/^\$scrypt\$ln=10,r=8,p=1\$[A-Za-z0-9+/]+\$[A-Za-z0-9+/]+\n$/);
+    expect(tooLong.code).toBe(2);
+    expect(tooLong.stderr).toMatch(/^smsgw: an SMPP password is 1 to 8 characters/);
+  });
+});
