@@ -1,27 +1,10 @@
 import type { Command } from 'commander';
+import type { MessageRecord as StoredMessage } from '@smsgw/store';
 import { formatFields, formatTable } from '../table';
 import { contextOf, isoTime, pathOf, type CliIo } from './context';
 
-/** The state store's record as GET /v1/messages/:id answers it (apps/admin routes/messages.ts). */
-export interface MessageRecord {
-  id: string;
-  cid?: string;
-  sys: string;
-  src: string;
-  dst: string;
-  rd: number;
-  state: string;
-  pool?: string;
-  smsc?: string;
-  parts: number;
-  segments: number;
-  partStates: (string | null)[];
-  smscIds: (string | null)[];
-  err?: number;
-  times: Record<string, number>;
-  createdAt: number;
-  updatedAt: number;
-}
+/** GET /v1/messages/:id answers the state store's record as it is (apps/admin routes/messages.ts). */
+type MessageRecord = StoredMessage;
 
 interface BySmsc {
   correlation: { id: string; part: number; parts: number };
