@@ -68,7 +68,7 @@ function set(obj: Record<string, unknown>, path: string[], value: unknown): void
   cur[path[path.length - 1]] = value;
 }
 
-/** Endpoint and secret overrides from the environment (documented in the README). */
+/** Endpoint and secret overrides from the environment (documented in docs/configuration.md). */
 const ENV_OVERRIDES: Array<[string, string[], (v: string) => unknown]> = [
   ['REDIS_URL', ['redis', 'url'], String],
   ['REDIS_PREFIX', ['redis', 'prefix'], String],

@@ -17,7 +17,7 @@ message  the state-store record of a message: state, transitions in time order, 
 smsc     the message an SMSC message id belongs to (as in a receipt or an operator's report)
 streams  length, pending and lag of every stream (is a stage behind? is a client not collecting receipts?)
 hash-token  the admin.tokens[].tokenHash of an admin API token (stdin); --new makes a random token too
-The full event history of a message is in the S3 journals (README, "Journals in S3").`;
+The full event history of a message is in the S3 journals (docs/journals.md).`;
 
 const { values, positionals } = parseArgs({ options: { config: { type: 'string' }, help: { type: 'boolean' }, new: { type: 'boolean' } }, allowPositionals: true });
 if (values.help || !positionals.length) {
