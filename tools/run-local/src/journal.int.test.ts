@@ -153,7 +153,7 @@ describe('journals in S3: complete and exactly once', () => {
     await client.waitForReceipts(10_000, 60_000);
     const objects = await expectComplete(30_000);
     console.log(`[journal] 10,000 messages exported in ${Date.now() - t0} ms`);
-    // What the README's DuckDB query relies on: the partition layout, and sys/ts/state/eid in
+    // What the DuckDB query of docs/journals.md relies on: the partition layout, and sys/ts/state/eid in
     // every `final` record. Its answer, computed here: delivered vs failed per client per hour.
     const perHour = new Map<string, { delivered: number; failed: number }>();
     for (const [key, recs] of objects) {

@@ -126,7 +126,7 @@ describe('the whole pipeline on real parts (5 app processes, SMSC simulator, Red
       expect(seen.get(id), id).toBeDefined();
       expect([...seen.get(id)!]).toEqual(expect.arrayContaining(['accepted', 'routed', 'submitted', 'final']));
     }
-    // The README's DuckDB query, run on a copy of the bucket (as `aws s3 cp --recursive` makes):
+    // The DuckDB query of docs/journals.md, run on a copy of the bucket (as `aws s3 cp --recursive` makes):
     // delivered vs failed per client per hour over exactly these objects.
     const copy = mkdtempSync(join(tmpdir(), 'smsgw-duckdb-'));
     try {
