@@ -6,7 +6,7 @@ import { aggregatePartStates, normaliseSmscMsgId, wantsReceipt, type SmscIdForma
 import type { AppMetrics, Logger } from '@smsgw/platform';
 import { runBatch, xaddEntry, type BatchHandler, type Redis, type StreamEntry } from '@smsgw/redis';
 import { decodeText, parseReceiptText } from '@smsgw/sms-text';
-import type { MessageRecord, StateStore } from '@smsgw/store';
+import { statsDay, type MessageRecord, type StateStore } from '@smsgw/store';
 import type { AggregateTracker } from './aggregate-tracker';
 
 export interface ReceiptHandlerDeps {
@@ -31,7 +31,6 @@ export interface ReceiptHandlerDeps {
 
 type Result = { done: boolean; journal?: JournalEntry[]; first?: number };
 
-const dayOf = (ms: number) => new Date(ms).toISOString().slice(0, 10);
 const errField = (n: number) => String(n % 1000).padStart(3, '0');
 
 /** Receipt text and TLVs → SMSC id, state and error; TLVs win over the text (SMPP.md). */
@@ -76,7 +75,7 @@ export function createReceiptHandler(deps: ReceiptHandlerDeps): { handle: BatchH
   ): Promise<Result> => {
     const t = now();
     const applied = movedAlready ?? (await store.transition(rec.id, state, { at: t, err: Number(err) || undefined })).applied;
-    if (applied) await store.incrementStats(dayOf(t), rec.sys, rec.smsc ?? '-', state);
+    if (applied) await store.incrementStats(statsDay(t), rec.sys, rec.smsc ?? '-', state);
     const recs = [...extra];
     recs.push({
       ts: t, ev: 'final', id: rec.id, sys: rec.sys,

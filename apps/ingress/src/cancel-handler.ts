@@ -3,7 +3,7 @@ import { MAX_SHORT_CODE_DIGITS, normaliseAddress, TON, type AddressOptions } fro
 import type { Logger } from '@smsgw/platform';
 import { CANCEL_REASON, xaddEntry, type ClientBacklog, type Redis } from '@smsgw/redis';
 import { STATUS, type Pdu } from '@smsgw/smpp';
-import type { MessageRecord, StateStore } from '@smsgw/store';
+import { statsDay, type MessageRecord, type StateStore } from '@smsgw/store';
 
 export type CancelOutcome = { status: number; reason?: string };
 
@@ -19,7 +19,6 @@ export interface CancelHandlerDeps {
   now?: () => number;
 }
 
-const dayOf = (ms: number) => new Date(ms).toISOString().slice(0, 10);
 type Addr = DlrInFailure['src'];
 
 /**
@@ -77,7 +76,7 @@ export function createCancelHandler(deps: CancelHandlerDeps): (pdu: Pdu, sys: st
     };
     await xaddEntry(deps.redis, deps.names.dlrIn, failure);
     if ((await deps.store.transition(rec.id, 'DELETED', { at })).applied) {
-      await deps.store.incrementStats(dayOf(at), rec.sys, rec.smsc ?? '-', 'DELETED');
+      await deps.store.incrementStats(statsDay(at), rec.sys, rec.smsc ?? '-', 'DELETED');
     }
   };
 

@@ -1,6 +1,6 @@
 import { createHash, randomUUID } from 'node:crypto';
 import type { Logger } from '@smsgw/platform';
-import type { Redis } from '@smsgw/redis';
+import { sleepUnless, type Redis } from '@smsgw/redis';
 import { ESM_CLASS, getTlv, STATUS, TLV, type Pdu } from '@smsgw/smpp';
 import type { SubmitOutcome } from './submit-handler';
 
@@ -104,7 +104,6 @@ export function submitFingerprint(pdu: Pdu, kind: IdempotencyKeyKind): string | 
   return h.digest('hex').slice(0, 32);
 }
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /**
  * Idempotent resubmission (opt-in per client, clients[].idempotency): a submit repeated within
@@ -114,7 +113,13 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
  * ingress instance, and on Redis Cluster.
  */
 export function createIdempotentSubmit(submit: Submit, deps: IdempotencyDeps): Submit {
-  const { redis } = deps;
+  // Defined once per connection, sent as EVALSHA, as every script of the gateway.
+  const redis = deps.redis as Redis & {
+    smsgwIdemFinish(key: string, marker: string, id: string, windowMs: number): Promise<number>;
+    smsgwIdemRelease(key: string, marker: string): Promise<number>;
+  };
+  if (typeof redis.smsgwIdemFinish !== 'function') redis.defineCommand('smsgwIdemFinish', { numberOfKeys: 1, lua: FINISH });
+  if (typeof redis.smsgwIdemRelease !== 'function') redis.defineCommand('smsgwIdemRelease', { numberOfKeys: 1, lua: RELEASE });
   const waitMs = deps.waitMs ?? 5_000;
   const pollMs = deps.pollMs ?? 5;
 
@@ -124,13 +129,13 @@ export function createIdempotentSubmit(submit: Submit, deps: IdempotencyDeps): S
     try {
       out = await submit(pdu, sys);
     } catch (err) {
-      await redis.eval(RELEASE, 1, key, marker).catch(() => undefined);
+      await redis.smsgwIdemRelease(key, marker).catch(() => undefined);
       throw err;
     }
     if (out.status !== STATUS.ESME_ROK || !out.messageId) {
       // Refused (rate, queue full, bad field): nothing was queued, so the key is given up before
       // the answer — the client's retry of a refused submit must be able to go.
-      await redis.eval(RELEASE, 1, key, marker).catch(() => undefined);
+      await redis.smsgwIdemRelease(key, marker).catch(() => undefined);
       return out;
     }
     // The id is recorded only now that the message is durable in `in` (a duplicate must never be
@@ -138,7 +143,7 @@ export function createIdempotentSubmit(submit: Submit, deps: IdempotencyDeps): S
     // its id, a retry must find that id — were it recorded later and this process died first,
     // the marker would expire and the retry would make a second message.
     try {
-      await redis.eval(FINISH, 1, key, marker, out.messageId, windowMs);
+      await redis.smsgwIdemFinish(key, marker, out.messageId, windowMs);
     } catch (err) {
       // The message is queued: answering anything but ROK would invite a certain duplicate. Only
       // retries after the marker expires may make one now.
@@ -154,7 +159,7 @@ export function createIdempotentSubmit(submit: Submit, deps: IdempotencyDeps): S
       if (v === null) return 'gone';
       if (!v.startsWith(PENDING)) return { id: v };
       if (Date.now() >= deadline) return 'pending';
-      await sleep(pollMs);
+      await sleepUnless(pollMs);
     }
   };
 

@@ -103,3 +103,6 @@ export interface StateStore {
   ping(): Promise<void>;
   close(): Promise<void>;
 }
+
+/** The `day` of incrementStats: the UTC date (YYYY-MM-DD) of a moment, ms since epoch. */
+export const statsDay = (ms: number): string => new Date(ms).toISOString().slice(0, 10);
