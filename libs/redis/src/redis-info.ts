@@ -2,6 +2,7 @@ import { masters, type Redis } from './redis-client';
 
 export interface StreamGroupInfo {
   name: string;
+  consumers: number;
   /** Delivered to a consumer and not acknowledged. */
   pending: number;
   /** Not yet delivered; null when Redis 7.0 cannot tell (after deletions). */
@@ -17,6 +18,7 @@ export async function streamGroups(redis: Redis, stream: string): Promise<Stream
     for (let i = 0; i + 1 < g.length; i += 2) info[String(g[i])] = g[i + 1];
     return {
       name: String(info.name),
+      consumers: Number(info.consumers),
       pending: Number(info.pending),
       lag: info.lag === null || info.lag === undefined ? null : Number(info.lag),
       lastDeliveredId: String(info['last-delivered-id']),

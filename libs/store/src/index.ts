@@ -5,3 +5,4 @@ export type { StoreObserver } from './aerospike-commands';
 export { createCommandGate, type CommandGate } from './command-gate';
 export { createStateStore, type StateStoreConfig } from './create-state-store';
 export { openStateStore, type StateSection } from './store-from-config';
+export { findBySmscId } from './find-by-smsc-id';

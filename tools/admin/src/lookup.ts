@@ -1,8 +1,8 @@
 import { GROUPS, streamNames } from '@smsgw/contracts';
-import { normaliseSmscMsgId, poolsOf } from '@smsgw/domain';
+import { poolsOf } from '@smsgw/domain';
 import { allRoutes, type GatewayConfig } from '@smsgw/platform';
 import { streamGroups, type Redis } from '@smsgw/redis';
-import type { MessageRecord, StateStore } from '@smsgw/store';
+import { findBySmscId as findInFormats, type MessageRecord, type StateStore } from '@smsgw/store';
 
 /** A message as support sees it: the record, its parts, and its transitions in time order. */
 export function describeMessage(rec: MessageRecord) {
@@ -15,18 +15,9 @@ export function describeMessage(rec: MessageRecord) {
   };
 }
 
-/**
- * Finds a message by an SMSC message id as an operator pastes it: tried in the SMSC's submit
- * and receipt id formats (config `smscs[].ids`), so a hex id from a receipt finds a message whose
- * submit_sm_resp id was decimal.
- */
-export async function findBySmscId(store: StateStore, config: GatewayConfig, smsc: string, smscMsgId: string) {
-  const ids = config.smscs.find((s) => s.id === smsc)?.ids ?? { submit: 'text' as const, receipt: 'text' as const };
-  for (const format of new Set([ids.submit, ids.receipt, 'text' as const])) {
-    const corr = await store.findCorrelation(smsc, normaliseSmscMsgId(smscMsgId, format));
-    if (corr) return corr;
-  }
-  return null;
+/** The message an SMSC message id belongs to, in the formats config `smscs[].ids` names for that SMSC. */
+export function findBySmscId(store: StateStore, config: GatewayConfig, smsc: string, smscMsgId: string) {
+  return findInFormats(store, smsc, smscMsgId, config.smscs.find((s) => s.id === smsc)?.ids);
 }
 
 /** Length, pending and lag of every stream a stage reads. */

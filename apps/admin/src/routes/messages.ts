@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { MESSAGE_STATES } from '@smsgw/contracts';
-import { normaliseSmscMsgId } from '@smsgw/domain';
+import { findBySmscId } from '@smsgw/store';
 import type { AdminApp, RouteDeps } from '../admin-server';
 import { AdminError, errorBodySchema } from '../errors';
 
@@ -65,12 +65,9 @@ export function registerMessageRoutes(app: AdminApp, deps: RouteDeps): void {
     async (req) => {
       const { smsc, smscMsgId } = req.params;
       // The id as an operator pastes it may be in the SMSC's submit or receipt format
-      // (smscs[].ids: a receipt in hex for a submit_sm_resp in decimal): try each.
-      const ids = config.smscs.find((s) => s.id === smsc)?.ids;
-      const formats = new Set([ids?.submit ?? 'text', ids?.receipt ?? 'text', 'text' as const]);
-      for (const format of formats) {
-        const correlation = await store.findCorrelation(smsc, normaliseSmscMsgId(smscMsgId, format));
-        if (!correlation) continue;
+      // (smscs[].ids: a receipt in hex for a submit_sm_resp in decimal): each is tried.
+      const correlation = await findBySmscId(store, smsc, smscMsgId, config.smscs.find((s) => s.id === smsc)?.ids);
+      if (correlation) {
         const message = await store.get(correlation.id);
         if (!message) throw new AdminError('not_found', `SMSC id ${smscMsgId} at ${smsc} is message ${correlation.id}, whose record is gone (expired)`);
         return { correlation, message };

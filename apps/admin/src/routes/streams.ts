@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { Redis } from '@smsgw/redis';
+import { streamGroups } from '@smsgw/redis';
 import type { AdminApp, RouteDeps } from '../admin-server';
 import { ourStreams } from '../our-streams';
 
@@ -21,28 +21,6 @@ const streamSchema = z.object({
   groups: z.array(groupSchema),
 });
 
-/** XINFO GROUPS of one stream as objects; a stream that does not exist has none. */
-async function groupsOf(redis: Redis, stream: string): Promise<z.infer<typeof groupSchema>[]> {
-  let raw: unknown[][];
-  try {
-    raw = (await redis.xinfo('GROUPS', stream)) as unknown[][];
-  } catch (err) {
-    if (/no such key/i.test((err as Error).message)) return [];
-    throw err;
-  }
-  return raw.map((g) => {
-    const info: Record<string, unknown> = {};
-    for (let i = 0; i + 1 < g.length; i += 2) info[String(g[i])] = g[i + 1];
-    return {
-      name: String(info.name),
-      consumers: Number(info.consumers),
-      pending: Number(info.pending),
-      lag: info.lag === null || info.lag === undefined ? null : Number(info.lag),
-      lastDeliveredId: String(info['last-delivered-id']),
-    };
-  });
-}
-
 /** Length and consumer groups of every stream: is a stage behind, is a client not collecting receipts? */
 export function registerStreamRoutes(app: AdminApp, deps: RouteDeps): void {
   app.get(
@@ -54,7 +32,7 @@ export function registerStreamRoutes(app: AdminApp, deps: RouteDeps): void {
     async () => {
       const streams = await Promise.all(
         ourStreams(deps.config, deps.names).map(async (s) => {
-          const [length, groups] = await Promise.all([deps.redis.xlen(s.stream), groupsOf(deps.redis, s.stream)]);
+          const [length, groups] = await Promise.all([deps.redis.xlen(s.stream), streamGroups(deps.redis, s.stream)]);
           return { stream: s.stream, kind: s.kind, ...(s.of !== undefined ? { of: s.of } : {}), length, groups };
         }),
       );
