@@ -141,7 +141,8 @@ export function createReceiptHandler(deps: ReceiptHandlerDeps): { handle: BatchH
       logger.error({ msgId: f.id }, 'failure for an unknown message');
       return { done: true };
     }
-    return finish(rec, f.state, errField(f.err), f.src, f.dst, []);
+    // The copy that ended knows its registered_delivery (a replacement may have changed it).
+    return finish(f.rd === undefined ? rec : { ...rec, rd: f.rd }, f.state, errField(f.err), f.src, f.dst, []);
   };
 
   /**

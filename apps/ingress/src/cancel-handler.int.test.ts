@@ -5,7 +5,7 @@ import { dlrInFailureSchema } from '@smsgw/contracts';
 import { connectTestClient, redisNamespace } from '@smsgw/testing';
 import { STATUS, type Pdu } from '@smsgw/smpp';
 import { startTestIngress } from './test-ingress';
-import { addressOfNorm } from './cancel-handler';
+import { addressOfNorm } from '@smsgw/domain';
 
 // acme writes national numbers (defaultCountryCode): a cancel_sm naming the destination
 // nationally matches the message's E.164 record.
@@ -54,20 +54,43 @@ describe('cancel_sm at the ingress (§4.9; real Redis, SMPP over TCP)', () => {
     expect(await ing.store.get(id)).toBeNull();
   });
 
-  it('refuses another client\'s message, an unknown id, a mass cancel and a message handed to an SMSC with ESME_RCANCELFAIL', async () => {
+  it('refuses another client\'s message, an unknown id and a message handed to an SMSC (no sender to forward to) with ESME_RCANCELFAIL', async () => {
     const { ns, connect, submit, cancel } = await setup();
     const id = await submit();
     const globex = await connect('globex');
     expect(await cancel(id, {}, globex)).toBe(STATUS.ESME_RCANCELFAIL);
     expect(await cancel('6f0c3a52-9d1e-4c1b-8a55-0b7d2c9e4f11')).toBe(STATUS.ESME_RCANCELFAIL);
-    // §4.9.1 without message_id (service_type + addresses): not offered yet.
-    expect(await cancel('')).toBe(STATUS.ESME_RCANCELFAIL);
-    // The sender took it for its SMSC (forwarding the cancel there is not done yet).
+    // The sender took it for its SMSC; no sender answers the forwarded cancel_sm here.
     const sent = await submit();
     expect(await createClientBacklog(ns.redis, ns.prefix).handoff('acme', sent)).toBe('go');
     expect(await cancel(sent)).toBe(STATUS.ESME_RCANCELFAIL);
     // The refused cancels changed nothing: acme can still cancel its own first message.
     expect(await cancel(id)).toBe(STATUS.ESME_ROK);
+  });
+
+  it('mass cancel (§4.9.1, no message_id): every queued message from the source to the destination, of the service_type when given', async () => {
+    const { ns, submit, cancel, query } = await setup();
+    const a = await submit();
+    const b = await submit({ service_type: 'OTP' });
+    const other = await submit({ destination_addr: '447700900999' });
+    const sent = await submit();
+    const backlog = createClientBacklog(ns.redis, ns.prefix);
+    // Handed to an SMSC: no longer the gateway's to cancel (the hand-off takes it out of the index too).
+    const { at } = (await backlog.pending('acme', 'ACME', '447700900123')).find((p) => p.id === sent)!;
+    const pending = backlog.pendingPlace({ id: sent, sys: 'acme', at, src: { norm: 'ACME' }, dst: { norm: '447700900123' } });
+    expect(await backlog.handoff('acme', sent, { pending })).toBe('go');
+    expect((await backlog.pending('acme', 'ACME', '447700900123')).map((p) => p.id).sort()).toEqual([a, b].sort());
+    // Of service_type OTP only: b.
+    expect(await cancel('', { service_type: 'OTP' })).toBe(STATUS.ESME_ROK);
+    expect((await query(b)).message_state).toBe(4);
+    expect((await query(a)).message_state).toBe(1);
+    // Of any service_type: a (b is gone already, `sent` was handed off).
+    expect(await cancel('')).toBe(STATUS.ESME_ROK);
+    expect((await query(a)).message_state).toBe(4);
+    expect((await query(other)).message_state).toBe(1);
+    // Nothing left from ACME to that number; a cancel without a destination names nothing.
+    expect(await cancel('')).toBe(STATUS.ESME_RCANCELFAIL);
+    expect(await cancel('', { destination_addr: '' })).toBe(STATUS.ESME_RCANCELFAIL);
   });
 
   it('checks the addresses against the record, normalised: a mismatching destination fails, a national one matches', async () => {

@@ -1,5 +1,5 @@
 import { isFinalState, type DlrInFailure, type StreamNames } from '@smsgw/contracts';
-import { MAX_SHORT_CODE_DIGITS, normaliseAddress, TON, type AddressOptions } from '@smsgw/domain';
+import { addressOfNorm, normaliseAddress, type AddressOptions } from '@smsgw/domain';
 import type { Logger } from '@smsgw/platform';
 import { CANCEL_REASON, xaddEntry, type ClientBacklog, type Redis } from '@smsgw/redis';
 import { STATUS, type Pdu } from '@smsgw/smpp';
@@ -11,52 +11,47 @@ export interface CancelHandlerDeps {
   redis: Redis;
   names: StreamNames;
   store: StateStore;
-  /** The client backlog: its `cancel` script races the sender's hand-off (cancel-scripts.ts). */
-  backlog: Pick<ClientBacklog, 'cancel'>;
+  /** The client backlog: its `cancel` script races the sender's hand-off (cancel-scripts.ts); `pending` finds a mass cancel's messages. */
+  backlog: Pick<ClientBacklog, 'cancel' | 'pending' | 'cancelledOf'>;
+  /** A submitted message's cancel_sm goes to its SMSC through a sender (smsc-forward.ts); absent: ESME_RCANCELFAIL. */
+  forward?: (rec: MessageRecord, serviceType: string) => Promise<CancelOutcome>;
+  /** The messages of a submit_multi under the message_id its client got (multi-ids.ts). */
+  idsOfMulti?: (sys: string, cid: string) => Promise<string[] | null>;
   /** clients[].defaultCountryCode/trunkPrefix: the cancel_sm's addresses are compared normalised. */
   addressing?: (sys: string) => AddressOptions | undefined;
   logger?: Logger;
   now?: () => number;
 }
 
-type Addr = DlrInFailure['src'];
-
 /**
- * The record keeps the normalised numbers only: E.164 digits go back as international (TON 1,
- * NPI 1), short codes as TON 0 (unknown: nothing says more), anything else is an alphanumeric
- * sender (TON 5, NPI 0, §5.2.5). Used only when the cancel_sm did not name the address itself.
+ * §4.9.1 / §4.10.1: a source (and destination) the client gives must be the message's;
+ * compared normalised, as the policy saw them.
  */
-export function addressOfNorm(norm: string): Addr {
-  if (!/^[0-9]+$/.test(norm)) return { ton: TON.ALPHANUMERIC, npi: 0, addr: norm };
-  return norm.length <= MAX_SHORT_CODE_DIGITS ? { ton: TON.UNKNOWN, npi: 1, addr: norm } : { ton: TON.INTERNATIONAL, npi: 1, addr: norm };
+export function addressMismatch(pdu: Pdu, rec: MessageRecord, opts: AddressOptions | undefined): string | undefined {
+  if (pdu.source_addr) {
+    const src = normaliseAddress(pdu.source_addr_ton ?? 0, pdu.source_addr, 'source', opts);
+    if (!src.ok || src.norm !== rec.src) return 'source_addr is not the message\'s';
+  }
+  if (pdu.destination_addr) {
+    const dst = normaliseAddress(pdu.dest_addr_ton ?? 0, pdu.destination_addr, 'destination', opts);
+    if (!dst.ok || dst.norm !== rec.dst) return 'destination_addr is not the message\'s';
+  }
+  return undefined;
 }
 
 /**
  * cancel_sm (SMPP v3.4 §4.9) of a message not yet handed to an SMSC: it is never submitted,
  * ends DELETED (journaled `final`), and the client gets a `stat:DELETED` receipt when its
  * registered_delivery asks for failure receipts. The cancel wins only while the message's id is
- * in the client's backlog (cancel-scripts.ts); a message submitted already, finished, unknown,
- * or another client's gets ESME_RCANCELFAIL (§5.1.3) — one answer for all, so ids of other
- * clients cannot be probed. Not done yet: forwarding the cancel to the SMSC of a submitted
- * message, and the mass cancel without message_id (§4.9.1): both ESME_RCANCELFAIL.
+ * in the client's backlog (cancel-scripts.ts). A message already handed to an SMSC is cancelled
+ * by that SMSC: the cancel_sm goes to it (`forward`) and its answer comes back. A finished,
+ * unknown or other client's message gets ESME_RCANCELFAIL (§5.1.3) — one answer for all, so
+ * ids of other clients cannot be probed. The message_id may also be a submit_multi's (every
+ * destination), or absent: the mass cancel by source and destination (§4.9.1).
  */
 export function createCancelHandler(deps: CancelHandlerDeps): (pdu: Pdu, sys: string) => Promise<CancelOutcome> {
   const now = deps.now ?? Date.now;
   const fail = (reason: string): CancelOutcome => ({ status: STATUS.ESME_RCANCELFAIL, reason });
-
-  /** §4.9.1: a source (and destination) the client gives must be the message's; compared normalised. */
-  const mismatch = (pdu: Pdu, sys: string, rec: MessageRecord): string | undefined => {
-    const opts = deps.addressing?.(sys);
-    if (pdu.source_addr) {
-      const src = normaliseAddress(pdu.source_addr_ton ?? 0, pdu.source_addr, 'source', opts);
-      if (!src.ok || src.norm !== rec.src) return 'source_addr is not the message\'s';
-    }
-    if (pdu.destination_addr) {
-      const dst = normaliseAddress(pdu.dest_addr_ton ?? 0, pdu.destination_addr, 'destination', opts);
-      if (!dst.ok || dst.norm !== rec.dst) return 'destination_addr is not the message\'s';
-    }
-    return undefined;
-  };
 
   /**
    * The message has a record: the policy-worker saw it, and it may wait long — SCHEDULED (a
@@ -80,23 +75,70 @@ export function createCancelHandler(deps: CancelHandlerDeps): (pdu: Pdu, sys: st
     }
   };
 
-  return async (pdu, sys) => {
-    const id = pdu.message_id ?? '';
-    if (!id) return fail('mass cancel without message_id is not supported');
+  /** One message of this client: cancelled here, by its SMSC, or the reason it cannot be. */
+  const cancelOne = async (pdu: Pdu, sys: string, id: string, checkAddresses: boolean): Promise<CancelOutcome> => {
     const rec = await deps.store.get(id);
     if (rec && rec.sys !== sys) return fail('unknown message');
-    if (rec && (isFinalState(rec.state) || rec.state === 'SUBMITTED')) return fail(`message is ${rec.state}`);
+    if (rec && isFinalState(rec.state)) return fail(`message is ${rec.state}`);
     // Without a record yet (still in `in`) there is nothing to compare the addresses with: the
     // message_id alone names one of this client's own messages.
-    const wrong = rec && mismatch(pdu, sys, rec);
+    const wrong = checkAddresses && rec && addressMismatch(pdu, rec, deps.addressing?.(sys));
     if (wrong) return fail(wrong);
-    if (!(await deps.backlog.cancel(sys, id))) return fail('handed to an SMSC already, ended, or unknown');
-    // Still in `in` (no record): the policy-worker ends it when it reads the entry.
-    if (rec) {
-      await endNow(pdu, rec).catch((err: unknown) => {
-        deps.logger?.warn({ err, msgId: id, systemId: sys }, 'cancelled message not ended yet; the stage that meets it ends it');
-      });
+    if (rec?.state !== 'SUBMITTED' && (await deps.backlog.cancel(sys, id))) {
+      // Still in `in` (no record): the policy-worker ends it when it reads the entry.
+      if (rec) {
+        await endNow(pdu, rec).catch((err: unknown) => {
+          deps.logger?.warn({ err, msgId: id, systemId: sys }, 'cancelled message not ended yet; the stage that meets it ends it');
+        });
+      }
+      return { status: STATUS.ESME_ROK };
     }
-    return { status: STATUS.ESME_ROK };
+    // Handed to an SMSC (maybe a moment ago): that SMSC decides, through the sender holding its
+    // link. Once it cancelled, the message ends DELETED here (an SMSC may send no receipt for it).
+    const sent = rec?.state === 'SUBMITTED' ? rec : await deps.store.get(id);
+    if (sent?.state !== 'SUBMITTED' || sent.sys !== sys || !deps.forward) return fail('handed to an SMSC already, ended, or unknown');
+    const out = await deps.forward(sent, pdu.service_type ?? '');
+    if (out.status === STATUS.ESME_ROK) await endNow(pdu, sent);
+    return out;
+  };
+
+  /**
+   * §4.9.1 without message_id: every message of this client from source_addr to
+   * destination_addr (of the service_type, when given) that was not yet handed to an SMSC.
+   * ESME_ROK when at least one was cancelled.
+   */
+  const cancelMass = async (pdu: Pdu, sys: string): Promise<CancelOutcome> => {
+    const opts = deps.addressing?.(sys);
+    const src = normaliseAddress(pdu.source_addr_ton ?? 0, pdu.source_addr ?? '', 'source', opts);
+    const dst = normaliseAddress(pdu.dest_addr_ton ?? 0, pdu.destination_addr ?? '', 'destination', opts);
+    if (!src.ok || !dst.ok) return fail('a cancel without message_id needs source_addr and destination_addr');
+    const svc = pdu.service_type ?? '';
+    const queued = (await deps.backlog.pending(sys, src.norm, dst.norm)).filter((p) => !svc || p.svc === svc);
+    const outs = await Promise.all(queued.map((p) => cancelOne({ ...pdu, message_id: p.id }, sys, p.id, false)));
+    const n = outs.filter((o) => o.status === STATUS.ESME_ROK).length;
+    return n ? { status: STATUS.ESME_ROK, reason: `${n} cancelled` } : fail('no queued message from that source to that destination');
+  };
+
+  /**
+   * A submit_multi's message_id: each of its destinations not ended yet is cancelled (or its
+   * cancel forwarded). ESME_ROK only when every one of them was; otherwise ESME_RCANCELFAIL,
+   * with the ones that could be cancelled cancelled all the same (query_sm tells).
+   */
+  const cancelMulti = async (pdu: Pdu, sys: string, ids: string[]): Promise<CancelOutcome> => {
+    // Cancelled on its own before (its record may not say so yet): not open any more.
+    const [recs, done] = await Promise.all([Promise.all(ids.map((id) => deps.store.get(id))), deps.backlog.cancelledOf(sys, ids)]);
+    const open = ids.filter((id, i) => !done.has(id) && (!recs[i] || !isFinalState(recs[i]!.state)));
+    if (!open.length) return fail('every destination has ended');
+    const outs = await Promise.all(open.map((id) => cancelOne({ ...pdu, message_id: id }, sys, id, false)));
+    const failed = outs.filter((o) => o.status !== STATUS.ESME_ROK).length;
+    return failed ? fail(`${failed} of ${open.length} destinations could not be cancelled`) : { status: STATUS.ESME_ROK };
+  };
+
+  return async (pdu, sys) => {
+    const id = pdu.message_id ?? '';
+    if (!id) return cancelMass(pdu, sys);
+    const multi = deps.idsOfMulti && !(await deps.store.get(id)) ? await deps.idsOfMulti(sys, id) : null;
+    if (multi?.length) return cancelMulti(pdu, sys, multi);
+    return cancelOne(pdu, sys, id, true);
   };
 }

@@ -1,10 +1,11 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { inEntrySchema, streamNames, type InEntry } from '@smsgw/contracts';
-import { createRedis, xaddEntry } from '@smsgw/redis';
-import { ESM_CLASS, STATUS, TLV, uint16Tlv, type Pdu, type Tlv } from '@smsgw/smpp';
+import { createClientBacklog, createRedis, xaddEntry } from '@smsgw/redis';
+import { ESM_CLASS, STATUS, TLV, uint16Tlv, type MultiDestination, type Pdu, type Tlv } from '@smsgw/smpp';
 import { redisNamespace, type RedisNamespace } from '@smsgw/testing';
 import { createSubmitHandler } from './submit-handler';
-import { createIdempotentSubmit, idempotencyKey, submitFingerprint, type IdempotencyOptions } from './idempotency';
+import { createSubmitMultiHandler } from './submit-multi';
+import { createIdempotentSubmit, createIdempotentSubmitMulti, idempotencyKey, submitFingerprint, submitMultiFingerprint, type IdempotencyOptions } from './idempotency';
 
 const submitSm = (text: string, tlvs: Tlv[] = [], over: Partial<Pdu> = {}): Pdu =>
   ({
@@ -157,5 +158,94 @@ describe('idempotent resubmission (clients[].idempotency) on real Redis', () => 
     );
     expect(await submit(submitSm('x', [ref(1)]), 'acme')).toMatchObject({ status: STATUS.ESME_RMSGQFUL, reason: expect.stringContaining('queue unavailable') });
     expect(called).toBe(false);
+  });
+});
+
+/** A submit_multi (§4.5.1) from ACME to `dests` (international numbers). */
+const submitMulti = (dests: string[], tlvs: Tlv[] = [], text = 'to all'): Pdu =>
+  ({
+    command: 'submit_multi', seq: 1, status: 0,
+    source_addr_ton: 5, source_addr_npi: 0, source_addr: 'ACME',
+    dest_addresses: dests.map((d): MultiDestination => ({ dest_flag: 1, dest_addr_ton: 1, dest_addr_npi: 1, destination_addr: d })),
+    esm_class: 0, data_coding: 0, short_message: Buffer.from(text), tlvs,
+  }) as unknown as Pdu;
+const GOOD = ['447700900001', '447700900002', '447700900003'];
+const BAD = '44770abc';
+const REFUSED = [{ dest_addr_ton: 1, dest_addr_npi: 1, destination_addr: BAD, error_status_code: STATUS.ESME_RINVDSTADR }];
+
+describe('idempotent submit_multi (clients[].idempotency) on real Redis', () => {
+  const cleanups: Array<() => Promise<void>> = [];
+  afterEach(async () => {
+    for (const c of cleanups.splice(0).reverse()) await c();
+  });
+
+  /** The submit_multi path as main.ts builds it; `slowMs` holds each transaction so concurrent duplicates wait on the first. */
+  async function setup(o: { options?: IdempotencyOptions; slowMs?: number } = {}) {
+    const ns: RedisNamespace = await redisNamespace('ingress-idem-multi');
+    cleanups.push(ns.cleanup);
+    const names = streamNames(ns.prefix);
+    const backlog = createClientBacklog(ns.redis, ns.prefix);
+    let calls = 0;
+    const inner = createSubmitMultiHandler({
+      enqueueAll: async (es) => {
+        if (o.slowMs) await sleep(o.slowMs);
+        return backlog.enqueueAll(names.in, es);
+      },
+      backlogFull: () => false,
+    });
+    const options = o.options ?? { key: 'user_message_reference' as const, windowMs: 60_000 };
+    const counted = (pdu: Pdu, sys: string) => {
+      calls++;
+      return inner(pdu, sys);
+    };
+    const submit = createIdempotentSubmitMulti(counted, { redis: ns.redis, prefix: ns.prefix, options: (sys) => (sys === 'acme' ? options : undefined) });
+    const inEntries = async (): Promise<InEntry[]> =>
+      ((await ns.redis.xrange(names.in, '-', '+')) as [string, string[]][]).map(([, f]) => inEntrySchema.parse(JSON.parse(f[1]!)));
+    return { submit, inEntries, calls: () => calls };
+  }
+
+  it('a retry gets the first message_id and unsuccess list back; one set of messages in `in`', async () => {
+    const { submit, inEntries } = await setup();
+    const pdu = submitMulti([GOOD[0]!, BAD, GOOD[1]!, GOOD[2]!], [ref(7)]);
+    const a = await submit(pdu, 'acme');
+    const b = await submit(pdu, 'acme');
+    expect(a).toMatchObject({ status: STATUS.ESME_ROK, unsuccess: REFUSED, accepted: 3 });
+    // Nothing queued for the retry: nothing counted as accepted.
+    expect(b).toEqual({ status: STATUS.ESME_ROK, messageId: a.messageId, unsuccess: REFUSED });
+    const entries = await inEntries();
+    expect(entries.map((e) => e.dst.norm)).toEqual(GOOD);
+    expect(entries.every((e) => e.cid === a.messageId)).toBe(true);
+  });
+
+  it('10 identical submit_multi at the same time: one set of messages, the same answer for all', async () => {
+    const { submit, inEntries, calls } = await setup({ slowMs: 30 });
+    const outs = await Promise.all(Array.from({ length: 10 }, () => submit(submitMulti([...GOOD, BAD], [ref(42)]), 'acme')));
+    const cids = new Set(outs.map((o) => o.messageId));
+    expect(cids.size).toBe(1);
+    for (const o of outs) expect(o).toMatchObject({ status: STATUS.ESME_ROK, unsuccess: REFUSED });
+    expect(calls()).toBe(1);
+    const entries = await inEntries();
+    expect(entries.map((e) => e.dst.norm)).toEqual(GOOD);
+    expect(new Set(entries.map((e) => e.cid))).toEqual(cids);
+  });
+
+  it('key source+destination+text: the same set of destinations in another order is a retry; another set or text is not', async () => {
+    const { submit, inEntries } = await setup({ options: { key: 'source+destination+text', windowMs: 60_000 } });
+    const a = await submit(submitMulti(GOOD), 'acme');
+    const b = await submit(submitMulti([GOOD[2]!, GOOD[0]!, GOOD[1]!, GOOD[0]!]), 'acme');
+    const c = await submit(submitMulti(GOOD.slice(0, 2)), 'acme');
+    const d = await submit(submitMulti(GOOD, [], 'other text'), 'acme');
+    expect(b.messageId).toBe(a.messageId);
+    expect(new Set([a.messageId, c.messageId, d.messageId]).size).toBe(3);
+    expect(await inEntries()).toHaveLength(3 + 2 + 3);
+  });
+
+  it('a submit_sm and a submit_multi to the one number with the same reference are not retries of each other', () => {
+    const sm = submitSm('to all', [ref(5)], { destination_addr: GOOD[0]! });
+    for (const kind of ['user_message_reference', 'source+destination+text'] as const) {
+      expect(submitMultiFingerprint(submitMulti([GOOD[0]!], [ref(5)]), kind)).not.toBe(submitFingerprint(sm, kind));
+    }
+    // Without the TLV there is no key: never deduplicated.
+    expect(submitMultiFingerprint(submitMulti(GOOD), 'user_message_reference')).toBeUndefined();
   });
 });

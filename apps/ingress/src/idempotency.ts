@@ -3,6 +3,7 @@ import type { Logger } from '@smsgw/platform';
 import { sleepUnless, type Redis } from '@smsgw/redis';
 import { ESM_CLASS, getTlv, STATUS, TLV, type Pdu } from '@smsgw/smpp';
 import type { SubmitOutcome } from './submit-handler';
+import type { SubmitMultiOutcome } from './submit-multi';
 
 /** What makes two submits of one client the same message (clients[].idempotency.key). */
 export type IdempotencyKeyKind = 'user_message_reference' | 'source+destination+text';
@@ -31,6 +32,7 @@ export interface IdempotencyDeps {
 }
 
 type Submit = (pdu: Pdu, sys: string) => Promise<SubmitOutcome>;
+type SubmitMulti = (pdu: Pdu, sys: string) => Promise<SubmitMultiOutcome>;
 
 const PENDING = 'pending:';
 
@@ -38,9 +40,9 @@ const PENDING = 'pending:';
 export const idempotencyKey = (prefix: string, sys: string, hash: string) => `${prefix}:idem:{${sys}}:${hash}`;
 
 /**
- * Replaces the caller's own pending marker with the message id, for the whole window. If the
- * marker is gone (it outlived pendingMs) the id is still recorded unless another submit has
- * taken the key meanwhile — that one's marker is left alone.
+ * Replaces the caller's own pending marker with the first submit's answer (its message id), for
+ * the whole window. If the marker is gone (it outlived pendingMs) the answer is still recorded
+ * unless another submit has taken the key meanwhile — that one's marker is left alone.
  */
 const FINISH = `
 local v = redis.call('GET', KEYS[1])
@@ -68,6 +70,23 @@ return 0`;
  *   (message_payload, SAR, ports): the same message twice within the window is one message.
  */
 export function submitFingerprint(pdu: Pdu, kind: IdempotencyKeyKind): string | undefined {
+  return fingerprint(pdu, kind, kind, [pdu.dest_addr_ton ?? 0, pdu.dest_addr_npi ?? 0, pdu.destination_addr ?? '']);
+}
+
+/**
+ * The identity of a submit_multi (§4.5.1) under `kind`: as submitFingerprint's, with the set of
+ * its destinations in place of the one destination — order and repeats aside, since the
+ * handler sends each distinct number once whatever the order. It never equals a submit_sm's:
+ * a submit_sm and a submit_multi are never taken for retries of each other.
+ */
+export function submitMultiFingerprint(pdu: Pdu, kind: IdempotencyKeyKind): string | undefined {
+  // Each destination as one string: the address comes last, so no two destinations read alike.
+  const dests = new Set((pdu.dest_addresses ?? []).map((d) => (d.dest_flag === 2 ? `2:${d.dl_name}` : `1:${d.dest_addr_ton}:${d.dest_addr_npi}:${d.destination_addr}`)));
+  return fingerprint(pdu, kind, `${kind} submit_multi`, [dests.size, ...[...dests].sort()]);
+}
+
+/** `head`, the source, `destinations`, then what `kind` takes of the message (submitFingerprint). */
+function fingerprint(pdu: Pdu, kind: IdempotencyKeyKind, head: string, destinations: readonly (string | number)[]): string | undefined {
   const h = createHash('sha256');
   const field = (v: string | number | Buffer) => {
     const b = Buffer.isBuffer(v) ? v : Buffer.from(String(v));
@@ -75,13 +94,11 @@ export function submitFingerprint(pdu: Pdu, kind: IdempotencyKeyKind): string | 
     h.update(Buffer.from([b.length >> 24, (b.length >> 16) & 0xff, (b.length >> 8) & 0xff, b.length & 0xff]));
     h.update(b);
   };
-  field(kind);
+  field(head);
   field(pdu.source_addr_ton ?? 0);
   field(pdu.source_addr_npi ?? 0);
   field(pdu.source_addr ?? '');
-  field(pdu.dest_addr_ton ?? 0);
-  field(pdu.dest_addr_npi ?? 0);
-  field(pdu.destination_addr ?? '');
+  for (const d of destinations) field(d);
   const sm = pdu.short_message ?? Buffer.alloc(0);
   if (kind === 'user_message_reference') {
     const ref = getTlv(pdu, TLV.user_message_reference);
@@ -104,6 +121,14 @@ export function submitFingerprint(pdu: Pdu, kind: IdempotencyKeyKind): string | 
   return h.digest('hex').slice(0, 32);
 }
 
+/** One kind of submit as the wrapper keeps it: its identity, and its answer as the key's value. */
+interface Kept<O extends SubmitOutcome> {
+  fingerprint: (pdu: Pdu, kind: IdempotencyKeyKind) => string | undefined;
+  /** The value kept for the window from the first submit's ESME_ROK (its message id, its outcome)… */
+  encode: (messageId: string, out: O) => string;
+  /** …and the ESME_ROK a repeat gets from it. */
+  decode: (value: string) => O;
+}
 
 /**
  * Idempotent resubmission (opt-in per client, clients[].idempotency): a submit repeated within
@@ -113,9 +138,33 @@ export function submitFingerprint(pdu: Pdu, kind: IdempotencyKeyKind): string | 
  * ingress instance, and on Redis Cluster.
  */
 export function createIdempotentSubmit(submit: Submit, deps: IdempotencyDeps): Submit {
+  return createIdempotent(submit, deps, {
+    fingerprint: submitFingerprint,
+    encode: (messageId) => messageId,
+    decode: (messageId) => ({ status: STATUS.ESME_ROK, messageId }),
+  });
+}
+
+/**
+ * The same for submit_multi (§4.5): a repeat gets the first one's message_id and its
+ * unsuccess_sme list — the answer the client missed — and no second set of messages.
+ */
+export function createIdempotentSubmitMulti(submit: SubmitMulti, deps: IdempotencyDeps): SubmitMulti {
+  return createIdempotent(submit, deps, {
+    fingerprint: submitMultiFingerprint,
+    encode: (id, out) => JSON.stringify({ id, unsuccess: out.unsuccess ?? [] }),
+    decode: (value) => {
+      const { id, unsuccess } = JSON.parse(value) as { id: string; unsuccess: SubmitMultiOutcome['unsuccess'] };
+      return { status: STATUS.ESME_ROK, messageId: id, unsuccess };
+    },
+  });
+}
+
+/** The wrapper both kinds share: the first of identical submits goes, the others get its answer. */
+function createIdempotent<O extends SubmitOutcome>(submit: (pdu: Pdu, sys: string) => Promise<O>, deps: IdempotencyDeps, kept: Kept<O>): (pdu: Pdu, sys: string) => Promise<O | SubmitOutcome> {
   // Defined once per connection, sent as EVALSHA, as every script of the gateway.
   const redis = deps.redis as Redis & {
-    smsgwIdemFinish(key: string, marker: string, id: string, windowMs: number): Promise<number>;
+    smsgwIdemFinish(key: string, marker: string, value: string, windowMs: number): Promise<number>;
     smsgwIdemRelease(key: string, marker: string): Promise<number>;
   };
   if (typeof redis.smsgwIdemFinish !== 'function') redis.defineCommand('smsgwIdemFinish', { numberOfKeys: 1, lua: FINISH });
@@ -124,8 +173,8 @@ export function createIdempotentSubmit(submit: Submit, deps: IdempotencyDeps): S
   const pollMs = deps.pollMs ?? 5;
 
   /** The submit that won the key: the only one that may queue a message. */
-  const first = async (pdu: Pdu, sys: string, key: string, marker: string, windowMs: number): Promise<SubmitOutcome> => {
-    let out: SubmitOutcome;
+  const first = async (pdu: Pdu, sys: string, key: string, marker: string, windowMs: number): Promise<O> => {
+    let out: O;
     try {
       out = await submit(pdu, sys);
     } catch (err) {
@@ -143,7 +192,7 @@ export function createIdempotentSubmit(submit: Submit, deps: IdempotencyDeps): S
     // its id, a retry must find that id — were it recorded later and this process died first,
     // the marker would expire and the retry would make a second message.
     try {
-      await redis.smsgwIdemFinish(key, marker, out.messageId, windowMs);
+      await redis.smsgwIdemFinish(key, marker, kept.encode(out.messageId, out), windowMs);
     } catch (err) {
       // The message is queued: answering anything but ROK would invite a certain duplicate. Only
       // retries after the marker expires may make one now.
@@ -152,12 +201,12 @@ export function createIdempotentSubmit(submit: Submit, deps: IdempotencyDeps): S
     return out;
   };
 
-  /** Waits for the first submit's id: the id, 'gone' (refused or expired), or 'pending' past the deadline. */
-  const awaitFirst = async (key: string, deadline: number): Promise<{ id: string } | 'gone' | 'pending'> => {
+  /** Waits for the first submit's answer: its kept value, 'gone' (refused or expired), or 'pending' past the deadline. */
+  const awaitFirst = async (key: string, deadline: number): Promise<{ value: string } | 'gone' | 'pending'> => {
     for (;;) {
       const v = await redis.get(key);
       if (v === null) return 'gone';
-      if (!v.startsWith(PENDING)) return { id: v };
+      if (!v.startsWith(PENDING)) return { value: v };
       if (Date.now() >= deadline) return 'pending';
       await sleepUnless(pollMs);
     }
@@ -165,7 +214,7 @@ export function createIdempotentSubmit(submit: Submit, deps: IdempotencyDeps): S
 
   return async (pdu, sys) => {
     const opts = deps.options(sys);
-    const hash = opts && submitFingerprint(pdu, opts.key);
+    const hash = opts && kept.fingerprint(pdu, opts.key);
     if (!opts || !hash) return submit(pdu, sys);
     const key = idempotencyKey(deps.prefix, sys, hash);
     const pendingMs = Math.min(deps.pendingMs ?? 30_000, opts.windowMs);
@@ -187,7 +236,7 @@ export function createIdempotentSubmit(submit: Submit, deps: IdempotencyDeps): S
       } catch (err) {
         return { status: STATUS.ESME_RMSGQFUL, reason: `queue unavailable: ${(err as Error).message}` };
       }
-      if (typeof seen === 'object') return { status: STATUS.ESME_ROK, messageId: seen.id };
+      if (typeof seen === 'object') return kept.decode(seen.value);
       // The first is still running past our bound: a temporary refusal (§5.1.3); the client's
       // next retry finds the id.
       if (seen === 'pending') return { status: STATUS.ESME_RTHROTTLED, reason: 'the same submit is still being processed (clients[].idempotency)' };

@@ -12,6 +12,7 @@ import { createDataSmHandler } from './data-sm';
 import type { SubmitMultiOutcome } from './submit-multi';
 import type { QueryOutcome } from './query-handler';
 import type { CancelOutcome } from './cancel-handler';
+import type { ReplaceOutcome } from './replace-handler';
 
 export interface IngressServerDeps {
   host: string;
@@ -31,6 +32,8 @@ export interface IngressServerDeps {
   query: (pdu: Pdu, sys: string) => Promise<QueryOutcome>;
   /** cancel_sm (cancel-handler.ts); absent: answered ESME_RCANCELFAIL. */
   cancel?: (pdu: Pdu, sys: string) => Promise<CancelOutcome>;
+  /** replace_sm (replace-handler.ts); absent: answered ESME_RREPLACEFAIL. */
+  replace?: (pdu: Pdu, sys: string) => Promise<ReplaceOutcome>;
   receipts: { attach(sys: string, s: SmppSession): void; detach(sys: string, s: SmppSession): void };
   metrics: AppMetrics;
   logger: Logger;
@@ -201,27 +204,29 @@ export function createIngressServer(deps: IngressServerDeps) {
         );
         return;
       }
-      if (pdu.command === 'cancel_sm' && deps.cancel) {
-        // §2.3: a transmit command, refused on a receiver bind.
+      const change = pdu.command === 'cancel_sm' ? deps.cancel : pdu.command === 'replace_sm' ? deps.replace : undefined;
+      if (change) {
+        // §2.3: transmit commands, refused on a receiver bind.
         if (mode === 'receiver') return session.respond(pdu, { status: STATUS.ESME_RINVBNDSTS });
         const client = sys;
-        deps.cancel(pdu, client).then(
+        const failed = pdu.command === 'cancel_sm' ? STATUS.ESME_RCANCELFAIL : STATUS.ESME_RREPLACEFAIL;
+        change(pdu, client).then(
           (out) => {
-            if (out.status === STATUS.ESME_ROK) log.info({ systemId: client, msgId: pdu.message_id }, 'message cancelled');
+            if (out.status === STATUS.ESME_ROK) log.info({ systemId: client, msgId: pdu.message_id, command: pdu.command, detail: out.reason }, 'message changed');
             // A refusal is an ordinary answer (the message went to its SMSC already): not a warning.
-            else log.debug({ systemId: client, msgId: pdu.message_id, reason: out.reason }, 'cancel_sm refused');
+            else log.debug({ systemId: client, msgId: pdu.message_id, command: pdu.command, status: out.status, reason: out.reason }, 'change refused');
             session.respond(pdu, { status: out.status });
           },
           (err) => {
-            log.warn({ err, systemId: client }, 'cancel_sm failed');
-            session.respond(pdu, { status: STATUS.ESME_RCANCELFAIL });
+            log.warn({ err, systemId: client, command: pdu.command }, 'change failed');
+            session.respond(pdu, { status: failed });
           },
         );
         return;
       }
-      // A queued message is not changed in place: replace_sm fails with its own status
-      // (§5.1.3), and so does cancel_sm without a handler; other commands this gateway does not
-      // offer (deliver_sm from a client…) get their *_resp with ESME_RINVCMDID.
+      // Without their handlers cancel_sm and replace_sm fail with their own status (§5.1.3);
+      // other commands this gateway does not offer (deliver_sm from a client…) get their
+      // *_resp with ESME_RINVCMDID.
       if (pdu.command === 'cancel_sm') return session.respond(pdu, { status: STATUS.ESME_RCANCELFAIL });
       if (pdu.command === 'replace_sm') return session.respond(pdu, { status: STATUS.ESME_RREPLACEFAIL });
       session.respond(pdu, { status: STATUS.ESME_RINVCMDID });

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { clientSchema } from '@smsgw/platform';
-import { xaddEntry } from '@smsgw/redis';
+import { createClientBacklog, xaddEntry, type Redis } from '@smsgw/redis';
 import { inEntrySchema, type ClientReceipt } from '@smsgw/contracts';
 import { netSmppAvailable, netSmppShortMessage, netSmppTlv, redisNamespace, startNetSmppClient, type NetSmppClientOptions } from '@smsgw/testing';
 import { STATUS, TLV } from '@smsgw/smpp';
@@ -172,21 +172,95 @@ describe.skipIf(!netSmppAvailable())('ingress with the Net::SMPP client (skipped
     expect((await entries()).map((e) => e.id)).toEqual([id]);
   });
 
-  // Today's answers to the commands the ingress does not implement yet. Update each line when
-  // its feature lands (issue #12): these pin the current behaviour, not the goal.
-  describe('commands not supported yet: current statuses', () => {
-    it('replace_sm gets ESME_RREPLACEFAIL; a mass cancel_sm (no message_id) ESME_RCANCELFAIL', async () => {
-      const { c, entries } = await setup();
-      const { message_id: id } = await c.submitSm({ ...dest, short_message: Buffer.from('x') });
-      expect(await c.replaceSm({ message_id: id!, source_addr: 'ACME', source_addr_ton: 5, short_message: Buffer.from('y') })).toMatchObject({
-        command: 'replace_sm_resp',
-        command_status: STATUS.ESME_RREPLACEFAIL,
-      });
-      expect(await c.cancelSm({ message_id: '', ...dest })).toMatchObject({ command: 'cancel_sm_resp', command_status: STATUS.ESME_RCANCELFAIL });
-      // The session survives both; only the one submit_sm was queued, and it was not cancelled.
-      expect((await c.enquireLink()).command_status).toBe(STATUS.ESME_ROK);
-      expect((await entries()).map((e) => e.id)).toEqual([id]);
-      expect((await c.querySm({ message_id: id!, source_addr_ton: 5, source_addr: 'ACME' })).message_state).toBe(1);
+  // replace_sm (§4.10) and replace_if_present_flag (§5.2.18) of a message still in `in`: the
+  // replacement waits in the client's hash for the stage that meets the message (no
+  // policy-worker runs here), and the `in` entry itself stays as submitted.
+  const replacementOf = async (ns: { redis: Redis; prefix: string }, id: string) => (await createClientBacklog(ns.redis, ns.prefix).replacementsOf('acme', [id])).get(id);
+  const source = { source_addr_ton: 5, source_addr: 'ACME' };
+
+  it('replace_sm of a queued message: ESME_ROK, its replacement holds the new text and registered_delivery; a second one is version 2', async () => {
+    const { ns, c, entries } = await setup();
+    const { message_id: id } = await c.submitSm({ ...dest, registered_delivery: 1, short_message: Buffer.from('old') });
+    const sm = encodeGsm7('new {text}')!;
+    expect(await c.replaceSm({ message_id: id!, ...source, registered_delivery: 0, short_message: sm })).toMatchObject({ command: 'replace_sm_resp', command_status: STATUS.ESME_ROK });
+    // NULL schedule and validity keep the message's own: only the text and registered_delivery change.
+    expect(await replacementOf(ns, id!)).toEqual({ v: 1, set: { sm: sm.toString('base64'), rd: 0 } });
+    expect((await c.replaceSm({ message_id: id!, ...source, registered_delivery: 1, short_message: Buffer.from('newest'), schedule_delivery_time: '000000000010000R' })).command_status).toBe(STATUS.ESME_ROK);
+    const second = await replacementOf(ns, id!);
+    expect(second).toMatchObject({ v: 2, set: { sm: Buffer.from('newest').toString('base64'), rd: 1 } });
+    expect(second!.set.due).toBeGreaterThan(Date.now());
+    expect((await entries()).map((e) => [e.id, Buffer.from(e.sm, 'base64').toString()])).toEqual([[id, 'old']]);
+    expect((await c.querySm({ message_id: id!, ...source })).message_state).toBe(1);
+  });
+
+  it('refuses replace_sm: unknown or cancelled message 0x13, empty id 0x0c, bad schedule 0x61, bad validity 0x62, sm_default_msg_id 0x63, reserved registered_delivery 0x07', async () => {
+    const { ns, c } = await setup();
+    const { message_id: id } = await c.submitSm({ ...dest, short_message: Buffer.from('x') });
+    const replace = async (f: Record<string, unknown>) => (await c.replaceSm({ message_id: id!, ...source, short_message: Buffer.from('y'), ...f })).command_status;
+    expect(await replace({ message_id: '00000000-0000-4000-8000-000000000000' })).toBe(STATUS.ESME_RREPLACEFAIL);
+    expect(await replace({ message_id: '' })).toBe(STATUS.ESME_RINVMSGID);
+    expect(await replace({ schedule_delivery_time: '261301000000000+' })).toBe(STATUS.ESME_RINVSCHED); // month 13
+    expect(await replace({ validity_period: '000000000000000R' })).toBe(STATUS.ESME_RINVEXPIRY); // over already
+    expect(await replace({ sm_default_msg_id: 1 })).toBe(STATUS.ESME_RINVDFTMSGID);
+    expect(await replace({ registered_delivery: 0x03 })).toBe(STATUS.ESME_RINVREGDLVFLG);
+    expect(await replacementOf(ns, id!)).toBeUndefined();
+    expect((await c.cancelSm({ message_id: id, ...dest })).command_status).toBe(STATUS.ESME_ROK);
+    expect(await replace({})).toBe(STATUS.ESME_RREPLACEFAIL);
+    expect(await replacementOf(ns, id!)).toBeUndefined();
+  });
+
+  it('replace_if_present_flag 1: the queued message with the same addresses and service_type becomes the new one and its id is the answer; otherwise a new message', async () => {
+    const { ns, c, entries } = await setup();
+    const { message_id: first } = await c.submitSm({ ...dest, service_type: 'CMT', short_message: Buffer.from('first') });
+    const again = await c.submitSm({ ...dest, service_type: 'CMT', replace_if_present_flag: 1, data_coding: 8, short_message: encodeUcs2('second') });
+    expect(again).toMatchObject({ command: 'submit_sm_resp', command_status: STATUS.ESME_ROK, message_id: first });
+    expect(await replacementOf(ns, first!)).toMatchObject({ v: 1, set: { sm: encodeUcs2('second').toString('base64'), dc: 8 } });
+    // Another service_type, another destination: nothing like it is queued.
+    const otherSvc = await c.submitSm({ ...dest, service_type: 'WAP', replace_if_present_flag: 1, short_message: Buffer.from('w') });
+    const otherDst = await c.submitSm({ ...dest, service_type: 'CMT', destination_addr: '447700900124', replace_if_present_flag: 1, short_message: Buffer.from('d') });
+    expect(new Set([first, otherSvc.message_id, otherDst.message_id]).size).toBe(3);
+    expect((await entries()).map((e) => e.id)).toEqual([first, otherSvc.message_id, otherDst.message_id]);
+  });
+
+  it('mass cancel_sm (§4.9.1, no message_id): every queued message from the source to the destination, of the service_type when given', async () => {
+    const { c } = await setup();
+    const ids = [];
+    for (const d of ['447700900123', '447700900123', '447700900124']) ids.push((await c.submitSm({ ...dest, destination_addr: d, short_message: Buffer.from(d) })).message_id!);
+    const state = async (id: string) => (await c.querySm({ message_id: id, ...source })).message_state;
+    expect((await c.cancelSm({ message_id: '', service_type: 'WAP', ...dest })).command_status).toBe(STATUS.ESME_RCANCELFAIL);
+    expect(await Promise.all(ids.map(state))).toEqual([1, 1, 1]);
+    expect(await c.cancelSm({ message_id: '', ...dest })).toMatchObject({ command: 'cancel_sm_resp', command_status: STATUS.ESME_ROK });
+    expect(await Promise.all(ids.map(state))).toEqual([4, 4, 1]);
+    // Nothing left to cancel there.
+    expect((await c.cancelSm({ message_id: '', ...dest })).command_status).toBe(STATUS.ESME_RCANCELFAIL);
+  });
+
+  it('cancel_sm with a submit_multi\'s message_id cancels every destination: ESME_ROK, query_sm DELETED; a second cancel ESME_RCANCELFAIL', async () => {
+    const { c, entries } = await setup();
+    const resp = await c.submitMulti({
+      ...source, short_message: Buffer.from('m'),
+      dest_addr_ton: [1, 1, 1], dest_addr_npi: [1, 1, 1], destination_addr: ['447700900123', '447700900124', '447700900125'],
     });
+    const cid = resp.message_id!;
+    expect(await c.cancelSm({ message_id: cid, ...source })).toMatchObject({ command: 'cancel_sm_resp', command_status: STATUS.ESME_ROK });
+    expect(await c.querySm({ message_id: cid, ...source })).toMatchObject({ command: 'query_sm_resp', command_status: 0, message_id: cid, message_state: 4 });
+    const each = (await entries()).filter((e) => e.cid === cid).map((e) => e.id);
+    expect(each).toHaveLength(3);
+    for (const id of each) expect((await c.querySm({ message_id: id, ...source })).message_state).toBe(4);
+    expect((await c.cancelSm({ message_id: cid, ...source })).command_status).toBe(STATUS.ESME_RCANCELFAIL);
+  });
+
+  it('cancel_sm of a submit_multi one of whose destinations was cancelled on its own: the others are cancelled and the answer is ESME_ROK', async () => {
+    const { c, entries } = await setup();
+    const resp = await c.submitMulti({
+      ...source, short_message: Buffer.from('m'),
+      dest_addr_ton: [1, 1], dest_addr_npi: [1, 1], destination_addr: ['447700900123', '447700900124'],
+    });
+    const cid = resp.message_id!;
+    const [one, two] = (await entries()).filter((e) => e.cid === cid).map((e) => e.id);
+    expect((await c.cancelSm({ message_id: one, ...source })).command_status).toBe(STATUS.ESME_ROK);
+    // The one cancelled already has ended (DELETED): only the other is still open.
+    expect((await c.cancelSm({ message_id: cid, ...source })).command_status).toBe(STATUS.ESME_ROK);
+    expect((await c.querySm({ message_id: two!, ...source })).message_state).toBe(4);
   });
 });

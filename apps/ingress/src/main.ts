@@ -1,7 +1,7 @@
 import { GROUPS } from '@smsgw/contracts';
 import { allRoutes, bootApp, storeObserver } from '@smsgw/platform';
 import { poolsOf } from '@smsgw/domain';
-import { createClientBacklog, createRateLimiter, createStageRuntime, limiterMetrics, openLimiterRedis, rateLimitKey } from '@smsgw/redis';
+import { createClientBacklog, createDeferredQueue, createMultiIds, createRateLimiter, createStageRuntime, limiterMetrics, openLimiterRedis, rateLimitKey } from '@smsgw/redis';
 import { createBacklogMonitor, createClientBacklogMonitor } from './backlog-monitor';
 import { createIngressServer } from './ingress-server';
 import { plaintextClients } from './bind-auth';
@@ -9,10 +9,12 @@ import { createBindLockout } from './bind-lockout';
 import { createBindCounter } from './bind-counter';
 import { createReceiptDispatcher } from './receipt-dispatcher';
 import { createSubmitHandler } from './submit-handler';
-import { createIdempotentSubmit } from './idempotency';
+import { createIdempotentSubmit, createIdempotentSubmitMulti } from './idempotency';
 import { createSubmitMultiHandler } from './submit-multi';
 import { createQueryHandler } from './query-handler';
 import { createCancelHandler } from './cancel-handler';
+import { createReplaceHandler } from './replace-handler';
+import { createSmscForwarder } from './smsc-forward';
 import { openStateStore } from '@smsgw/store';
 
 await bootApp('ingress', process, async (ctx) => {
@@ -40,6 +42,8 @@ await bootApp('ingress', process, async (ctx) => {
   // client cannot fill the queues for everyone.
   const clientBacklog = createClientBacklog(redis, config.redis.prefix);
   const clientFull = createClientBacklogMonitor(clientBacklog, { limits: new Map(config.clients.map((c) => [c.systemId, c.maxBacklog])) });
+  // Per client, each submit_multi's message ids under its message_id (query_sm by it).
+  const multiIds = createMultiIds(redis, config.redis.prefix);
   const receipts = createReceiptDispatcher({
     redis,
     target: config.redis,
@@ -65,6 +69,16 @@ await bootApp('ingress', process, async (ctx) => {
     // clients[].defaultCountryCode/trunkPrefix: national numbers become E.164 before the policy sees them.
     addressing: (sys: string) => clientsById.get(sys),
   };
+  // cancel_sm / replace_sm of a submitted message go to its SMSC through a sender holding its link.
+  const smscForward = createSmscForwarder({ redis, prefix: config.redis.prefix, logger });
+  // replace_sm and replace_if_present_flag: a held message is released at once to be decided again.
+  const replacer = createReplaceHandler({
+    redis, names, store, backlog: clientBacklog, logger,
+    forward: (rec, f) => smscForward.replace(rec, f),
+    deferred: createDeferredQueue(redis, config.redis.prefix, names.in),
+    addressing: submitDeps.addressing,
+    maxAgeMs: submitDeps.maxAgeMs,
+  });
   const server = createIngressServer({
     host: config.ingress.host,
     port: config.ingress.port,
@@ -74,17 +88,22 @@ await bootApp('ingress', process, async (ctx) => {
     clients: config.clients,
     session: config.ingress,
     // clients[].idempotency: a retried submit (same key within the window) gets the first message's id.
-    submit: createIdempotentSubmit(createSubmitHandler({ ...submitDeps, enqueue: (e) => clientBacklog.enqueue(names.in, e) }), {
+    submit: createIdempotentSubmit(createSubmitHandler({ ...submitDeps, enqueue: (e) => clientBacklog.enqueue(names.in, e), replaceIfPresent: replacer.ifPresent }), {
       redis,
       prefix: config.redis.prefix,
       options: (sys) => clientsById.get(sys)?.idempotency,
       logger,
     }),
-    // Every destination's entry in one transaction on `in`: all of them accepted, or none.
-    submitMulti: createSubmitMultiHandler({ ...submitDeps, enqueueAll: (es) => clientBacklog.enqueueAll(names.in, es) }),
-    query: createQueryHandler(store, (sys, id) => clientBacklog.has(sys, id), (sys, id) => clientBacklog.isCancelled(sys, id)),
+    // Every destination's entry in one transaction on `in`: all of them accepted, or none; a
+    // retried one (clients[].idempotency) gets the first one's message_id and unsuccess list.
+    submitMulti: createIdempotentSubmitMulti(
+      createSubmitMultiHandler({ ...submitDeps, enqueueAll: (es) => clientBacklog.enqueueAll(names.in, es), recordIds: multiIds.record, logger }),
+      { redis, prefix: config.redis.prefix, options: (sys) => clientsById.get(sys)?.idempotency, logger },
+    ),
+    query: createQueryHandler(store, (sys, id) => clientBacklog.has(sys, id), (sys, id) => clientBacklog.isCancelled(sys, id), multiIds.idsOf),
     // cancel_sm of a message not yet handed to an SMSC (its id still in the client's backlog).
-    cancel: createCancelHandler({ redis, names, store, backlog: clientBacklog, addressing: submitDeps.addressing, logger }),
+    cancel: createCancelHandler({ redis, names, store, backlog: clientBacklog, addressing: submitDeps.addressing, logger, idsOfMulti: multiIds.idsOf, forward: (rec, svc) => smscForward.cancel(rec, svc) }),
+    replace: replacer.replaceSm,
     receipts,
     metrics,
     logger,
@@ -101,6 +120,8 @@ await bootApp('ingress', process, async (ctx) => {
   return rt.start({
     backlog: { close: () => { backlog.stop(); clientFull.stop(); } },
     smpp: server,
+    // After the server: no cancel_sm or replace_sm waits on it any more.
+    smscForward,
     binds,
     receipts,
     store,

@@ -18,6 +18,8 @@ export interface SubmitHandlerDeps {
   maxAgeMs?: (sys: string) => number;
   /** How a client writes national numbers (clients[].defaultCountryCode, trunkPrefix); absent: kept as sent. */
   addressing?: (sys: string) => AddressOptions | undefined;
+  /** replace_if_present_flag: replaces the client's queued message like this one; its id, or undefined when none. */
+  replaceIfPresent?: (entry: InEntry) => Promise<string | undefined>;
   now?: () => number;
   newId?: () => string;
 }
@@ -118,6 +120,7 @@ export function validateSubmit(pdu: Pdu, sys: string, id: string, at: number, ma
     at,
   };
   if (vp) entry.vp = vp;
+  if (pdu.service_type) entry.svc = pdu.service_type;
   // A schedule in the past is "now" (§4.4.1: deliver immediately).
   if (due?.ok && due.at > at) entry.due = due.at;
   entry.exp = messageExpiry({ at, due: entry.due, validity: validity?.ok ? validity.at : undefined, maxAgeMs });
@@ -154,7 +157,8 @@ export async function admitSubmit(deps: AdmissionDeps, sys: string, n = 1): Prom
 
 /**
  * submit_sm → UUID → XADD to `in` → ESME_ROK with the UUID, in that order: ROK is never sent
- * before Redis answered. Redis away, a stream over its bound or the client over its own
+ * before Redis answered. With replace_if_present_flag, a queued message of the client with the
+ * same source, destination and service_type is replaced instead, and its id is the answer. Redis away, a stream over its bound or the client over its own
  * maxBacklog → ESME_RMSGQFUL; a client over its submit rate → ESME_RTHROTTLED.
  */
 export function createSubmitHandler(deps: SubmitHandlerDeps): (pdu: Pdu, sys: string) => Promise<SubmitOutcome> {
@@ -166,6 +170,8 @@ export function createSubmitHandler(deps: SubmitHandlerDeps): (pdu: Pdu, sys: st
     const refused = await admitSubmit(deps, sys);
     if (refused) return refused;
     try {
+      const replaced = pdu.replace_if_present_flag === 1 ? await deps.replaceIfPresent?.(v.entry) : undefined;
+      if (replaced) return { status: STATUS.ESME_ROK, messageId: replaced };
       await deps.enqueue(v.entry);
     } catch (err) {
       return { status: STATUS.ESME_RMSGQFUL, reason: `queue unavailable: ${(err as Error).message}` };

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { InEntry } from '@smsgw/contracts';
+import type { Logger } from '@smsgw/platform';
 import { STATUS, type MultiDestination, type Pdu, type UnsuccessSme } from '@smsgw/smpp';
 import { admitSubmit, validateSubmit, type AdmissionDeps, type SubmitHandlerDeps, type SubmitOutcome } from './submit-handler';
 
@@ -14,7 +15,16 @@ export type SubmitMultiOutcome = SubmitOutcome & {
 export interface SubmitMultiDeps extends Omit<SubmitHandlerDeps, 'enqueue' | 'allow'>, AdmissionDeps {
   /** Durably appends every entry to `in`, all or none (one transaction); resolves once Redis answered. */
   enqueueAll: (entries: InEntry[]) => Promise<unknown>;
+  /**
+   * Remembers which messages the cid stands for (multi-ids.ts), until `expiresAt` (ms since
+   * epoch): query_sm and cancel_sm by the cid find them. Absent: the cid names no message there.
+   */
+  recordIds?: (sys: string, cid: string, ids: string[], expiresAt: number) => Promise<unknown>;
+  logger?: Logger;
 }
+
+/** The validity of a message without `exp` (validateSubmit always sets one): the default cap. */
+const FALLBACK_AGE_MS = 48 * 3_600_000;
 
 /**
  * The statuses validateSubmit gives for a destination address (§5.1.3): they concern that
@@ -45,8 +55,9 @@ function noneLeftStatus(unsuccess: UnsuccessSme[]): number {
 /**
  * submit_multi (§4.5) → one message per distinct SME destination, each with its own UUID, `in`
  * entry, policy decision and receipt, all under one client message_id (`cid`) → all entries to
- * `in` in one transaction → ESME_ROK with `cid` and the unsuccess list. Nothing is answered
- * before Redis did, and either every destination is queued or none is.
+ * `in` in one transaction, and the cid's ids beside them (`recordIds`) → ESME_ROK with `cid` and
+ * the unsuccess list. Nothing is answered before Redis did, and either every destination is
+ * queued or none is.
  * - A destination whose address fails (ESME_RINVDSTADR…) goes into unsuccess_sme with its status.
  * - A distribution list (dest_flag 2) goes into unsuccess_sme with ESME_RINVDLNAME: this gateway
  *   keeps no lists, so no name can be resolved.
@@ -87,10 +98,16 @@ export function createSubmitMultiHandler(deps: SubmitMultiDeps): (pdu: Pdu, sys:
     if (!entries.length) return { status: noneLeftStatus(unsuccess), reason: 'no destination left to send to', unsuccess };
     const refused = await admitSubmit(deps, sys, entries.length);
     if (refused) return refused;
-    try {
-      await deps.enqueueAll(entries);
-    } catch (err) {
-      return { status: STATUS.ESME_RMSGQFUL, reason: `queue unavailable: ${(err as Error).message}` };
+    // The ids go with the entries, concurrently (no extra round trip): both are written before
+    // the ROK, so a query_sm by the cid right after it finds them. If only the entries failed,
+    // the ids are left to expire: the cid was never given out, so nothing can ask for them.
+    const expiresAt = Math.max(...entries.map((e) => e.exp ?? e.at + FALLBACK_AGE_MS));
+    const [queued, recorded] = await Promise.allSettled([deps.enqueueAll(entries), deps.recordIds?.(sys, cid, entries.map((e) => e.id), expiresAt)]);
+    if (queued.status === 'rejected') return { status: STATUS.ESME_RMSGQFUL, reason: `queue unavailable: ${(queued.reason as Error).message}` };
+    // The messages are queued: refusing now would invite the client to send them all again.
+    // Only the cid's lookup is lost (query_sm/cancel_sm by it answer as for an unknown id).
+    if (recorded.status === 'rejected') {
+      deps.logger?.warn({ err: (recorded.reason as Error).message, systemId: sys, msgId: cid }, 'submit_multi ids not recorded; query_sm/cancel_sm by its message_id will fail');
     }
     return { status: STATUS.ESME_ROK, messageId: cid, unsuccess, accepted: entries.length };
   };

@@ -1,6 +1,6 @@
 import { pino } from 'pino';
 import { createAppMetrics, createMetricsRegistry, type ClientConfig, type Logger } from '@smsgw/platform';
-import { createClientBacklog, createRedis } from '@smsgw/redis';
+import { createClientBacklog, createDeferredQueue, createMultiIds, createRedis } from '@smsgw/redis';
 import { streamNames } from '@smsgw/contracts';
 import { createRedisStateStore } from '@smsgw/store';
 import { createIngressServer, type IngressServerDeps } from './ingress-server';
@@ -9,6 +9,7 @@ import { createSubmitMultiHandler } from './submit-multi';
 import { createReceiptDispatcher } from './receipt-dispatcher';
 import { createQueryHandler } from './query-handler';
 import { createCancelHandler } from './cancel-handler';
+import { createReplaceHandler } from './replace-handler';
 import { createBindLockout, type LockoutOptions } from './bind-lockout';
 
 const silent = pino({ level: 'silent' });
@@ -45,15 +46,19 @@ export async function startTestIngress(o: TestIngressOptions) {
   const receipts = createReceiptDispatcher({ redis, target: o.redisUrl, names, instance: 'test', metrics, logger, batchSize: 10, claimIdleMs: 1_000 });
   const store = createRedisStateStore({ redis, prefix: o.prefix });
   const clientBacklog = createClientBacklog(redis, o.prefix);
+  const multiIds = createMultiIds(redis, o.prefix);
+  const addressing = (sys: string) => o.clients.find((c) => c.systemId === sys);
+  const replacer = createReplaceHandler({ redis, names, store, backlog: clientBacklog, logger, deferred: createDeferredQueue(redis, o.prefix, names.in), addressing });
   const server = createIngressServer({
     host: '127.0.0.1', port: 0, clients: o.clients, session: o.session, tls: o.tls, connections: o.connections, proxyProtocol: o.proxyProtocol,
     // As main.ts: counted in the client backlog with the XADD, which query_sm reads.
-    submit: createSubmitHandler({ enqueue: (e) => clientBacklog.enqueue(names.in, e), backlogFull: () => false }),
+    submit: createSubmitHandler({ enqueue: (e) => clientBacklog.enqueue(names.in, e), backlogFull: () => false, replaceIfPresent: replacer.ifPresent }),
     // As main.ts: the destinations' entries in one transaction (and counted in the client backlog).
-    submitMulti: createSubmitMultiHandler({ enqueueAll: (es) => clientBacklog.enqueueAll(names.in, es), backlogFull: () => false }),
-    query: createQueryHandler(store, (sys, id) => clientBacklog.has(sys, id), (sys, id) => clientBacklog.isCancelled(sys, id)),
-    // As main.ts: cancel_sm of a message not yet handed to an SMSC.
-    cancel: createCancelHandler({ redis, names, store, backlog: clientBacklog, addressing: (sys) => o.clients.find((c) => c.systemId === sys), logger }),
+    submitMulti: createSubmitMultiHandler({ enqueueAll: (es) => clientBacklog.enqueueAll(names.in, es), backlogFull: () => false, recordIds: multiIds.record }),
+    query: createQueryHandler(store, (sys, id) => clientBacklog.has(sys, id), (sys, id) => clientBacklog.isCancelled(sys, id), multiIds.idsOf),
+    // As main.ts: cancel_sm and replace_sm of a message not yet handed to an SMSC.
+    cancel: createCancelHandler({ redis, names, store, backlog: clientBacklog, addressing, logger, idsOfMulti: multiIds.idsOf }),
+    replace: replacer.replaceSm,
     receipts, metrics, logger,
     auth: { lockout: createBindLockout(lockoutRedis, o.prefix, auth), failureDelayMs: auth.failureDelayMs },
   });

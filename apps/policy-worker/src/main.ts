@@ -1,10 +1,9 @@
 import { GROUPS } from '@smsgw/contracts';
 import { createClientRouter } from '@smsgw/domain';
 import { bootApp, loadConfig, storeObserver } from '@smsgw/platform';
-import { createClientBacklog, createStageRuntime, groupBacklog, startPeriodicJobs } from '@smsgw/redis';
+import { createClientBacklog, createDeferredQueue, createStageRuntime, groupBacklog, startPeriodicJobs } from '@smsgw/redis';
 import { openStateStore } from '@smsgw/store';
 import { startAdminApi } from './admin-api';
-import { createDeferredQueue } from './deferred-queue';
 import { createConcatGroups } from './concat-groups';
 import { createMcp } from './mcp';
 import { createPolicyHandler } from './policy-handler';
@@ -18,7 +17,7 @@ await bootApp('policy-worker', process, async (ctx) => {
   const store = await openStateStore(config.state, redis, config.redis.prefix, storeObserver(metrics));
   const keys = policyKeys(config.redis.prefix);
   const settings = createPolicySettings(config.policy);
-  const deferred = createDeferredQueue(redis, keys.deferred, names.in);
+  const deferred = createDeferredQueue(redis, config.redis.prefix, names.in);
   const concat = createConcatGroups(redis, config.redis.prefix, config.concat.timeoutMs, { maxOpen: config.concat.maxOpenGroups });
   rt.consumer({
     stream: names.in,

@@ -3,7 +3,7 @@ import { Cluster, type Command, type Redis } from 'ioredis';
 import type { InEntry } from '@smsgw/contracts';
 import { createPolicyResolver, emptyPolicySettings, type PolicySettings } from '@smsgw/domain';
 import { redisNamespace, type RedisNamespace } from '@smsgw/testing';
-import { createDeferredQueue } from './deferred-queue';
+import { createDeferredQueue } from '@smsgw/redis';
 import { createMcp } from './mcp';
 import { policyKeys } from './policy-keys';
 
@@ -116,7 +116,7 @@ describe('MCP on real Redis', () => {
 
   it('the deferred queue releases due entries back to in, once', async () => {
     const keys = policyKeys(ns.prefix);
-    const q = createDeferredQueue(ns.redis, keys.deferred, `${ns.prefix}:in`);
+    const q = createDeferredQueue(ns.redis, ns.prefix, `${ns.prefix}:in`);
     const e = entry();
     await q.defer(e, 1_000);
     await q.defer(e, 1_000); // the same entry deferred twice is one member

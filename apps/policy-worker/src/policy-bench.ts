@@ -10,9 +10,8 @@ import { pino } from 'pino';
 import { GROUPS, streamNames, type InEntry } from '@smsgw/contracts';
 import { createClientRouter } from '@smsgw/domain';
 import { createAppMetrics, createMetricsRegistry, policySchema } from '@smsgw/platform';
-import { createBlockingRedis, createRedis, createStreamConsumer, deleteByPrefix, xaddEntry } from '@smsgw/redis';
+import { createBlockingRedis, createDeferredQueue, createRedis, createStreamConsumer, deleteByPrefix, xaddEntry } from '@smsgw/redis';
 import { createRedisStateStore } from '@smsgw/store';
-import { createDeferredQueue } from './deferred-queue';
 import { createMcp } from './mcp';
 import { createPolicyHandler } from './policy-handler';
 import { policyKeys } from './policy-keys';
@@ -77,7 +76,7 @@ try {
   const settings = createPolicySettings(policy);
   const handler = createPolicyHandler({
     redis, store, names, logger: pino({ level: 'warn' }), metrics: createAppMetrics(createMetricsRegistry('policy-bench')),
-    deferred: createDeferredQueue(redis, keys.deferred, names.in),
+    deferred: createDeferredQueue(redis, prefix, names.in),
     route: createClientRouter([{ prefix: '', smscs: ['sim'] }], []),
     policy: createMcp({ redis, keys, resolve: settings.resolver }),
   });

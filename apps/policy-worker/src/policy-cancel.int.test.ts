@@ -8,7 +8,7 @@ import { createClientBacklog } from '@smsgw/redis';
 import { redisNamespace } from '@smsgw/testing';
 import { createMcp } from './mcp';
 import { createPolicyHandler } from './policy-handler';
-import { createDeferredQueue } from './deferred-queue';
+import { createDeferredQueue } from '@smsgw/redis';
 import { policyKeys } from './policy-keys';
 
 const inEntry = (id: string, sys = 'acme', extra: Partial<InEntry> = {}): InEntry => ({
@@ -25,7 +25,7 @@ async function setup(name: string) {
   const keys = policyKeys(ns.prefix);
   const store = createRedisStateStore({ redis: ns.redis, prefix: ns.prefix });
   const backlog = createClientBacklog(ns.redis, ns.prefix);
-  const deferred = createDeferredQueue(ns.redis, keys.deferred, names.in);
+  const deferred = createDeferredQueue(ns.redis, ns.prefix, names.in);
   const handler = createPolicyHandler({
     redis: ns.redis, store, names, backlog, deferred,
     logger: pino({ level: 'silent' }), metrics: createAppMetrics(createMetricsRegistry(name)),
@@ -104,6 +104,56 @@ describe('policy-worker: messages cancelled before routing (cancel_sm, real Redi
       await ns.redis.set(`${ns.prefix}:cancelled:{acme}`, 'x');
       expect(await handler(asEntries([inEntry('m1')]))).toEqual({ ack: [] });
       expect(await read(names.out('uk'))).toEqual([]);
+    } finally {
+      await ns.cleanup();
+    }
+  });
+});
+
+describe('policy-worker: messages replaced before routing (replace_sm, replace_if_present_flag, real Redis)', () => {
+  it('routes a replaced message as replaced (its version stamped); a new schedule holds it; an up-to-date copy is left alone', async () => {
+    const { ns, names, backlog, deferred, handler, read, asEntries } = await setup('policy-replace');
+    try {
+      const t = Date.now();
+      const text = inEntry('text');
+      const later = inEntry('later');
+      const current = inEntry('current', 'acme', { rv: 1 });
+      for (const m of [text, later, current]) await backlog.enqueue(names.in, m);
+      expect(await backlog.replace('acme', 'text', { sm: Buffer.from('new text').toString('base64'), rd: 0 })).toBe(1);
+      expect(await backlog.replace('acme', 'later', { due: t + 60_000 })).toBe(1);
+      expect(await backlog.replace('acme', 'current', { rd: 0 })).toBe(1);
+      expect((await handler(asEntries([text, later, current]))).ack).toHaveLength(3);
+      const out = await read(names.out('uk'));
+      expect(out.map((e) => [e.id, Buffer.from(e.sm, 'base64').toString(), e.rd, e.rv]).sort()).toEqual([
+        ['current', 'hi', 1, 1], // carries version 1 already: nothing to apply
+        ['text', 'new text', 0, 1],
+      ]);
+      // Held by its new schedule, as replaced: the release brings back version 1.
+      expect(await deferred.size()).toBe(1);
+      expect(await deferred.release(t + 60_000)).toBe(1);
+      expect((await read(names.in)).filter((e) => e.id === 'later')).toMatchObject([{ id: 'later' }, { id: 'later', rv: 1, due: t + 60_000 }]);
+    } finally {
+      await ns.cleanup();
+    }
+  });
+
+  it('checks the replaced text, not the accepted one: a replacement the content rules refuse is rejected', async () => {
+    const ns = await redisNamespace('policy-replace-content');
+    try {
+      const names = streamNames(ns.prefix);
+      const backlog = createClientBacklog(ns.redis, ns.prefix);
+      const handler = createPolicyHandler({
+        redis: ns.redis, store: createRedisStateStore({ redis: ns.redis, prefix: ns.prefix }), names, backlog,
+        logger: pino({ level: 'silent' }), metrics: createAppMetrics(createMetricsRegistry('policy-replace-content')),
+        route: createClientRouter([{ prefix: '44', smscs: ['uk'] }], []),
+        policy: createMcp({ redis: ns.redis, keys: policyKeys(ns.prefix), resolve: () => createPolicyResolver({ ...emptyPolicySettings(), rules: [{ type: 'content-deny', pattern: 'casino', flags: 'i', keywords: [] }] }) }),
+      });
+      const m = inEntry('m1');
+      await backlog.enqueue(names.in, m);
+      await backlog.replace('acme', 'm1', { sm: Buffer.from('CASINO tonight').toString('base64') });
+      await handler([{ id: '1-0', data: m, deliveries: 1, size: 0 }]);
+      const fails = ((await ns.redis.xrange(names.dlrIn, '-', '+')) as [string, string[]][]).map(([, f]) => dlrInFailureSchema.parse(JSON.parse(f[1]!)));
+      expect(fails).toMatchObject([{ id: 'm1', state: 'POLICY_REJECTED' }]);
     } finally {
       await ns.cleanup();
     }

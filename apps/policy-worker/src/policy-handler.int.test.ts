@@ -8,7 +8,7 @@ import { createClientBacklog } from '@smsgw/redis';
 import { redisNamespace } from '@smsgw/testing';
 import { createMcp } from './mcp';
 import { createPolicyHandler } from './policy-handler';
-import { createDeferredQueue } from './deferred-queue';
+import { createDeferredQueue } from '@smsgw/redis';
 import { createPolicySettings } from './policy-settings';
 import { policyKeys } from './policy-keys';
 
@@ -89,7 +89,7 @@ describe('policy-worker handler (real Redis)', () => {
         route: createClientRouter([{ prefix: '', smscs: ['uk'] }], []),
         // 23:30 in London: inside the quiet window.
         policy: createMcp({ redis: ns.redis, keys, resolve: settings.resolver, now: () => Date.UTC(2026, 0, 15, 23, 30) }),
-        deferred: createDeferredQueue(ns.redis, keys.deferred, names.in),
+        deferred: createDeferredQueue(ns.redis, ns.prefix, names.in),
       });
       expect(await handler([{ id: '1-0', data: inEntry('q', '447700900123'), deliveries: 1, size: 0 }])).toEqual({ ack: ['1-0'] });
       expect(await ns.redis.xlen(names.out('uk'))).toBe(0); // nothing routed yet
@@ -113,7 +113,7 @@ describe('policy-worker handler (real Redis)', () => {
         logger: pino({ level: 'silent' }), metrics: createAppMetrics(createMetricsRegistry('p4')),
         route: createClientRouter([{ prefix: '44', smscs: ['uk'] }], []),
         policy: createMcp({ redis: ns.redis, keys, resolve: () => createPolicyResolver(emptyPolicySettings()) }),
-        deferred: createDeferredQueue(ns.redis, keys.deferred, names.in),
+        deferred: createDeferredQueue(ns.redis, ns.prefix, names.in),
       });
       const t = Date.now();
       const messages = [

@@ -1,9 +1,9 @@
-import { inEntrySchema, isFinalState, type DlrInFailure, type InEntry, type JournalEntry, type OutEntry, type StreamNames } from '@smsgw/contracts';
+import { applyReplacement, inEntrySchema, isFinalState, isSuperseded, type DlrInFailure, type InEntry, type JournalEntry, type OutEntry, type StreamNames } from '@smsgw/contracts';
 import { reject, type PolicyVerdict, type RouteDecision } from '@smsgw/domain';
 import type { AppMetrics, Logger } from '@smsgw/platform';
 import { CANCEL_REASON, runBatch, xaddEntry, type BatchHandler, type ClientBacklog, type EntryOutcome, type Redis, type StreamEntry } from '@smsgw/redis';
 import type { StateStore } from '@smsgw/store';
-import type { DeferredQueue } from './deferred-queue';
+import type { DeferredQueue } from '@smsgw/redis';
 import type { BatchPolicy } from './mcp';
 import { concatInfo, messageText } from './message-content';
 import type { ConcatGroups } from './concat-groups';
@@ -55,7 +55,7 @@ export function createPolicyHandler(deps: PolicyHandlerDeps): BatchHandler {
     if (verdict.pass && !decision) verdict = reject('no-route');
     if (!verdict.pass && verdict.deferUntil !== undefined && deps.deferred) {
       // Quiet hours: the message waits and runs the whole policy again when released.
-      await store.createMessage({ id: m.id, cid: m.cid, sys: m.sys, src: m.src.norm, dst: m.dst.norm, rd: m.rd, state: 'SCHEDULED', at: t });
+      await store.createMessage({ id: m.id, cid: m.cid, sys: m.sys, src: m.src.norm, dst: m.dst.norm, rd: m.rd, dc: m.dc, state: 'SCHEDULED', at: t });
       await deps.deferred.defer(m, verdict.deferUntil);
       metrics.messages.inc({ stage: 'policy', outcome: 'deferred' });
       const until = new Date(verdict.deferUntil).toISOString();
@@ -64,8 +64,8 @@ export function createPolicyHandler(deps: PolicyHandlerDeps): BatchHandler {
       return { ack: true, journal: [{ ...base, ts: t, ev: 'deferred', dst: m.dst.norm, stage: 'business-rules', reason: `quiet-hours until ${until}` }] };
     }
     if (!verdict.pass) {
-      await store.createMessage({ id: m.id, cid: m.cid, sys: m.sys, src: m.src.norm, dst: m.dst.norm, rd: m.rd, state: 'POLICY_REJECTED', at: t, err: verdict.code });
-      const fail: DlrInFailure = { k: 'fail', id: m.id, sys: m.sys, src: m.src, dst: m.dst, state: 'POLICY_REJECTED', err: verdict.code, reason: verdict.reason, at: t };
+      await store.createMessage({ id: m.id, cid: m.cid, sys: m.sys, src: m.src.norm, dst: m.dst.norm, rd: m.rd, dc: m.dc, state: 'POLICY_REJECTED', at: t, err: verdict.code });
+      const fail: DlrInFailure = { k: 'fail', id: m.id, sys: m.sys, src: m.src, dst: m.dst, rd: m.rd, state: 'POLICY_REJECTED', err: verdict.code, reason: verdict.reason, at: t };
       const rejected: JournalEntry = {
         ...base, ts: t, ev: 'rejected', dst: m.dst.norm,
         stage: verdict.stage, reason: verdict.reason, err: verdict.code, latencyMs: t - m.at,
@@ -80,7 +80,7 @@ export function createPolicyHandler(deps: PolicyHandlerDeps): BatchHandler {
     if (decision!.weights) out.weights = decision!.weights;
     if (decision!.backup) out.backup = decision!.backup;
     const routed: JournalEntry = { ...base, ts: t, ev: 'routed', pool: decision!.pool, latencyMs: t - m.at };
-    if (!(await store.createMessage({ id: m.id, cid: m.cid, sys: m.sys, src: m.src.norm, dst: m.dst.norm, rd: m.rd, state: 'ROUTED', pool: decision!.pool, at: t }))) {
+    if (!(await store.createMessage({ id: m.id, cid: m.cid, sys: m.sys, src: m.src.norm, dst: m.dst.norm, rd: m.rd, dc: m.dc, state: 'ROUTED', pool: decision!.pool, at: t }))) {
       // Held before (schedule, quiet hours) or a redelivery: move it on (a no-op when it is ROUTED already).
       await store.transition(m.id, 'ROUTED', { at: t });
     }
@@ -112,13 +112,13 @@ export function createPolicyHandler(deps: PolicyHandlerDeps): BatchHandler {
     const base = { id: m.id, sys: m.sys };
     if (expired(m, t)) {
       // The record exists already when the message was held (SCHEDULED); the dlr-worker ends it EXPIRED.
-      await store.createMessage({ id: m.id, cid: m.cid, sys: m.sys, src: m.src.norm, dst: m.dst.norm, rd: m.rd, state: 'ACCEPTED', at: t });
-      const fail: DlrInFailure = { k: 'fail', id: m.id, sys: m.sys, src: m.src, dst: m.dst, state: 'EXPIRED', err: 0, reason: 'validity expired before it was sent', at: t };
+      await store.createMessage({ id: m.id, cid: m.cid, sys: m.sys, src: m.src.norm, dst: m.dst.norm, rd: m.rd, dc: m.dc, state: 'ACCEPTED', at: t });
+      const fail: DlrInFailure = { k: 'fail', id: m.id, sys: m.sys, src: m.src, dst: m.dst, rd: m.rd, state: 'EXPIRED', err: 0, reason: 'validity expired before it was sent', at: t };
       await Promise.all([xaddEntry(redis, names.dlrIn, fail), deps.backlog?.remove([m])]);
       metrics.messages.inc({ stage: 'policy', outcome: 'expired' });
       return { ack: true, journal: [{ ...base, ts: m.at, ev: 'accepted', cid: m.cid, src: m.src.norm, dst: m.dst.norm, dc: m.dc }] };
     }
-    await store.createMessage({ id: m.id, cid: m.cid, sys: m.sys, src: m.src.norm, dst: m.dst.norm, rd: m.rd, state: 'SCHEDULED', at: t });
+    await store.createMessage({ id: m.id, cid: m.cid, sys: m.sys, src: m.src.norm, dst: m.dst.norm, rd: m.rd, dc: m.dc, state: 'SCHEDULED', at: t });
     await deps.deferred!.defer(m, m.due!);
     metrics.messages.inc({ stage: 'policy', outcome: 'scheduled' });
     const until = new Date(m.due!).toISOString();
@@ -132,26 +132,39 @@ export function createPolicyHandler(deps: PolicyHandlerDeps): BatchHandler {
    */
   const cancelled = async (m: InEntry, t: number): Promise<EntryOutcome> => {
     // Created ACCEPTED as for an expiry, so that the dlr-worker's move to DELETED applies.
-    const created = await store.createMessage({ id: m.id, cid: m.cid, sys: m.sys, src: m.src.norm, dst: m.dst.norm, rd: m.rd, state: 'ACCEPTED', at: t });
+    const created = await store.createMessage({ id: m.id, cid: m.cid, sys: m.sys, src: m.src.norm, dst: m.dst.norm, rd: m.rd, dc: m.dc, state: 'ACCEPTED', at: t });
     const rec = created ? null : await store.get(m.id);
     if (rec && isFinalState(rec.state)) {
       await deps.backlog?.remove([m]);
       return { ack: true };
     }
-    const fail: DlrInFailure = { k: 'fail', id: m.id, sys: m.sys, src: m.src, dst: m.dst, state: 'DELETED', err: 0, reason: CANCEL_REASON, at: t };
+    const fail: DlrInFailure = { k: 'fail', id: m.id, sys: m.sys, src: m.src, dst: m.dst, rd: m.rd, state: 'DELETED', err: 0, reason: CANCEL_REASON, at: t };
     await Promise.all([xaddEntry(redis, names.dlrIn, fail), deps.backlog?.remove([m])]);
     metrics.messages.inc({ stage: 'policy', outcome: 'cancelled' });
     deps.logger.info({ msgId: m.id, systemId: m.sys }, 'cancelled message not routed');
     return { ack: true, journal: created ? [{ id: m.id, sys: m.sys, ts: m.at, ev: 'accepted', cid: m.cid, src: m.src.norm, dst: m.dst.norm, dc: m.dc }] : [] };
   };
 
-  /** The cancelled ids among a batch: one ZMSCORE per client in it. */
-  const cancelledIn = async (ms: readonly InEntry[]): Promise<Set<string>> => {
-    if (!deps.backlog || !ms.length) return new Set();
-    const bySys = new Map<string, string[]>();
-    for (const m of ms) bySys.set(m.sys, [...(bySys.get(m.sys) ?? []), m.id]);
-    const sets = await Promise.all([...bySys].map(([sys, ids]) => deps.backlog!.cancelledOf(sys, ids)));
-    return new Set(sets.flatMap((s) => [...s]));
+  /**
+   * What the client did to the messages of a batch since they were accepted: the cancelled
+   * ids, and each replaced message as replaced (replace_sm, replace_if_present_flag) — the
+   * policy runs on what will be sent. One ZMSCORE and one HMGET per client in the batch,
+   * sharing a round trip.
+   */
+  const changesIn = async (ms: readonly InEntry[]): Promise<{ cancelled: Set<string>; replaced: Map<string, InEntry> }> => {
+    if (!deps.backlog || !ms.length) return { cancelled: new Set(), replaced: new Map() };
+    const bySys = new Map<string, InEntry[]>();
+    for (const m of ms) bySys.set(m.sys, [...(bySys.get(m.sys) ?? []), m]);
+    const per = await Promise.all([...bySys].map(async ([sys, list]) => {
+      const ids = list.map((m) => m.id);
+      const [cancelled, replacements] = await Promise.all([deps.backlog!.cancelledOf(sys, ids), deps.backlog!.replacementsOf(sys, ids)]);
+      const replaced = list.flatMap((m) => {
+        const r = replacements.get(m.id);
+        return isSuperseded(m, r) ? [[m.id, applyReplacement(m, r)] as const] : [];
+      });
+      return { cancelled, replaced };
+    }));
+    return { cancelled: new Set(per.flatMap((p) => [...p.cancelled])), replaced: new Map(per.flatMap((p) => p.replaced)) };
   };
 
   const isHeld = (m: InEntry, t: number) => expired(m, t) || (m.due !== undefined && m.due > t && !!deps.deferred);
@@ -172,9 +185,11 @@ export function createPolicyHandler(deps: PolicyHandlerDeps): BatchHandler {
     let verdicts: PolicyVerdict[];
     try {
       // Cancelled messages first (a released held one too): they are neither held nor routed.
-      const isCancelled = await cancelledIn(read.map((r) => r.m));
+      // A replaced one goes on as replaced: its new schedule may hold it, its new text is checked.
+      const changes = await changesIn(read.map((r) => r.m));
       for (const r of read) {
-        if (isCancelled.has(r.m.id)) dropped.push(r);
+        r.m = changes.replaced.get(r.m.id) ?? r.m;
+        if (changes.cancelled.has(r.m.id)) dropped.push(r);
         else if (isHeld(r.m, t0)) waiting.push(r);
         else good.push({ ...r, decision: deps.route(r.m.sys, r.m.dst.norm) });
       }

@@ -1,3 +1,5 @@
+import { deferredKey } from '@smsgw/redis';
+
 /**
  * Redis key layout of the MCP. Lists are sets read with one SMISMEMBER per list per read
  * batch; the counting keys of a client share the hash tag `{<system_id>}` because one Lua
@@ -31,6 +33,6 @@ export function policyKeys(prefix: string): PolicyKeys {
     dup: (sys, hash) => `${p}:{${sys}}:dup:${hash}`,
     quotaDay: (sys, date) => `${p}:{${sys}}:qd:${date}`,
     quotaMonth: (sys, month) => `${p}:{${sys}}:qm:${month}`,
-    deferred: `${p}:deferred`,
+    deferred: deferredKey(prefix),
   };
 }

@@ -7,16 +7,14 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { cpus } from 'node:os';
 import { streamNames, type InEntry } from '@smsgw/contracts';
-import { createRedis, deleteByPrefix } from '@smsgw/redis';
-import { createDeferredQueue } from './deferred-queue';
-import { policyKeys } from './policy-keys';
+import { createDeferredQueue, createRedis, deleteByPrefix } from '@smsgw/redis';
 
 const N = Number(process.env.BENCH_MESSAGES ?? 1_000_000);
 const url = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 const prefix = `bench-schedule:${randomBytes(4).toString('hex')}`;
 const redis = createRedis(url);
 const names = streamNames(prefix);
-const queue = createDeferredQueue(redis, policyKeys(prefix).deferred, names.in);
+const queue = createDeferredQueue(redis, prefix, names.in);
 const used = async () => Number(/^used_memory:(\d+)/m.exec(await redis.info('memory'))?.[1] ?? 0);
 
 const entry = (i: number, due: number): InEntry => ({

@@ -6,6 +6,7 @@ import { openStateStore } from '@smsgw/store';
 import { createDeliverHandler } from './deliver-handler';
 import { createMessageSender } from './message-sender';
 import { createSmscLink, type SmscLink } from './smsc-link';
+import { createSmscOpsWorker } from './smsc-ops-worker';
 import { createSubmitErrorTable } from './submit-errors';
 
 await bootApp('sender', process, async (ctx) => {
@@ -51,8 +52,13 @@ await bootApp('sender', process, async (ctx) => {
     // Messages waiting for their SMSC are held, not reclaimed: waiting is not failing.
     rt.consumer({ stream: names.out(pool), group: GROUPS.sender, concurrency: config.delivery.senderConcurrency, deadLetter: 'fail-message', hold: true, handler });
   }
+  // cancel_sm / replace_sm of submitted messages, asked by the ingress, go out on these links.
+  const smscOps = createSmscOpsWorker({ redis, prefix: config.redis.prefix, links, text: new Map(config.smscs.map((s) => [s.id, s.text])), logger });
+  smscOps.start();
   return rt.start(
     {
+      // Before the links: the operations in hand are answered while their sessions still exist.
+      smscOps,
       smsc: { close: async () => void (await Promise.allSettled([...links.values()].map((l) => l.stop()))) },
       store,
       limiterRedis,

@@ -20,7 +20,7 @@ const outEntry = (id: string, text = 'hello'): OutEntry => ({
 });
 const entry = (data: OutEntry, deliveries = 1): StreamEntry => ({ id: `${Date.now()}-${Math.random()}`, data, deliveries, size: 0 });
 
-describe('sender: cancel_sm against the hand-off (real Redis, SMSC simulator over TCP)', () => {
+describe('sender: cancel_sm and replace_sm against the hand-off (real Redis, SMSC simulator over TCP)', () => {
   const cleanups: Array<() => Promise<void>> = [];
   afterEach(async () => {
     for (const c of cleanups.splice(0).reverse()) await c();
@@ -51,7 +51,9 @@ describe('sender: cancel_sm against the hand-off (real Redis, SMSC simulator ove
     };
     const failures = async () =>
       ((await ns.redis.xrange(names.dlrIn, '-', '+')) as [string, string[]][]).map(([, f]) => dlrInFailureSchema.parse(JSON.parse(f[1]!)));
-    return { ns, link, store, backlog, handler, routed, failures };
+    /** Entries the sender wrote back to `in` (the ones `routed` counted there carry no `v`). */
+    const inStream = async () => ((await ns.redis.xrange(names.in, '-', '+')) as [string, string[]][]).map(([, f]) => JSON.parse(f[1]!) as OutEntry).filter((m) => m.v === 1);
+    return { ns, link, store, backlog, handler, routed, failures, inStream };
   }
 
   const startSim = async (port = 0) => {
@@ -108,5 +110,49 @@ describe('sender: cancel_sm against the hand-off (real Redis, SMSC simulator ove
     expect(await backlog.cancel('acme', 'm3')).toBe(false);
     expect((await store.get('m3'))?.state).toBe('SUBMITTED');
     expect(await failures()).toEqual([]);
+  });
+
+  it('a message replaced while it waits for its SMSC: the old copy never goes, the replaced one goes back to `in` (lease let go, still counted), then is sent', async () => {
+    const probe = await startSmscSim({ port: 0 });
+    const port = probe.port;
+    await probe.close();
+    const { ns, link, store, backlog, handler, routed, failures, inStream } = await setup(port);
+    const e = await routed('r1');
+    const done = handler([e]);
+    while (!(await ns.redis.exists(`${ns.prefix}:lease:{r1}`))) await new Promise((r) => setTimeout(r, 10));
+    const newText = encodeGsm7('replaced text')!.toString('base64');
+    expect(await backlog.replace('acme', 'r1', { sm: newText, rd: 0 })).toBe(1);
+    const sim = await startSim(port);
+    expect(await link.waitBound(5_000)).toBe(true);
+    expect(await done).toEqual({ ack: [e.id], requeue: [] });
+    expect(sim.stats.submits).toBe(0);
+    expect(await failures()).toEqual([]);
+    const [again] = await inStream();
+    expect(again).toMatchObject({ id: 'r1', rv: 1, sm: newText, rd: 0 });
+    expect(again).not.toHaveProperty('pool');
+    expect(await ns.redis.exists(`${ns.prefix}:lease:{r1}`)).toBe(0);
+    expect(await backlog.has('acme', 'r1')).toBe(true);
+    // Routed again by the policy-worker: the copy of version 1 is submitted, with the new text.
+    const routedAgain = entry({ ...outEntry('r1'), ...again, pool: 'sim', smscs: ['sim'], rt: Date.now() });
+    expect((await handler([routedAgain])).ack).toEqual([routedAgain.id]);
+    expect(sim.submits.map((x) => x.text)).toEqual(['replaced text']);
+    expect(await backlog.has('acme', 'r1')).toBe(false);
+    expect((await store.get('r1'))?.state).toBe('SUBMITTED');
+    // A redelivered old copy is recognised as sent: nothing more.
+    expect((await handler([entry(outEntry('r1'), 2)])).ack).toHaveLength(1);
+    expect(sim.stats.submits).toBe(1);
+  });
+
+  it('a replaced part of a client-concatenated group is changed in place and keeps its place in the group', async () => {
+    const sim = await startSim();
+    const { handler, routed, backlog, link, inStream } = await setup(sim.port);
+    expect(await link.waitBound(5_000)).toBe(true);
+    await routed('g1');
+    await routed('g2');
+    expect(await backlog.replace('acme', 'g2', { sm: encodeGsm7('second, replaced')!.toString('base64') })).toBe(1);
+    const group = { id: `${Date.now()}-g`, data: { k: 'group', pool: 'sim', parts: [outEntry('g1', 'first'), outEntry('g2', 'second')] }, deliveries: 1, size: 0 };
+    expect((await handler([group])).ack).toEqual([group.id]);
+    expect(sim.submits.map((x) => x.text)).toEqual(['first', 'second, replaced']);
+    expect(await inStream()).toEqual([]);
   });
 });

@@ -184,7 +184,7 @@ describe('sender (real Redis, SMSC simulator over TCP)', () => {
   it('takes every message that ends here out of its client backlog (sent, expired, each part of a group, a duplicate again); one given back stays', async () => {
     const removed: BacklogMessage[] = [];
     // (No cancel here: every hand-off goes; message-cancel.int.test.ts races real ones.)
-    const backlog = { remove: async (ms: Iterable<BacklogMessage>) => void removed.push(...ms), handoff: async () => 'go' } as unknown as ClientBacklog;
+    const backlog = { remove: async (ms: Iterable<BacklogMessage>) => void removed.push(...ms), handoff: async () => 'go', pendingPlace: () => undefined } as unknown as ClientBacklog;
     const stopping = new AbortController();
     const { ns, store, handler } = await setup({}, { backlog, signal: stopping.signal });
     const routed = (id: string) => store.createMessage({ id, sys: 'acme', src: 'ACME', dst: '447700900123', rd: 1, state: 'ROUTED', at: Date.now() });

@@ -1,4 +1,4 @@
-import { isFinalState, outEntrySchema, outGroupSchema, type DlrInFailure, type JournalEntry, type OutEntry, type StreamNames } from '@smsgw/contracts';
+import { applyReplacement, isFinalState, outEntrySchema, outGroupSchema, type DlrInFailure, type InEntry, type JournalEntry, type OutEntry, type StreamNames, type VersionedReplacement } from '@smsgw/contracts';
 import { normaliseSmscMsgId, sendableUntil, type SmscIdFormat } from '@smsgw/domain';
 import type { AppMetrics, Logger, SmscTextConfig } from '@smsgw/platform';
 import { CANCEL_REASON, messagesOfEntry, runBatch, sleepUnless, xaddEntry, type BatchHandler, type ClientBacklog, type EntryOutcome, type RateLimiter, type Redis, type StreamEntry } from '@smsgw/redis';
@@ -51,7 +51,7 @@ export interface MessageSenderDeps {
 /** The link and session a group of parts sticks to. */
 type Pin = { link?: SmscLink; session?: SmppSession };
 
-type Outcome = { result: 'sent' | 'failed' | 'duplicate' | 'retry' | 'requeue'; journal?: JournalEntry[] };
+type Outcome = { result: 'sent' | 'failed' | 'duplicate' | 'retry' | 'requeue' | 'replaced'; journal?: JournalEntry[] };
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 /** How often a message whose lease another handler holds looks again. */
@@ -73,6 +73,8 @@ export function createMessageSender(deps: MessageSenderDeps): BatchHandler {
   /** Messages a handler of this sender holds the lease of right now. */
   const sending = new Set<string>();
   const sentAlready = (rec: MessageRecord | null) => !!rec && (rec.state === 'SUBMITTED' || isFinalState(rec.state));
+  /** Messages whose replaced copy went back to `in`: still in flight, they stay in their client's backlog. */
+  const reinjected = new Set<string>();
 
   /** The route's primaries by weight among the bound ones; its backups only while none is bound. */
   const chooseLink = (m: OutEntry): SmscLink | undefined =>
@@ -81,7 +83,7 @@ export function createMessageSender(deps: MessageSenderDeps): BatchHandler {
   /** The validity ran out before the message (or its next part) went: EXPIRED, never sent after. */
   const expire = async (m: OutEntry, part: number, smsc: string | undefined): Promise<Outcome> => {
     const at = Date.now();
-    const failure: DlrInFailure = { k: 'fail', id: m.id, sys: m.sys, src: m.src, dst: m.dst, state: 'EXPIRED', err: 0, reason: 'validity expired before it was submitted', at };
+    const failure: DlrInFailure = { k: 'fail', id: m.id, sys: m.sys, src: m.src, dst: m.dst, rd: m.rd, state: 'EXPIRED', err: 0, reason: 'validity expired before it was submitted', at };
     await xaddEntry(redis, names.dlrIn, failure);
     metrics.messages.inc({ stage: 'sender', outcome: 'expired' });
     logger.info({ msgId: m.id, smscId: smsc, part }, 'message expired before it was submitted');
@@ -96,7 +98,7 @@ export function createMessageSender(deps: MessageSenderDeps): BatchHandler {
   const cancelled = async (m: OutEntry): Promise<Outcome> => {
     const rec = await store.get(m.id);
     if (rec && !isFinalState(rec.state)) {
-      const failure: DlrInFailure = { k: 'fail', id: m.id, sys: m.sys, src: m.src, dst: m.dst, state: 'DELETED', err: 0, reason: CANCEL_REASON, at: Date.now() };
+      const failure: DlrInFailure = { k: 'fail', id: m.id, sys: m.sys, src: m.src, dst: m.dst, rd: m.rd, state: 'DELETED', err: 0, reason: CANCEL_REASON, at: Date.now() };
       await xaddEntry(redis, names.dlrIn, failure);
     }
     metrics.messages.inc({ stage: 'sender', outcome: 'cancelled' });
@@ -104,10 +106,26 @@ export function createMessageSender(deps: MessageSenderDeps): BatchHandler {
     return { result: 'failed' };
   };
 
+  /**
+   * replace_sm (or replace_if_present_flag) changed the message before its hand-off: this copy
+   * does not go. The message as replaced goes back to `in` — the policy checks its new text,
+   * its new schedule holds it — and reaches a sender again as a copy of the latest version.
+   * Its lease is let go at once, so that copy is not kept waiting for it.
+   */
+  const replaced = async (m: OutEntry, r: VersionedReplacement): Promise<Outcome> => {
+    const { pool: _pool, smscs: _smscs, weights: _weights, backup: _backup, rt: _rt, ...entry } = applyReplacement(m, r);
+    await xaddEntry(redis, names.in, entry satisfies InEntry);
+    reinjected.add(m.id);
+    await redis.del(leaseKey(m.id)).catch(() => undefined);
+    metrics.messages.inc({ stage: 'sender', outcome: 'replaced' });
+    logger.info({ msgId: m.id, systemId: m.sys, version: r.v }, 'replaced message back to policy');
+    return { result: 'replaced' };
+  };
+
   const fail = async (m: OutEntry, status: number, smsc: string, part: number, command: string) => {
     const at = Date.now();
     // The SMSC refused it for good (or its retries ran out): UNDELIVERABLE, its status in the receipt.
-    const failure: DlrInFailure = { k: 'fail', id: m.id, sys: m.sys, src: m.src, dst: m.dst, state: 'UNDELIVERABLE', err: status, reason: `${command} status 0x${status.toString(16)}`, at };
+    const failure: DlrInFailure = { k: 'fail', id: m.id, sys: m.sys, src: m.src, dst: m.dst, rd: m.rd, state: 'UNDELIVERABLE', err: status, reason: `${command} status 0x${status.toString(16)}`, at };
     await xaddEntry(redis, names.dlrIn, failure);
     const rec: JournalEntry = {
       ts: at, ev: 'submit_failed', id: m.id, sys: m.sys, smsc, part, err: status, dst: m.dst.norm,
@@ -263,10 +281,19 @@ export function createMessageSender(deps: MessageSenderDeps): BatchHandler {
         }
         // The limiter may have held it past its validity.
         if (Date.now() >= until) return expire(m, part, link.id);
-        // The last moment a cancel_sm can win: its first part is about to go (after the wait
-        // for a link and the rate tokens). A redelivery whose part 0 went before never asks.
+        // The last moment a cancel_sm or replace_sm can win: its first part is about to go
+        // (after the wait for a link and the rate tokens). A redelivery whose part 0 went
+        // before never asks.
         if (deps.backlog && !handedOff && sentParts === 0 && !startedAny) {
-          if ((await deps.backlog.handoff(m.sys, m.id)) === 'cancelled') return cancelled(m);
+          const h = await deps.backlog.handoff(m.sys, m.id, { rv: m.rv, pending: deps.backlog.pendingPlace(m) });
+          if (h === 'cancelled') return cancelled(m);
+          if (h !== 'go') {
+            if (!pin) return replaced(m, h.replaced);
+            // A part of a client-concatenated group keeps its place in the group: changed here.
+            m = applyReplacement(m, h.replaced);
+            prepared = prepareParts(m, ref, deps.text?.get(link.id));
+            continue;
+          }
           handedOff = true;
         }
         // submit_sm, or data_sm for an SMSC that wants it (smscs[].submitWith); its response
@@ -284,7 +311,10 @@ export function createMessageSender(deps: MessageSenderDeps): BatchHandler {
         }
         if (resp.status === STATUS.ESME_ROK && resp.command === SUBMIT_RESP[link.submitWith]) {
           const smscMsgId = normaliseSmscMsgId(resp.message_id ?? '', deps.idFormats?.get(link.id));
-          await keepSmscId(m, { part, parts: parts(), smsc: link.id, smscMsgId, at: Date.now(), segments: prepared.segments });
+          // The record learns what went: the SMSC's own id (for forwarded cancel/replace), its
+          // data_coding, and the client's data_coding and registered_delivery as sent (a
+          // replacement may have changed them since the record was created).
+          await keepSmscId(m, { part, parts: parts(), smsc: link.id, smscMsgId, rawSmscMsgId: resp.message_id ?? '', at: Date.now(), segments: prepared.segments, sdc: prepared.dataCoding, dc: m.dc, rd: m.rd });
           journal.push({
             ts: Date.now(), ev: 'submitted', id: m.id, sys: m.sys, dst: m.dst.norm, smsc: link.id, part, seg: prepared.segments, dc: prepared.dataCoding, smscMsgId,
             latencyMs: Date.now() - m.at,
@@ -359,7 +389,8 @@ export function createMessageSender(deps: MessageSenderDeps): BatchHandler {
   const uncount = (entries: StreamEntry[], ack: string[]) => {
     if (!deps.backlog || !ack.length) return;
     const acked = new Set(ack);
-    deps.backlog.remove(entries.filter((e) => acked.has(e.id)).flatMap((e) => messagesOfEntry(e.data))).catch((err) => {
+    const ended = entries.filter((e) => acked.has(e.id)).flatMap((e) => messagesOfEntry(e.data)).filter((m) => !reinjected.delete(m.id));
+    deps.backlog.remove(ended).catch((err) => {
       metrics.errors.inc({ kind: 'backlog_remove' });
       logger.warn({ err }, 'finished messages not removed from their client backlog; the sweep removes them');
     });

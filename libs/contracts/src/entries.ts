@@ -33,6 +33,10 @@ export const inEntrySchema = z.object({
   due: z.number().optional(), // schedule_delivery_time, ms since epoch: not sent before
   // One part of a message the client concatenated itself with SAR TLVs (SMPP v3.4 §5.3.2.22-24).
   sar: z.object({ ref: z.number().int(), total: z.number().int(), seq: z.number().int() }).optional(),
+  svc: z.string().optional(), // service_type, when the client gave one (mass cancel_sm, replace_if_present_flag)
+  // The replacement (replace_sm, replace_if_present_flag) this copy carries: a stage that meets
+  // a copy older than the message's latest replacement applies it first (replacement.ts).
+  rv: z.number().int().optional(),
   at: z.number(), // accepted, ms since epoch
 });
 export type InEntry = z.infer<typeof inEntrySchema>;
@@ -84,6 +88,9 @@ export const dlrInFailureSchema = z.object({
   state: z.enum(['FAILED', 'UNDELIVERABLE', 'POLICY_REJECTED', 'EXPIRED', 'DELETED', 'UNKNOWN']), // DELETED: cancel_sm (§4.9)
   err: z.number().int(), // SMPP status or our reason code
   reason: z.string(),
+  // registered_delivery of the copy that ended, when the stage has it: a replacement
+  // (replace_sm) may have changed it after the record was written.
+  rd: z.number().int().optional(),
   at: z.number(),
 });
 export const dlrInMoSchema = z.object({

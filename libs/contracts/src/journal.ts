@@ -20,6 +20,7 @@ export const JOURNAL_EVENTS = [
   'dead_lettered',
   'log',
   'audit',
+  'replaced',
 ] as const;
 export type JournalEvent = (typeof JOURNAL_EVENTS)[number];
 
@@ -101,6 +102,7 @@ const EVENT_APP: Record<JournalEvent, string> = {
   delivered_to_client: 'ingress',
   dead_lettered: 'unknown',
   audit: 'admin',
+  replaced: 'ingress',
 };
 
 /**

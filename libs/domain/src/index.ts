@@ -9,3 +9,4 @@ export * from './quiet-hours';
 export * from './mo-routing';
 export * from './smpp-time';
 export * from './expiry';
+export * from './norm-address';

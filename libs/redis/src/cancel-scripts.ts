@@ -1,3 +1,4 @@
+import { parseReplacement, type Replacement, type VersionedReplacement } from '@smsgw/contracts';
 import type { Redis } from './redis-client';
 
 /**
@@ -10,24 +11,64 @@ import type { Redis } from './redis-client';
  *   the backlog; only if it is gone AND in `cancelled` the message was cancelled first.
  * Redis runs a script whole, so a cancel and a handoff of one message are serialized: either
  * the cancel wins (never submitted) or the handoff wins (the cancel fails, the message goes).
- * Both keys carry the client's hash tag: one slot on Redis Cluster, so one script may use both.
+ * replace_sm (§4.10) and replace_if_present_flag race the hand-off the same way: REPLACE
+ * writes the message's new fields to `<p>:replaced:{sys}` only while the id is in the backlog,
+ * and HANDOFF, in the same script that takes the id, refuses a copy older than the latest
+ * replacement (entries carry the version they were built with, `rv`): either the replacement
+ * is in before the hand-off and the replaced message is what goes, or the replace fails.
+ * Every key carries the client's hash tag: one slot on Redis Cluster, so one script may use all.
  * An id in neither set (counted late, swept, another client's) hands off: sending is right.
  */
 
-/** KEYS: backlog, cancelled. ARGV: id. Returns 1 when cancelled here, 0 when not cancellable. */
+/** KEYS: backlog, cancelled, replaced. ARGV: id. Returns 1 when cancelled here, 0 when not cancellable. */
 const CANCEL_SCRIPT = `
 local score = redis.call('ZSCORE', KEYS[1], ARGV[1])
 if not score then return 0 end
 redis.call('ZREM', KEYS[1], ARGV[1])
 redis.call('ZADD', KEYS[2], score, ARGV[1])
+redis.call('HDEL', KEYS[3], ARGV[1])
 return 1
 `;
 
-/** KEYS: backlog, cancelled. ARGV: id. Returns 1 to submit, 0 when the message was cancelled. */
+/**
+ * KEYS: backlog, cancelled, replaced, pending. ARGV: id, the copy's replacement version (0:
+ * none), its pending-index member ('' when none). Returns 1 to submit, 0 when the message was
+ * cancelled, or the replacement (`<v>|<json>`) when the copy is older than it and the message
+ * is still the client's to change: the copy is not sent, the replaced message goes instead.
+ */
 const HANDOFF_SCRIPT = `
-if redis.call('ZREM', KEYS[1], ARGV[1]) == 1 then return 1 end
+if redis.call('ZSCORE', KEYS[1], ARGV[1]) then
+  local r = redis.call('HGET', KEYS[3], ARGV[1])
+  if r and tonumber(string.match(r, '^(%d+)|')) > tonumber(ARGV[2]) then return r end
+  redis.call('ZREM', KEYS[1], ARGV[1])
+  if r then redis.call('HDEL', KEYS[3], ARGV[1]) end
+  if ARGV[3] ~= '' then redis.call('ZREM', KEYS[4], ARGV[3]) end
+  return 1
+end
 if redis.call('ZSCORE', KEYS[2], ARGV[1]) then return 0 end
 return 1
+`;
+
+/**
+ * KEYS: backlog, replaced. ARGV: id, the replacement's fields (JSON). While the message is the
+ * client's to change (in its backlog), its replacement becomes the fields given over those of
+ * the previous one, with the next version; returns that version, or 0 when the message was
+ * handed to an SMSC already, has ended, or is not this client's.
+ */
+const REPLACE_SCRIPT = `
+if not redis.call('ZSCORE', KEYS[1], ARGV[1]) then return 0 end
+local set = cjson.decode(ARGV[2])
+local v = 1
+local r = redis.call('HGET', KEYS[2], ARGV[1])
+if r then
+  local bar = string.find(r, '|', 1, true)
+  v = tonumber(string.sub(r, 1, bar - 1)) + 1
+  local prev = cjson.decode(string.sub(r, bar + 1))
+  for k, val in pairs(set) do prev[k] = val end
+  set = prev
+end
+redis.call('HSET', KEYS[2], ARGV[1], v .. '|' .. cjson.encode(set))
+return v
 `;
 
 /** Why a cancelled message ended DELETED (its failure in `dlr-in`, the receipt, the journal). */
@@ -36,9 +77,22 @@ export const CANCEL_REASON = 'cancelled by the client (cancel_sm)';
 /** The client's cancelled messages (hash tag of its backlog: the same slot on Redis Cluster). */
 export const clientCancelledKey = (prefix: string, sys: string) => `${prefix}:cancelled:{${sys}}`;
 
+/** The client's replaced messages: id → `<version>|<json>` (same slot as its backlog). */
+export const clientReplacedKey = (prefix: string, sys: string) => `${prefix}:replaced:{${sys}}`;
+
+/** What a stage knows of the copy it holds: its replacement version and its pending-index place. */
+export interface HandoffCopy {
+  rv?: number;
+  /** The pending index's key and member of the message (pending-index.ts), when it has one. */
+  pending?: { key: string; member: string };
+}
+
+export type HandoffResult = 'go' | 'cancelled' | { replaced: VersionedReplacement };
+
 type CancelRedis = Redis & {
-  smsgwCancel(backlog: string, cancelled: string, id: string): Promise<number>;
-  smsgwHandoff(backlog: string, cancelled: string, id: string): Promise<number>;
+  smsgwCancel(backlog: string, cancelled: string, replaced: string, id: string): Promise<number>;
+  smsgwHandoff(backlog: string, cancelled: string, replaced: string, pending: string, id: string, rv: number, member: string): Promise<number | string>;
+  smsgwReplace(backlog: string, replaced: string, id: string, set: string): Promise<number>;
 };
 
 /**
@@ -47,10 +101,16 @@ type CancelRedis = Redis & {
  * redelivered entry, a held message released back to `in` — is still recognised, so a crash
  * between ending a cancelled message and acknowledging its entry never sends it after all.
  */
-export function createCancelScripts(redis: Redis, backlogKey: (sys: string) => string, cancelledKey: (sys: string) => string) {
+export function createCancelScripts(
+  redis: Redis,
+  backlogKey: (sys: string) => string,
+  cancelledKey: (sys: string) => string,
+  replacedKey: (sys: string) => string,
+) {
   const r = redis as CancelRedis;
-  if (typeof r.smsgwCancel !== 'function') r.defineCommand('smsgwCancel', { numberOfKeys: 2, lua: CANCEL_SCRIPT });
-  if (typeof r.smsgwHandoff !== 'function') r.defineCommand('smsgwHandoff', { numberOfKeys: 2, lua: HANDOFF_SCRIPT });
+  if (typeof r.smsgwCancel !== 'function') r.defineCommand('smsgwCancel', { numberOfKeys: 3, lua: CANCEL_SCRIPT });
+  if (typeof r.smsgwHandoff !== 'function') r.defineCommand('smsgwHandoff', { numberOfKeys: 4, lua: HANDOFF_SCRIPT });
+  if (typeof r.smsgwReplace !== 'function') r.defineCommand('smsgwReplace', { numberOfKeys: 2, lua: REPLACE_SCRIPT });
   return {
     /**
      * Cancels a message not yet handed to an SMSC: true when it was in the client's backlog
@@ -58,14 +118,40 @@ export function createCancelScripts(redis: Redis, backlogKey: (sys: string) => s
      * this client's.
      */
     async cancel(sys: string, id: string): Promise<boolean> {
-      return (await r.smsgwCancel(backlogKey(sys), cancelledKey(sys), id)) === 1;
+      return (await r.smsgwCancel(backlogKey(sys), cancelledKey(sys), replacedKey(sys), id)) === 1;
     },
     /**
-     * Right before a message's first part goes to an SMSC: 'go', or 'cancelled' when a cancel
-     * won. Once it said 'go', no cancel of that message can succeed any more.
+     * Replaces a message not yet handed to an SMSC (replace_sm, replace_if_present_flag): the
+     * version of its replacement, or 0 when it can no longer be changed here.
      */
-    async handoff(sys: string, id: string): Promise<'go' | 'cancelled'> {
-      return (await r.smsgwHandoff(backlogKey(sys), cancelledKey(sys), id)) === 1 ? 'go' : 'cancelled';
+    async replace(sys: string, id: string, set: Replacement): Promise<number> {
+      return r.smsgwReplace(backlogKey(sys), replacedKey(sys), id, JSON.stringify(set));
+    },
+    /**
+     * Right before a message's first part goes to an SMSC: 'go', 'cancelled' when a cancel
+     * won, or the replacement when the copy at hand is older than the message's latest one (it
+     * must not go; the replaced message goes instead, and hands off in its turn). Once it said
+     * 'go', no cancel or replace of that message can succeed any more.
+     */
+    async handoff(sys: string, id: string, copy: HandoffCopy = {}): Promise<HandoffResult> {
+      const pending = copy.pending;
+      const out = await r.smsgwHandoff(backlogKey(sys), cancelledKey(sys), replacedKey(sys), pending?.key ?? replacedKey(sys), id, copy.rv ?? 0, pending?.member ?? '');
+      if (out === 1) return 'go';
+      if (out === 0) return 'cancelled';
+      const replaced = parseReplacement(String(out));
+      // Unreadable (never written so by us): the message goes as it is rather than never.
+      return replaced ? { replaced } : 'go';
+    },
+    /** The latest replacement of each of these messages that has one (one HMGET). */
+    async replacementsOf(sys: string, ids: readonly string[]): Promise<Map<string, VersionedReplacement>> {
+      if (!ids.length) return new Map();
+      const raw = await redis.hmget(replacedKey(sys), ...ids);
+      const out = new Map<string, VersionedReplacement>();
+      raw.forEach((v, i) => {
+        const parsed = parseReplacement(v);
+        if (parsed) out.set(ids[i]!, parsed);
+      });
+      return out;
     },
     /** Which of these messages of the client were cancelled (one ZMSCORE). */
     async cancelledOf(sys: string, ids: readonly string[]): Promise<Set<string>> {

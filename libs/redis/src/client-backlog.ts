@@ -1,13 +1,25 @@
 import { ENTRY_FIELD } from '@smsgw/contracts';
 import type { Redis } from './redis-client';
 import { encodeEntry, xaddEntry } from './stream-entry';
-import { clientCancelledKey, createCancelScripts } from './cancel-scripts';
+import { clientCancelledKey, clientReplacedKey, createCancelScripts } from './cancel-scripts';
+import { COUNT_SCRIPT, pendingKey, pendingOf, pendingPlace, type PendingEntry, type PendingMessage } from './pending-index';
 
-/** A message as the backlog counts it: its id and the client that submitted it. */
+/**
+ * A message as the backlog counts it: its id and the client that submitted it; with its
+ * addresses (and service_type) it is indexed for the mass cancel and replace_if_present too.
+ */
 export interface BacklogMessage {
   id: string;
   sys: string;
+  at?: number;
+  svc?: string;
+  src?: { norm: string };
+  dst?: { norm: string };
 }
+
+const indexed = (m: BacklogMessage): m is PendingMessage => !!m.src && !!m.dst && m.at !== undefined;
+
+type CountRedis = Redis & { smsgwCount(backlog: string, pending: string, score: number, id: string, member: string, expireAt: number): Promise<number> };
 
 /** How long past its expiry a message may still be counted before the sweep drops it. */
 export const BACKLOG_GRACE_MS = 10 * 60_000;
@@ -30,9 +42,22 @@ export const clientBacklogKey = (prefix: string, sys: string) => `${prefix}:back
 export function createClientBacklog(redis: Redis, prefix: string) {
   const key = (sys: string) => clientBacklogKey(prefix, sys);
   const cancelledKey = (sys: string) => clientCancelledKey(prefix, sys);
+  const replacedKey = (sys: string) => clientReplacedKey(prefix, sys);
+  const r = redis as CountRedis;
+  if (typeof r.smsgwCount !== 'function') r.defineCommand('smsgwCount', { numberOfKeys: 2, lua: COUNT_SCRIPT });
+  /** Counts one message (and indexes it when it has addresses): one command either way. */
+  const count = (m: BacklogMessage, score: number) => {
+    if (!indexed(m)) return redis.zadd(key(m.sys), score, m.id);
+    const place = pendingPlace(prefix, m);
+    return r.smsgwCount(key(m.sys), place.key, score, m.id, place.member, score + BACKLOG_GRACE_MS);
+  };
   return {
-    // cancel_sm: cancel, handoff, cancelledOf, isCancelled (cancel-scripts.ts).
-    ...createCancelScripts(redis, key, cancelledKey),
+    // cancel_sm and replace_sm: cancel, replace, handoff, cancelledOf, replacementsOf, isCancelled (cancel-scripts.ts).
+    ...createCancelScripts(redis, key, cancelledKey, replacedKey),
+    /** Where a message sits in the pending index (for the hand-off script). */
+    pendingPlace: (m: PendingMessage) => pendingPlace(prefix, m),
+    /** This client's messages from `src` to `dst` (normalised) not yet handed off, latest first. */
+    pending: (sys: string, src: string, dst: string): Promise<PendingEntry[]> => pendingOf(redis, pendingKey(prefix, sys, src, dst)),
     /**
      * Appends an accepted message to `stream` and counts it, in one round trip (the ZADD goes
      * first, so a message in a stream is always counted). Not a MULTI: the two keys are in
@@ -42,7 +67,7 @@ export function createClientBacklog(redis: Redis, prefix: string) {
      * as it is; ingress always sets `exp`, an entry without one is scored as living `fallbackAgeMs`.
      */
     async enqueue<E extends BacklogMessage & { at: number; exp?: number }>(stream: string, entry: E, fallbackAgeMs = 48 * 3_600_000): Promise<string | null> {
-      const counted = redis.zadd(key(entry.sys), entry.exp ?? entry.at + fallbackAgeMs, entry.id).catch(() => undefined);
+      const counted = count(entry, entry.exp ?? entry.at + fallbackAgeMs).catch(() => undefined);
       try {
         const id = await xaddEntry(redis, stream, entry);
         // Counted before the client hears ESME_ROK (same round trip; on a cluster another
@@ -65,14 +90,14 @@ export function createClientBacklog(redis: Redis, prefix: string) {
      */
     async enqueueAll<E extends BacklogMessage & { at: number; exp?: number }>(stream: string, entries: readonly E[], fallbackAgeMs = 48 * 3_600_000): Promise<string[]> {
       if (!entries.length) return [];
-      const bySys = new Map<string, { scored: (string | number)[]; ids: string[] }>();
+      const bySys = new Map<string, { ids: string[] }>();
       for (const e of entries) {
-        const c = bySys.get(e.sys) ?? { scored: [], ids: [] };
-        c.scored.push(e.exp ?? e.at + fallbackAgeMs, e.id);
+        const c = bySys.get(e.sys) ?? { ids: [] };
         c.ids.push(e.id);
         bySys.set(e.sys, c);
       }
-      const counted = Promise.all([...bySys].map(([sys, c]) => redis.zadd(key(sys), ...c.scored))).catch(() => undefined);
+      // One call per message (concurrent: they share round trips).
+      const counted = Promise.all(entries.map((e) => count(e, e.exp ?? e.at + fallbackAgeMs))).catch(() => undefined);
       try {
         const tx = redis.multi();
         for (const e of entries) tx.xadd(stream, '*', ENTRY_FIELD, encodeEntry(e));
@@ -88,15 +113,24 @@ export function createClientBacklog(redis: Redis, prefix: string) {
         throw err;
       }
     },
-    /** Uncounts finished messages: one ZREM per client (concurrent calls share round trips). */
+    /**
+     * Uncounts finished messages: one ZREM per client and its replacements (concurrent calls
+     * share round trips); messages given with their addresses leave the pending index too
+     * (those handed off left it at the hand-off).
+     */
     async remove(messages: Iterable<BacklogMessage>): Promise<void> {
       const bySys = new Map<string, string[]>();
+      const places: Promise<unknown>[] = [];
       for (const m of messages) {
         const ids = bySys.get(m.sys);
         if (ids) ids.push(m.id);
         else bySys.set(m.sys, [m.id]);
+        if (indexed(m)) {
+          const place = pendingPlace(prefix, m);
+          places.push(redis.zrem(place.key, place.member));
+        }
       }
-      await Promise.all([...bySys].map(([sys, ids]) => redis.zrem(key(sys), ...ids)));
+      await Promise.all([...[...bySys].flatMap(([sys, ids]) => [redis.zrem(key(sys), ...ids), redis.hdel(replacedKey(sys), ...ids)]), ...places]);
     },
     /**
      * Whether `id` is one of this client's messages in flight: accepted, and not yet ended. The
@@ -118,6 +152,14 @@ export function createClientBacklog(redis: Redis, prefix: string) {
     async sweep(systems: readonly string[], now = Date.now(), graceMs = BACKLOG_GRACE_MS): Promise<number> {
       const before = `(${now - graceMs}`;
       const n = await Promise.all(systems.flatMap((sys) => [redis.zremrangebyscore(key(sys), '-inf', before), redis.zremrangebyscore(cancelledKey(sys), '-inf', before)]));
+      // A replacement whose message left the backlog without taking it along (a missed removal).
+      await Promise.all(systems.map(async (sys) => {
+        const ids = await redis.hkeys(replacedKey(sys));
+        if (!ids.length) return;
+        const scores = await redis.zmscore(key(sys), ...ids);
+        const gone = ids.filter((_, i) => scores[i] === null);
+        if (gone.length) await redis.hdel(replacedKey(sys), ...gone);
+      }));
       return n.reduce((a, b) => a + b, 0);
     },
   };

@@ -13,3 +13,7 @@ export * from './periodic-jobs';
 export * from './sleep';
 export * from './client-backlog';
 export * from './cancel-scripts';
+export * from './pending-index';
+export * from './deferred-queue';
+export * from './multi-ids';
+export * from './smsc-ops';

@@ -111,5 +111,10 @@ describe('aerospike layout', () => {
     expect(parseMessageBins('u1', asMap)).toEqual(expected);
     // A submit_multi destination keeps the client's message_id; other records have none.
     expect(parseMessageBins('u1', { ...asObject, cid: 'c1' })).toEqual({ ...expected, cid: 'c1' });
+    // The client's data_coding and the SMSC's, where written (records from before have neither: see above).
+    expect(parseMessageBins('u1', { ...asObject, dc: 8, sdc: 0 })).toEqual({ ...expected, dc: 8, sdc: 0 });
+    // The SMSC's own form of a part's id, where it differs from the normalised one.
+    expect(parseMessageBins('u1', { ...asObject, rid: { '1': '0X1' } })).toEqual({ ...expected, rawSmscIds: [null, '0X1', null] });
+    expect(parseMessageBins('u1', { ...asMap, rid: new Map([['1', '0X1']]) })).toEqual({ ...expected, rawSmscIds: [null, '0X1', null] });
   });
 });

@@ -27,8 +27,11 @@ export const MSG_BINS = {
   times: 'tm', // map STATE → ms
   partStates: 'ps', // map "<part>" → final state
   smscIds: 'sid', // map "<part>" → SMSC message id
+  rawSmscIds: 'rid', // map "<part>" → SMSC message id as the SMSC wrote it, where that differs from sid's
   version: 'vs', // +1 on every conditional write: the check of a batched read-modify-write
   cid: 'cid', // submit_multi: the client's message_id for all its destinations (absent otherwise)
+  dc: 'dc', // the client's data_coding (absent in records written before it was kept)
+  smscDataCoding: 'sdc', // the data_coding the SMSC got (absent until submitted)
 } as const;
 
 export const CORR_BINS = { id: 'id', part: 'part', parts: 'parts' } as const;
@@ -164,7 +167,8 @@ export function parseMessageBins(id: string, bins: Record<string, unknown>): Mes
   const B = MSG_BINS;
   const finals = partMap(bins[B.partStates], isState);
   const ids = partMap(bins[B.smscIds], isString);
-  const slots = partSlots(bins, finals, ids);
+  const rawIds = partMap(bins[B.rawSmscIds], isString);
+  const slots = partSlots(bins, finals, ids, rawIds);
   const times: Partial<Record<MessageState, number>> = {};
   for (const [k, v] of entriesOf(bins[B.times])) if (isMessageState(k)) times[k] = Number(v);
   const st = bins[B.state];
@@ -187,5 +191,8 @@ export function parseMessageBins(id: string, bins: Record<string, unknown>): Mes
   if (typeof bins[B.smsc] === 'string') rec.smsc = bins[B.smsc] as string;
   if (bins[B.err] !== undefined && bins[B.err] !== null) rec.err = Number(bins[B.err]);
   if (typeof bins[B.cid] === 'string') rec.cid = bins[B.cid] as string;
+  if (rawIds.size) rec.rawSmscIds = denseParts(slots, rawIds);
+  if (typeof bins[B.dc] === 'number') rec.dc = bins[B.dc] as number;
+  if (typeof bins[B.smscDataCoding] === 'number') rec.sdc = bins[B.smscDataCoding] as number;
   return rec;
 }

@@ -58,7 +58,9 @@ type Op = Aerospike.operations.Operation;
 const DEFAULT_TTL_SECONDS = 7 * 24 * 3600;
 // What a decision reads (less to decode than the whole record with its maps).
 const TRANSITION_BINS = [MSG_BINS.state, MSG_BINS.updatedAt];
-const SUBMIT_BINS = [MSG_BINS.state, MSG_BINS.parts, MSG_BINS.smscIds, MSG_BINS.updatedAt];
+const SUBMIT_BINS = [MSG_BINS.state, MSG_BINS.parts, MSG_BINS.smscIds, MSG_BINS.rawSmscIds, MSG_BINS.updatedAt];
+/** The SMSC's own form of its id, kept only where it differs from the normalised one. */
+const rawIdOf = (input: RecordSubmitInput) => (input.rawSmscMsgId !== undefined && input.rawSmscMsgId !== input.smscMsgId ? input.rawSmscMsgId : undefined);
 /** Failed commands in a row (after their retries) that make the store report itself not ready. */
 const UNHEALTHY_AFTER = 10;
 // Each lost generation race means another writer made progress, so this bounds the wait only
@@ -195,6 +197,12 @@ export async function createAerospikeStateStore(opts: AerospikeStateStoreOptions
       op.incr(MSG_BINS.version, 1),
     ];
     if (input.segments !== undefined) ops.push(op.write(MSG_BINS.segments, input.segments));
+    if (input.sdc !== undefined) ops.push(op.write(MSG_BINS.smscDataCoding, input.sdc));
+    if (input.dc !== undefined) ops.push(op.write(MSG_BINS.dc, input.dc));
+    if (input.rd !== undefined) ops.push(op.write(MSG_BINS.rd, input.rd));
+    // The first acknowledgement of the only part (the condition below): no earlier raw id to remove.
+    const raw = rawIdOf(input);
+    if (raw !== undefined) ops.push(maps.put(MSG_BINS.rawSmscIds, '0', raw));
     try {
       await cmd.writeIf(msgKey(id), ops, ONE_PART_SUBMIT);
       return true;
@@ -209,6 +217,7 @@ export async function createAerospikeStateStore(opts: AerospikeStateStoreOptions
   /** Any submit: read the record, decide (every part acknowledged → SUBMITTED), write. */
   const submitByReading = (id: string, input: RecordSubmitInput) =>
     readModifyWrite(msgKey(id), false, (bins) => {
+      const known = parseMessageBins(id, bins);
       const parts = Math.max(Number(bins[MSG_BINS.parts] ?? 0), input.parts);
       const ops: Op[] = [
         maps.put(MSG_BINS.smscIds, String(input.part), input.smscMsgId),
@@ -217,8 +226,15 @@ export async function createAerospikeStateStore(opts: AerospikeStateStoreOptions
         updatedAt(bins, input.at),
       ];
       if (input.segments !== undefined) ops.push(op.write(MSG_BINS.segments, input.segments));
+      if (input.sdc !== undefined) ops.push(op.write(MSG_BINS.smscDataCoding, input.sdc));
+      if (input.dc !== undefined) ops.push(op.write(MSG_BINS.dc, input.dc));
+      if (input.rd !== undefined) ops.push(op.write(MSG_BINS.rd, input.rd));
+      // A resend's id replaces the part's raw form, or removes one it no longer has.
+      const raw = rawIdOf(input);
+      if (raw !== undefined) ops.push(maps.put(MSG_BINS.rawSmscIds, String(input.part), raw));
+      else if (known.rawSmscIds?.[input.part]) ops.push(maps.removeByKey(MSG_BINS.rawSmscIds, String(input.part)));
       // Every part acknowledged → SUBMITTED in the same write (ARCHITECTURE.md lifecycle).
-      const ids = parseMessageBins(id, bins).smscIds;
+      const ids = known.smscIds;
       ids[input.part] = input.smscMsgId;
       let all = true;
       for (let i = 0; i < parts; i++) if (!ids[i]) all = false;
@@ -239,6 +255,7 @@ export async function createAerospikeStateStore(opts: AerospikeStateStoreOptions
       if (input.pool !== undefined) bins[B.pool] = input.pool;
       if (input.err !== undefined) bins[B.err] = input.err;
       if (input.cid !== undefined) bins[B.cid] = input.cid;
+      if (input.dc !== undefined) bins[B.dc] = input.dc;
       return cmd.create({ key: msgKey(input.id), ops: Object.entries(bins).map(([b, v]) => op.write(b, v as Aerospike.AerospikeBinValue)) });
     },
 

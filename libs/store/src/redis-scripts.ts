@@ -4,7 +4,7 @@ import { forwardSteps } from './transition-rules';
  * Lua of the Redis state store. Each conditional write is one script so it is atomic without
  * WATCH and costs one round trip; each script touches one key (KEYS[1]) so it runs on Redis
  * Cluster. Message hash fields (see redis-store.ts for the full layout):
- *   st state · ua updatedAt · n parts · sg segments · t:<STATE> time · p:<i> final state of part i · s:<i> SMSC id of part i
+ *   st state · ua updatedAt · n parts · sg segments · sdc SMSC data_coding · t:<STATE> time · p:<i> final state of part i · s:<i> SMSC id of part i · r:<i> its raw form
  */
 
 // Keeps updatedAt monotonic (events can be processed out of order) and refreshes the TTL.
@@ -41,13 +41,23 @@ return {1, cur}
 `;
 
 /**
- * ARGV: part, parts, smsc, smscMsgId, at, ttl, segments ('' = as parts) → 1 recorded, 2 recorded
+ * ARGV: part, parts, smsc, smscMsgId, at, ttl, segments ('' = as parts), sdc ('' = none), raw SMSC id
+ * ('' = none; kept only where it differs from smscMsgId, and a resend's replaces it), dc ('' = as
+ * created), rd ('' = as created) → 1 recorded, 2 recorded
  * and every part is now acknowledged (the message moved to SUBMITTED), 0 message absent.
  */
 export const SUBMIT_LUA = `${ALLOWED}${TOUCH}
 if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
 redis.call('HSET', KEYS[1], 's:' .. ARGV[1], ARGV[4], 'smsc', ARGV[3])
 if ARGV[7] ~= '' then redis.call('HSET', KEYS[1], 'sg', ARGV[7]) end
+if ARGV[8] ~= '' then redis.call('HSET', KEYS[1], 'sdc', ARGV[8]) end
+if ARGV[10] ~= '' then redis.call('HSET', KEYS[1], 'dc', ARGV[10]) end
+if ARGV[11] ~= '' then redis.call('HSET', KEYS[1], 'rd', ARGV[11]) end
+if ARGV[9] ~= '' and ARGV[9] ~= ARGV[4] then
+  redis.call('HSET', KEYS[1], 'r:' .. ARGV[1], ARGV[9])
+else
+  redis.call('HDEL', KEYS[1], 'r:' .. ARGV[1])
+end
 local n = tonumber(redis.call('HGET', KEYS[1], 'n') or '0')
 if tonumber(ARGV[2]) > n then
   n = tonumber(ARGV[2])

@@ -28,5 +28,8 @@ describe('redis store layout', () => {
       partStates: [null, 'DELIVERED'], smscIds: ['X0', 'X1'],
       times: { ACCEPTED: 10, SUBMITTED: 30 }, createdAt: 10, updatedAt: 30,
     });
+    // The data_codings, where written (the hash above, from before they were kept, has neither).
+    expect(parseMessageHash('u1', { st: 'SUBMITTED', n: '1', dc: '8', sdc: '0' })).toMatchObject({ dc: 8, sdc: 0 });
+    expect(parseMessageHash('u1', { st: 'SUBMITTED', n: '2', 's:0': 'a', 's:1': 'b', 'r:1': '0B' })).toMatchObject({ smscIds: ['a', 'b'], rawSmscIds: [null, '0B'] });
   });
 });

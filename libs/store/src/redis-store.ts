@@ -17,13 +17,16 @@ export interface RedisStateStoreOptions {
  * Key layout (the `{...}` part is the Redis Cluster hash tag):
  *   <prefix>:{msg:<id>}                      hash, one per message:
  *       sys src dst rd pool smsc err cid    as in MessageRecord
+ *       dc                                  the client's data_coding (absent in older records)
+ *       sdc                                 the data_coding the SMSC got (absent until submitted)
  *       st                                  current state
  *       n                                   parts (0 until the sender segmented)
  *       sg                                  segments as sent (absent: = n)
  *       ca / ua                             createdAt / updatedAt, ms
  *       t:<STATE>                           ms of the transition into STATE
  *       p:<i>                               final state of part i (absent while not final)
- *       s:<i>                               SMSC message id of part i
+ *       s:<i>                               SMSC message id of part i (normalised)
+ *       r:<i>                               as the SMSC wrote it, where that differs
  *   <prefix>:corr:{<smsc>:<smscMsgId>}       string "<id> <part> <parts>"
  *   <prefix>:stats:{<day>:<client>:<smsc>}   hash, field = state, value = count
  * Per-part fields rather than a JSON array let the scripts set one part with a single HSETNX and
@@ -69,6 +72,7 @@ export function createRedisStateStore(opts: RedisStateStoreOptions): StateStore 
       if (input.pool !== undefined) fields.push('pool', input.pool);
       if (input.err !== undefined) fields.push('err', input.err);
       if (input.cid !== undefined) fields.push('cid', input.cid);
+      if (input.dc !== undefined) fields.push('dc', input.dc);
       return (await cmd.smsgwStoreCreate(keys.msg(input.id), ttl, ...fields)) === 1;
     },
 
@@ -91,7 +95,7 @@ export function createRedisStateStore(opts: RedisStateStoreOptions): StateStore 
       // them in one round trip. The correlation is written even if the message record expired:
       // a late receipt then still finds its UUID for the journal.
       const [res] = await Promise.all([
-        cmd.smsgwStoreSubmit(keys.msg(id), input.part, input.parts, input.smsc, input.smscMsgId, input.at, ttl, input.segments ?? ''),
+        cmd.smsgwStoreSubmit(keys.msg(id), input.part, input.parts, input.smsc, input.smscMsgId, input.at, ttl, input.segments ?? '', input.sdc ?? '', input.rawSmscMsgId ?? '', input.dc ?? '', input.rd ?? ''),
         redis.set(keys.corr(input.smsc, input.smscMsgId), `${id} ${input.part} ${input.parts}`, 'EX', ttl),
       ]);
       return { submitted: res === 2 };
@@ -165,15 +169,17 @@ export function parseMessageHash(id: string, h: Record<string, string>): Message
   const times: Partial<Record<MessageState, number>> = {};
   const finals = new Map<number, MessageState>();
   const smscIds = new Map<number, string>();
+  const rawIds = new Map<number, string>();
   let maxPart = -1;
   for (const [k, v] of Object.entries(h)) {
     if (k.startsWith('t:')) {
       const s = k.slice(2);
       if (isMessageState(s)) times[s] = Number(v);
-    } else if (k.startsWith('p:') || k.startsWith('s:')) {
+    } else if (k.startsWith('p:') || k.startsWith('s:') || k.startsWith('r:')) {
       const i = Number(k.slice(2));
       maxPart = Math.max(maxPart, i);
       if (k[0] === 's') smscIds.set(i, v);
+      else if (k[0] === 'r') rawIds.set(i, v);
       else if (isMessageState(v)) finals.set(i, v);
     }
   }
@@ -199,5 +205,8 @@ export function parseMessageHash(id: string, h: Record<string, string>): Message
   if (h.smsc !== undefined) rec.smsc = h.smsc;
   if (h.err !== undefined) rec.err = Number(h.err);
   if (h.cid !== undefined) rec.cid = h.cid;
+  if (rawIds.size) rec.rawSmscIds = denseParts(slots, rawIds);
+  if (h.dc !== undefined) rec.dc = Number(h.dc);
+  if (h.sdc !== undefined) rec.sdc = Number(h.sdc);
   return rec;
 }

@@ -66,6 +66,57 @@ export function describeStateStoreContract(
       expect((await store.get(plain.id))?.cid).toBeUndefined();
     });
 
+    it('keeps the client\'s data_coding and the one the SMSC got, and reads records without them', async () => {
+      // A UCS-2 text (0x08) the sender re-encoded to GSM 7-bit (0x00) for its SMSC, sent in two parts.
+      const m = input({ state: 'ROUTED', dc: 8 });
+      await store.createMessage(m);
+      expect(await store.get(m.id)).toMatchObject({ dc: 8 });
+      expect((await store.get(m.id))?.sdc).toBeUndefined();
+      await store.recordSubmit(m.id, { part: 1, parts: 2, smsc: 's1', smscMsgId: `dc1-${m.id}`, at: T0 + 1, sdc: 0 });
+      await store.recordSubmit(m.id, { part: 0, parts: 2, smsc: 's1', smscMsgId: `dc0-${m.id}`, at: T0 + 2, sdc: 0 });
+      expect(await store.get(m.id)).toMatchObject({ state: 'SUBMITTED', dc: 8, sdc: 0 });
+      // The one-part fast path (Aerospike writes it without reading first) keeps it too.
+      const one = input({ state: 'ROUTED', dc: 0 });
+      await store.createMessage(one);
+      await store.recordSubmit(one.id, { part: 0, parts: 1, smsc: 's1', smscMsgId: `dc-${one.id}`, at: T0 + 1, sdc: 3 });
+      expect(await store.get(one.id)).toMatchObject({ state: 'SUBMITTED', dc: 0, sdc: 3 });
+      // A replacement before the submit changed the client's data_coding and registered_delivery:
+      // the submit says which they were.
+      const replaced = input({ state: 'ROUTED', dc: 0, rd: 1 });
+      await store.createMessage(replaced);
+      await store.recordSubmit(replaced.id, { part: 0, parts: 1, smsc: 's1', smscMsgId: `r-${replaced.id}`, at: T0 + 1, sdc: 8, dc: 8, rd: 0 });
+      expect(await store.get(replaced.id)).toMatchObject({ dc: 8, sdc: 8, rd: 0 });
+      // Written without them (as before they existed): read without them.
+      const old = input({ state: 'ROUTED' });
+      await store.createMessage(old);
+      await store.recordSubmit(old.id, { part: 0, parts: 1, smsc: 's1', smscMsgId: `old-${old.id}`, at: T0 + 1 });
+      const rec = await store.get(old.id);
+      expect(rec).toMatchObject({ state: 'SUBMITTED', smscIds: [`old-${old.id}`] });
+      expect(rec).not.toHaveProperty('dc');
+      expect(rec).not.toHaveProperty('sdc');
+    });
+
+    it('keeps the SMSC\'s own form of a part\'s id where it differs from the normalised one, a resend\'s replacing it', async () => {
+      const m = input({ state: 'ROUTED' });
+      await store.createMessage(m);
+      await store.recordSubmit(m.id, { part: 0, parts: 2, smsc: 's1', smscMsgId: `a${m.id}`, rawSmscMsgId: `000A${m.id}`, at: T0 + 1 });
+      await store.recordSubmit(m.id, { part: 1, parts: 2, smsc: 's1', smscMsgId: `b${m.id}`, rawSmscMsgId: `b${m.id}`, at: T0 + 2 });
+      expect(await store.get(m.id)).toMatchObject({ state: 'SUBMITTED', smscIds: [`a${m.id}`, `b${m.id}`], rawSmscIds: [`000A${m.id}`, null] });
+      // Resends after an in-doubt submit: the new id's form replaces the old one, or its absence removes it.
+      await store.recordSubmit(m.id, { part: 1, parts: 2, smsc: 's1', smscMsgId: `d${m.id}`, rawSmscMsgId: `0D${m.id}`, at: T0 + 3 });
+      expect((await store.get(m.id))?.rawSmscIds).toEqual([`000A${m.id}`, `0D${m.id}`]);
+      await store.recordSubmit(m.id, { part: 0, parts: 2, smsc: 's1', smscMsgId: `c${m.id}`, rawSmscMsgId: `c${m.id}`, at: T0 + 4 });
+      await store.recordSubmit(m.id, { part: 1, parts: 2, smsc: 's1', smscMsgId: `e${m.id}`, at: T0 + 5 });
+      const rec = await store.get(m.id);
+      expect(rec?.smscIds).toEqual([`c${m.id}`, `e${m.id}`]);
+      expect(rec).not.toHaveProperty('rawSmscIds');
+      // The one-part fast path (Aerospike writes it without reading first) keeps it too.
+      const one = input({ state: 'ROUTED' });
+      await store.createMessage(one);
+      await store.recordSubmit(one.id, { part: 0, parts: 1, smsc: 's1', smscMsgId: `f${one.id}`, rawSmscMsgId: `0F${one.id}`, at: T0 + 1 });
+      expect(await store.get(one.id)).toMatchObject({ state: 'SUBMITTED', rawSmscIds: [`0F${one.id}`] });
+    });
+
     it('keeps err of a message created rejected', async () => {
       const m = input({ state: 'POLICY_REJECTED', err: 0x0b });
       await store.createMessage(m);

@@ -15,7 +15,15 @@ export interface MessageRecord {
   segments: number; // segments as sent to the SMSC (the unit of rate limits); = parts but in payload mode
   partStates: (MessageState | null)[]; // final state per part, null while not final
   smscIds: (string | null)[]; // SMSC message id per part, null until acknowledged
+  /**
+   * The SMSC's message id of each part as it wrote it in submit_sm_resp, where that differs from
+   * the normalised one in smscIds (case, leading zeros, base): what cancel_sm and replace_sm
+   * must name. Absent when no part's does (or the record is older than this field).
+   */
+  rawSmscIds?: (string | null)[];
   err?: number;
+  dc?: number; // the client's data_coding (absent in records written before it was kept)
+  sdc?: number; // the data_coding the SMSC got (the sender re-encodes text per SMSC); absent until submitted
   times: Partial<Record<MessageState, number>>; // ms since epoch of each transition
   createdAt: number;
   updatedAt: number;
@@ -33,6 +41,8 @@ export interface CreateMessageInput {
   pool?: string;
   at: number;
   err?: number;
+  /** The client's data_coding: replace_sm's new text comes in it and is re-encoded for the SMSC. */
+  dc?: number;
 }
 
 export interface TransitionInput {
@@ -46,9 +56,24 @@ export interface RecordSubmitInput {
   parts: number;
   smsc: string;
   smscMsgId: string; // already normalised by the caller
+  /** The id as the SMSC wrote it, when the caller has it: kept where it differs from smscMsgId. */
+  rawSmscMsgId?: string;
   at: number;
   /** Segments of the whole message as sent (payload mode: one part, many segments). Default: parts. */
   segments?: number;
+  /** The data_coding the SMSC got (the same for every part): replace_sm text is encoded in it. */
+  sdc?: number;
+  /**
+   * The client's data_coding of the text submitted, when a replacement before the submit changed
+   * the one the message was created with: replaces the record's `dc`.
+   */
+  dc?: number;
+  /**
+   * The registered_delivery the message went with, when a replacement before the submit
+   * (replace_sm, replace_if_present_flag) changed the one it was created with: replaces the
+   * record's `rd`, which decides the client's receipts.
+   */
+  rd?: number;
 }
 
 export interface Correlation {

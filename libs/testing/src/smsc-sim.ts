@@ -2,7 +2,10 @@ import type { Server } from 'node:net';
 import type { TlsOptions } from 'node:tls';
 import { createSmppServer, createSmppTlsServer, cstringTlv, ESM_CLASS, getTlv, listen, MESSAGE_STATE, SessionClosedError, SmppTimeoutError, STATUS, TLV, tlvUint32, uint8Tlv, type Pdu, type PduInit, type SmppLogger, type SmppSession } from '@smsgw/smpp';
 import { encodeGsm7, formatReceiptText } from '@smsgw/sms-text';
+import { createSimCancelReplace, type SimCancel, type SimPending, type SimReplace } from './sim-cancel-replace';
 import { describeSubmit, reassemble, type SimMessage, type SimSubmit } from './sim-submits';
+
+export type { SimAddress, SimCancel, SimReplace } from './sim-cancel-replace';
 
 export interface SmscSimOptions {
   host?: string;
@@ -43,6 +46,10 @@ export interface SmscSimOptions {
   gsmPacked?: boolean;
   /** Speak SMPP over TLS with these options (`key`/`cert` PEM; `requestCert`/`ca` for client certificates). */
   tls?: TlsOptions;
+  /** Answer every cancel_sm with this status; default: ROK while the message's receipt has not gone, else ESME_RCANCELFAIL. */
+  cancelStatus?: number;
+  /** Answer every replace_sm with this status; default: ROK while the message's receipt has not gone, else ESME_RREPLACEFAIL. */
+  replaceStatus?: number;
 }
 
 export interface SmscSimStats {
@@ -67,6 +74,9 @@ export interface SmscSim {
   host: string;
   stats: SmscSimStats;
   submits: SimSubmitted[];
+  /** Every cancel_sm and replace_sm received, with the status answered. */
+  cancels: SimCancel[];
+  replaces: SimReplace[];
   messages(): SimMessage[];
   close(): Promise<void>;
 }
@@ -104,6 +114,16 @@ export async function startSmscSim(opts: SmscSimOptions = {}): Promise<SmscSim> 
   let rateSecond = 0;
   let rateCount = 0;
   let closing = false;
+  // A message whose receipt has not gone can be cancelled (its receipt then never goes) or replaced.
+  const changes = createSimCancelReplace({
+    cancelStatus: opts.cancelStatus,
+    replaceStatus: opts.replaceStatus,
+    gsmPacked: opts.gsmPacked,
+    clearTimer: (t) => {
+      clearTimeout(t);
+      timers.delete(t);
+    },
+  });
 
   const formatId = (n: number, format: 'hex' | 'dec' | undefined, upper = false) => {
     if (format === 'dec') return String(n);
@@ -213,21 +233,34 @@ export async function startSmscSim(opts: SmscSimOptions = {}): Promise<SmscSim> 
     if (record) submits.push(rec);
     const receipt = wantReceipts && (p.registered_delivery ?? 0) & 1 ? { systemId: b.systemId, pdu: receiptPdu(p, receiptId, rec.text, new Date(at)), attempts: 0 } : undefined;
     if (receipt && opts.receiptBeforeResp) deliver(receipt, s);
+    // Pending until its receipt goes; without a receipt, for good (kept only when submits are, or a load run would grow it).
+    const pending: SimPending | undefined = (receipt && !opts.receiptBeforeResp) || (!receipt && record) ? { submit: p, timers: [] } : undefined;
+    if (pending) changes.pending.set(smscMsgId, pending);
+    if (pending && receipt) pending.retext = (text) => void (receipt.pdu = receiptPdu(p, receiptId, text, new Date(at)));
     if (receipt && opts.duplicateReceipts) {
       const t = setTimeout(() => {
         timers.delete(t);
         deliver({ ...receipt, attempts: 0 }, s);
       }, receiptDelayMs + 20);
       timers.add(t);
+      pending?.timers.push(t);
     }
     s.respond(p, { message_id: smscMsgId });
     if (receipt && !opts.receiptBeforeResp) {
       const t = setTimeout(() => {
         timers.delete(t);
+        changes.pending.delete(smscMsgId);
         deliver(receipt, s);
       }, receiptDelayMs);
       timers.add(t);
+      pending?.timers.push(t);
     }
+  };
+
+  /** cancel_sm (§4.9) and replace_sm (§4.10), like submits only in BOUND_TX / BOUND_TRX (§2.3). */
+  const onChange = (s: SmppSession, b: Bound | undefined, p: Pdu) => {
+    if (!b || b.mode === 'receiver') return s.respond(p, { status: STATUS.ESME_RINVBNDSTS });
+    s.respond(p, { status: p.command === 'cancel_sm' ? changes.cancel(p) : changes.replace(p) });
   };
 
   const onBind = (s: SmppSession, p: Pdu) => {
@@ -248,6 +281,7 @@ export async function startSmscSim(opts: SmscSimOptions = {}): Promise<SmscSim> 
     s.on('pdu', (p) => {
       if (p.command.startsWith('bind_')) return onBind(s, p);
       if (p.command === 'submit_sm' || p.command === 'data_sm') return onSubmit(s, bound.get(s), p);
+      if (p.command === 'cancel_sm' || p.command === 'replace_sm') return onChange(s, bound.get(s), p);
       if (p.command === 'outbind' || p.command === 'alert_notification') return;
       s.respond(p, { status: bound.has(s) ? STATUS.ESME_RINVCMDID : STATUS.ESME_RINVBNDSTS });
     });
@@ -265,6 +299,8 @@ export async function startSmscSim(opts: SmscSimOptions = {}): Promise<SmscSim> 
     host,
     stats,
     submits,
+    cancels: changes.cancels,
+    replaces: changes.replaces,
     messages: () => reassemble(submits),
     close: async () => {
       closing = true;

@@ -8,7 +8,8 @@ import { useStack } from './use-stack';
 
 // cancel_sm (§4.9) through the running gateway: a message not yet handed to an SMSC — held by
 // its schedule, or waiting for an SMSC that is down — is cancelled, gets its DELETED receipt
-// and never reaches the SMSC; a message the SMSC has is not cancelled (not forwarded yet).
+// and never reaches the SMSC; for a message the SMSC has, cancel_sm (and replace_sm) go to that
+// SMSC through the sender holding the link, and its answer comes back.
 describe('cancel_sm', () => {
   const env = useStack('e2e-cancel', {
     sim: { receiptDelayMs: 50 },
@@ -91,6 +92,33 @@ describe('cancel_sm', () => {
     await c.waitForReceipts(1, 20_000);
     expect(receipts(c)[0]).toMatchObject({ id, stat: 'DELIVRD' });
     expect(await cancel(c, id, '447700700004')).toBe(STATUS.ESME_RCANCELFAIL);
+    await c.close();
+  }, 60_000);
+
+  it('a message its SMSC has and has not delivered yet: replace_sm and cancel_sm go to that SMSC with its id; cancelled, it ends DELETED with its receipt', async () => {
+    // An SMSC that keeps its messages a minute before delivering them.
+    const port = env.sim.port;
+    await env.sim.close();
+    env.sim = await startSmscSim({ port, receiptDelayMs: 60_000 });
+    const c = await bind();
+    const id = await submit(c, '447700700005');
+    await reaches(id, 'SUBMITTED');
+    const [submitted] = sentTo('447700700005');
+    const replaced = await c.session.request({
+      command: 'replace_sm', message_id: id, source_addr_ton: 5, source_addr: 'ACME', schedule_delivery_time: '', validity_period: '',
+      registered_delivery: 1, sm_default_msg_id: 0, short_message: encodeGsm7('new words')!,
+    });
+    expect(replaced.status).toBe(STATUS.ESME_ROK);
+    expect(env.sim.replaces).toMatchObject([{ messageId: submitted!.smscMsgId, text: 'new words', status: STATUS.ESME_ROK }]);
+    expect(await cancel(c, id, '447700700005')).toBe(STATUS.ESME_ROK);
+    expect(env.sim.cancels).toMatchObject([{ messageId: submitted!.smscMsgId, destination: { addr: '447700700005' }, status: STATUS.ESME_ROK }]);
+    await c.waitForReceipts(1, 20_000);
+    expect(receipts(c)[0]).toMatchObject({ id, stat: 'DELETED' });
+    await reaches(id, 'DELETED');
+    expect(await query(c, id)).toMatchObject({ status: 0, message_state: 4 });
+    // Ended: a second cancel is not forwarded.
+    expect(await cancel(c, id, '447700700005')).toBe(STATUS.ESME_RCANCELFAIL);
+    expect(env.sim.cancels).toHaveLength(1);
     await c.close();
   }, 60_000);
 });

@@ -1,0 +1,63 @@
+import type { Redis } from './redis-client';
+
+/**
+ * Per client, its messages not yet handed to an SMSC by source and destination: what the
+ * mass cancel_sm (§4.9.1: no message_id, every message from a source to a destination, of a
+ * service_type when given) and replace_if_present_flag (§5.2.18: the queued message with the
+ * same source, destination and service_type) look up. One sorted set per (client, source,
+ * destination) in the client's hash-tag slot — the slot of its backlog, so the counting and
+ * the hand-off scripts keep it in step in the same call — member
+ * `<service_type>|<accepted ms>|<id>`, scored by the message's expiry. The hand-off removes a message's member, and so does its end
+ * before one; a set left empty is gone, and the key expires with the last of its messages
+ * (plus the backlog's grace), so a member whose removal was missed never outlives its message
+ * by long. A stale member is harmless: the cancel and replace scripts act only on ids still in
+ * the backlog.
+ */
+export const pendingKey = (prefix: string, sys: string, src: string, dst: string) => `${prefix}:pending:{${sys}}:${src}:${dst}`;
+
+export const pendingMember = (svc: string | undefined, at: number, id: string) => `${svc ?? ''}|${at}|${id}`;
+
+/** A message as the index knows it: enough to name its key and member. */
+export interface PendingMessage {
+  id: string;
+  sys: string;
+  at: number;
+  svc?: string;
+  src: { norm: string };
+  dst: { norm: string };
+}
+
+export const pendingPlace = (prefix: string, m: PendingMessage) => ({ key: pendingKey(prefix, m.sys, m.src.norm, m.dst.norm), member: pendingMember(m.svc, m.at, m.id) });
+
+/**
+ * KEYS: backlog, pending. ARGV: expiry (the score), id, pending member, when the pending key may
+ * expire. Counts an accepted message and indexes it in one call; the key's expiry only ever
+ * moves later (PEXPIRETIME, Redis 7).
+ */
+export const COUNT_SCRIPT = `
+redis.call('ZADD', KEYS[1], ARGV[1], ARGV[2])
+redis.call('ZADD', KEYS[2], ARGV[1], ARGV[3])
+if redis.call('PEXPIRETIME', KEYS[2]) < tonumber(ARGV[4]) then redis.call('PEXPIREAT', KEYS[2], ARGV[4]) end
+return 1
+`;
+
+export interface PendingEntry {
+  id: string;
+  svc: string;
+  /** When it was accepted (ms). */
+  at: number;
+  /** Its expiry (ms). */
+  exp: number;
+}
+
+/** The messages indexed under (client, source, destination), the latest accepted first. */
+export async function pendingOf(redis: Redis, key: string): Promise<PendingEntry[]> {
+  const flat = await redis.zrange(key, '0', '-1', 'WITHSCORES');
+  const out: PendingEntry[] = [];
+  for (let i = 0; i < flat.length; i += 2) {
+    // The service_type may hold '|' itself: the last two fields are read from the end.
+    const m = /^(.*)\|(\d+)\|([^|]+)$/s.exec(flat[i]!);
+    if (m) out.push({ svc: m[1]!, at: Number(m[2]), id: m[3]!, exp: Number(flat[i + 1]) });
+  }
+  return out.sort((a, b) => b.at - a.at);
+}
