@@ -9,7 +9,7 @@ const entry = (id: string, text = 'hi'): InEntry => ({
 });
 
 describe('deferred queue (real Redis)', () => {
-  it('holds a message once: a later copy takes the earlier one\'s place; wake brings it forward, never back', async () => {
+  it('holds a message once: a later copy takes the earlier one\'s place and time; wake brings it forward, never back', async () => {
     const ns = await redisNamespace('deferred-wake');
     const q = createDeferredQueue(ns.redis, ns.prefix, `${ns.prefix}:in`);
     try {
@@ -25,7 +25,7 @@ describe('deferred queue (real Redis)', () => {
       expect(xs.map(([, f]) => JSON.parse(f[1]!))).toMatchObject([{ id: 'm1', rv: 1, sm: Buffer.from('new').toString('base64') }]);
       // Released: neither held nor indexed any more.
       expect(await q.wake('m1', 1)).toBe(false);
-      expect(await ns.redis.hkeys(`${deferredKey(ns.prefix)}:ids`)).toEqual(['m2']);
+      expect(await ns.redis.hkeys(`${deferredKey(ns.prefix)}:e`)).toEqual(['m2']);
       expect(await q.release(10_000)).toBe(1);
       expect(await q.size()).toBe(0);
     } finally {

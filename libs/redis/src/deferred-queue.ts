@@ -4,61 +4,61 @@ import { xaddEntry } from './stream-entry';
 
 /**
  * Messages held until a time — a quiet-hours `defer` rule's end, or the client's
- * schedule_delivery_time: a sorted set scored by release time, member the `in` entry itself,
- * and beside it a hash from each message's id to its member (both under the hash tag
- * `{deferred}`: one slot on Redis Cluster). A message is held once: deferring it again (a
- * replaced copy) takes its earlier member out. Due members are leased by moving their score
- * forward in one script, written back to `in` — where the whole policy runs again — and only
- * then removed; a worker that dies in between leaves them to be released again when the lease
- * ends (at-least-once; a second copy is handled as any redelivery). One release pass takes due
- * members in batches until none is left or `maxPerPass` went out, so a million messages due at
- * once drain at thousands per second without one pass holding Redis for long. `wake` brings a
- * held message forward to now (replace_sm changed it: the policy decides again at once).
+ * schedule_delivery_time: a sorted set of message ids scored by release time, and beside it a
+ * hash from each id to its `in` entry (both under the hash tag `{deferred}`: one slot on Redis
+ * Cluster). A message is held once: deferring it again (a replaced copy) replaces its entry and
+ * its time. Due ids are leased by moving their score forward in one script, their entries
+ * written back to `in` — where the whole policy runs again — and only then removed, unless a
+ * newer copy was deferred meanwhile; a worker that dies in between leaves them to be released
+ * again when the lease ends (at-least-once; a second copy is handled as any redelivery). One
+ * release pass takes due messages in batches until none is left or `maxPerPass` went out, so a
+ * million messages due at once drain at thousands per second without one pass holding Redis for
+ * long. `wake` brings a held message forward (replace_sm changed it: the policy decides again at
+ * once).
  */
+
+/** KEYS: queue, entries. ARGV: now, limit, lease end. Returns id, entry, id, entry… */
 const LEASE_SCRIPT = `
+local due = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', ARGV[1], 'LIMIT', 0, tonumber(ARGV[2]))
+local out = {}
+for _, id in ipairs(due) do
+  redis.call('ZADD', KEYS[1], ARGV[3], id)
+  out[#out + 1] = id
+  out[#out + 1] = redis.call('HGET', KEYS[2], id) or ''
+end
+return out
+`;
+
+/** KEYS: queue, entries. ARGV: id, entry, id, entry…: released, unless deferred again since. */
+const DONE_SCRIPT = `
+for i = 1, #ARGV, 2 do
+  local e = redis.call('HGET', KEYS[2], ARGV[i])
+  if not e or e == ARGV[i + 1] then
+    redis.call('ZREM', KEYS[1], ARGV[i])
+    redis.call('HDEL', KEYS[2], ARGV[i])
+  end
+end
+return 1
+`;
+
+/** KEYS: legacy queue. ARGV: now, limit, lease end. Members are the entries themselves. */
+const LEGACY_LEASE_SCRIPT = `
 local due = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', ARGV[1], 'LIMIT', 0, tonumber(ARGV[2]))
 for _, m in ipairs(due) do redis.call('ZADD', KEYS[1], ARGV[3], m) end
 return due
 `;
 
-/** KEYS: queue, ids. ARGV: id, release time, member. */
-const DEFER_SCRIPT = `
-local old = redis.call('HGET', KEYS[2], ARGV[1])
-if old and old ~= ARGV[3] then redis.call('ZREM', KEYS[1], old) end
-redis.call('ZADD', KEYS[1], ARGV[2], ARGV[3])
-redis.call('HSET', KEYS[2], ARGV[1], ARGV[3])
-return 1
-`;
-
-/** KEYS: queue, ids. ARGV: member, id, member, id…: released members leave both. */
-const DONE_SCRIPT = `
-for i = 1, #ARGV, 2 do
-  redis.call('ZREM', KEYS[1], ARGV[i])
-  if redis.call('HGET', KEYS[2], ARGV[i + 1]) == ARGV[i] then redis.call('HDEL', KEYS[2], ARGV[i + 1]) end
-end
-return 1
-`;
-
-/** KEYS: queue, ids. ARGV: id, time. Moves a held message's release earlier; 1 when it was held. */
-const WAKE_SCRIPT = `
-local m = redis.call('HGET', KEYS[2], ARGV[1])
-if not m or not redis.call('ZSCORE', KEYS[1], m) then return 0 end
-redis.call('ZADD', KEYS[1], 'XX', 'LT', ARGV[2], m)
-return 1
-`;
-
 const LEASE_MS = 60_000;
 
-/** The held messages' sorted set; its id index is `<key>:ids`. */
+/** The held messages' ids (sorted set); their entries are in the hash `<key>:e`. */
 export const deferredKey = (prefix: string) => `${prefix}:pol:{deferred}`;
 /** Where releases before the id index held messages (no hash tag): still released, never added to. */
 export const legacyDeferredKey = (prefix: string) => `${prefix}:pol:deferred`;
 
 type DeferredRedis = Redis & {
-  mcpLeaseDeferred(key: string, now: number, limit: number, until: number): Promise<string[]>;
-  mcpDefer(key: string, ids: string, id: string, until: number, member: string): Promise<number>;
-  mcpDeferredDone(key: string, ids: string, ...pairs: string[]): Promise<number>;
-  mcpWakeDeferred(key: string, ids: string, id: string, at: number): Promise<number>;
+  mcpLeaseDeferred(key: string, entries: string, now: number, limit: number, until: number): Promise<string[]>;
+  mcpDeferredDone(key: string, entries: string, ...pairs: string[]): Promise<number>;
+  mcpLeaseLegacy(key: string, now: number, limit: number, until: number): Promise<string[]>;
 };
 
 export interface DeferredQueue {
@@ -71,54 +71,65 @@ export interface DeferredQueue {
 }
 
 const define = (r: DeferredRedis) => {
-  if (typeof r.mcpLeaseDeferred !== 'function') r.defineCommand('mcpLeaseDeferred', { numberOfKeys: 1, lua: LEASE_SCRIPT });
-  if (typeof r.mcpDefer !== 'function') r.defineCommand('mcpDefer', { numberOfKeys: 2, lua: DEFER_SCRIPT });
+  if (typeof r.mcpLeaseDeferred !== 'function') r.defineCommand('mcpLeaseDeferred', { numberOfKeys: 2, lua: LEASE_SCRIPT });
   if (typeof r.mcpDeferredDone !== 'function') r.defineCommand('mcpDeferredDone', { numberOfKeys: 2, lua: DONE_SCRIPT });
-  if (typeof r.mcpWakeDeferred !== 'function') r.defineCommand('mcpWakeDeferred', { numberOfKeys: 2, lua: WAKE_SCRIPT });
+  if (typeof r.mcpLeaseLegacy !== 'function') r.defineCommand('mcpLeaseLegacy', { numberOfKeys: 1, lua: LEGACY_LEASE_SCRIPT });
+};
+
+const parseEntry = (raw: string): InEntry | undefined => {
+  try {
+    const p = inEntrySchema.safeParse(JSON.parse(raw));
+    return p.success ? p.data : undefined;
+  } catch {
+    return undefined; // not ours: dropped from the queue rather than looped on
+  }
 };
 
 export function createDeferredQueue(redis: Redis, prefix: string, inStream: string): DeferredQueue {
   const r = redis as DeferredRedis;
   define(r);
   const key = deferredKey(prefix);
-  const ids = `${key}:ids`;
+  const entries = `${key}:e`;
   const legacy = legacyDeferredKey(prefix);
 
-  /** One pass over one sorted set; `done` removes what went back to `in`. */
-  const releaseFrom = async (from: string, now: number, limit: number, max: number, done: (members: string[], entries: (InEntry | undefined)[]) => Promise<unknown>) => {
+  /** Passes of `lease` → XADD → `done` until nothing is due or `max` went out. */
+  const drain = async (lease: () => Promise<{ raw: string[]; done: () => Promise<unknown> }>, limit: number, max: number) => {
     let total = 0;
     while (total < max) {
-      const due = await r.mcpLeaseDeferred(from, now, limit, now + LEASE_MS);
-      if (!due.length) break;
-      const entries = due.map((member) => {
-        try {
-          const p = inEntrySchema.safeParse(JSON.parse(member));
-          return p.success ? p.data : undefined;
-        } catch {
-          return undefined; // not ours: dropped from the queue below rather than looping on it
-        }
-      });
+      const { raw, done } = await lease();
+      if (!raw.length) break;
       // Concurrent XADDs share round trips (auto-pipelining); removed only once all are written.
-      await Promise.all(entries.map((e) => (e ? xaddEntry(redis, inStream, e) : undefined)));
-      await done(due, entries);
-      total += due.length;
-      if (due.length < limit) break;
+      await Promise.all(raw.map((e) => parseEntry(e)).map((e) => (e ? xaddEntry(redis, inStream, e) : undefined)));
+      await done();
+      total += raw.length;
+      if (raw.length < limit) break;
     }
     return total;
   };
 
   return {
     async defer(entry, until) {
-      await r.mcpDefer(key, ids, entry.id, until, JSON.stringify(entry));
+      // One transaction, one slot: the entry is never held without its time, nor the reverse.
+      await redis.multi().hset(entries, entry.id, JSON.stringify(entry)).zadd(key, until, entry.id).exec();
     },
     async release(now, limit = 1_000, maxPerPass = 20_000) {
-      const n = await releaseFrom(key, now, limit, maxPerPass, (members, entries) =>
-        r.mcpDeferredDone(key, ids, ...members.flatMap((m, i) => [m, entries[i]?.id ?? ''])),
-      );
-      return n + (n < maxPerPass ? await releaseFrom(legacy, now, limit, maxPerPass - n, (members) => redis.zrem(legacy, ...members)) : 0);
+      const n = await drain(async () => {
+        const pairs = await r.mcpLeaseDeferred(key, entries, now, limit, now + LEASE_MS);
+        const raw: string[] = [];
+        for (let i = 1; i < pairs.length; i += 2) raw.push(pairs[i]!);
+        return { raw, done: () => (pairs.length ? r.mcpDeferredDone(key, entries, ...pairs) : Promise.resolve()) };
+      }, limit, maxPerPass);
+      if (n >= maxPerPass) return n;
+      return n + (await drain(async () => {
+        const raw = await r.mcpLeaseLegacy(legacy, now, limit, now + LEASE_MS);
+        return { raw, done: () => (raw.length ? redis.zrem(legacy, ...raw) : Promise.resolve()) };
+      }, limit, maxPerPass - n));
     },
     async wake(id, at = Date.now()) {
-      return (await r.mcpWakeDeferred(key, ids, id, at)) === 1;
+      // XX: only a held message; LT: only earlier (a held message is never pushed back).
+      if ((await redis.zscore(key, id)) === null) return false;
+      await redis.zadd(key, 'XX', 'LT', at, id);
+      return true;
     },
     size: async () => (await redis.zcard(key)) + (await redis.zcard(legacy)),
   };
