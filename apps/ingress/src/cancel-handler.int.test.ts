@@ -1,10 +1,9 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { clientSchema } from '@smsgw/platform';
 import { clientBacklogKey, clientCancelledKey, createClientBacklog } from '@smsgw/redis';
 import { dlrInFailureSchema } from '@smsgw/contracts';
-import { connectTestClient, redisNamespace } from '@smsgw/testing';
 import { STATUS, type Pdu } from '@smsgw/smpp';
-import { startTestIngress } from './test-ingress';
+import { useTestIngress } from './use-test-ingress';
 import { addressOfNorm } from '@smsgw/domain';
 
 // acme writes national numbers (defaultCountryCode): a cancel_sm naming the destination
@@ -17,20 +16,10 @@ const session = { window: 10, sessionInitMs: 2_000, enquireLinkMs: 0, inactivity
 const dest = { source_addr: 'ACME', source_addr_ton: 5, dest_addr_ton: 1, dest_addr_npi: 1, destination_addr: '447700900123' };
 
 describe('cancel_sm at the ingress (§4.9; real Redis, SMPP over TCP)', () => {
-  const cleanups: Array<() => Promise<void>> = [];
-  afterEach(async () => {
-    for (const c of cleanups.splice(0).reverse()) await c();
-  });
+  const start = useTestIngress('ingress-cancel', clients, session);
 
   async function setup() {
-    const ns = await redisNamespace('ingress-cancel');
-    const ing = await startTestIngress({ redisUrl: ns.url, prefix: ns.prefix, clients, session });
-    cleanups.push(ns.cleanup, ing.close);
-    const connect = async (systemId = 'acme', mode: 'transceiver' | 'receiver' = 'transceiver') => {
-      const c = await connectTestClient({ host: '127.0.0.1', port: ing.port, systemId, password: `${systemId}pw`, mode });
-      cleanups.push(() => c.close());
-      return c;
-    };
+    const { ns, ing, connect } = await start();
     const c = await connect();
     const submit = async (extra: Record<string, unknown> = {}) => (await c.submit({ ...dest, short_message: Buffer.from('x'), ...extra })).message_id!;
     const cancel = async (message_id: string, fields: Partial<Pdu> = {}, client = c) =>

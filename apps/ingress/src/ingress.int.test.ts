@@ -3,7 +3,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { pino } from 'pino';
 import { clientSchema, hashPassword, ingressConnectionsSchema, type AppMetrics } from '@smsgw/platform';
 import { xaddEntry } from '@smsgw/redis';
-import { streamNames, inEntrySchema, type ClientReceipt } from '@smsgw/contracts';
+import { inEntrySchema, type ClientReceipt } from '@smsgw/contracts';
 import { connectTestClient, createTestPki, redisNamespace } from '@smsgw/testing';
 import { decodePdu, encodePdu, getTlv, STATUS, TLV, type Pdu } from '@smsgw/smpp';
 import { encodeGsm7, parseReceiptText } from '@smsgw/sms-text';

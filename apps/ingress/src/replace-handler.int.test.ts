@@ -1,10 +1,9 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { clientSchema } from '@smsgw/platform';
 import { createClientBacklog, createDeferredQueue, deferredKey } from '@smsgw/redis';
 import { expandJournalEntry, type InEntry } from '@smsgw/contracts';
-import { connectTestClient, redisNamespace } from '@smsgw/testing';
 import { STATUS, type Pdu } from '@smsgw/smpp';
-import { startTestIngress } from './test-ingress';
+import { useTestIngress } from './use-test-ingress';
 import { replacementOf } from './replace-handler';
 
 const clients = [
@@ -16,20 +15,10 @@ const dest = { source_addr: 'ACME', source_addr_ton: 5, dest_addr_ton: 1, dest_a
 const b64 = (s: string) => Buffer.from(s).toString('base64');
 
 describe('replace_sm and replace_if_present_flag at the ingress (§4.10, §5.2.18; real Redis, SMPP over TCP)', () => {
-  const cleanups: Array<() => Promise<void>> = [];
-  afterEach(async () => {
-    for (const c of cleanups.splice(0).reverse()) await c();
-  });
+  const start = useTestIngress('ingress-replace', clients, session);
 
   async function setup() {
-    const ns = await redisNamespace('ingress-replace');
-    const ing = await startTestIngress({ redisUrl: ns.url, prefix: ns.prefix, clients, session });
-    cleanups.push(ns.cleanup, ing.close);
-    const connect = async (systemId = 'acme', mode: 'transceiver' | 'receiver' = 'transceiver') => {
-      const c = await connectTestClient({ host: '127.0.0.1', port: ing.port, systemId, password: `${systemId}pw`, mode });
-      cleanups.push(() => c.close());
-      return c;
-    };
+    const { ns, ing, connect } = await start();
     const c = await connect();
     const submit = async (extra: Record<string, unknown> = {}) => (await c.submit({ ...dest, short_message: Buffer.from('first'), ...extra })).message_id!;
     const replace = async (message_id: string, fields: Partial<Pdu> = {}, client = c) =>

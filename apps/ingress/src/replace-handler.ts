@@ -1,10 +1,11 @@
 import { isFinalState, journalEventId, type InEntry, type JournalEntry, type Replacement, type StreamNames } from '@smsgw/contracts';
-import { messageExpiry, parseSmppTime, type AddressOptions } from '@smsgw/domain';
+import { messageExpiry, type AddressOptions } from '@smsgw/domain';
 import type { Logger } from '@smsgw/platform';
 import { xaddEntry, type ClientBacklog, type DeferredQueue, type Redis } from '@smsgw/redis';
 import { STATUS, type Pdu } from '@smsgw/smpp';
 import type { MessageRecord, StateStore } from '@smsgw/store';
 import { addressMismatch } from './cancel-handler';
+import { submitTimes } from './submit-handler';
 
 export type ReplaceOutcome = { status: number; reason?: string };
 
@@ -45,20 +46,15 @@ export function replacementOf(pdu: Pdu, at: number, maxAgeMs: number): { set: Re
   if ((pdu.sm_default_msg_id ?? 0) !== 0) return { status: STATUS.ESME_RINVDFTMSGID, reason: 'predefined messages (sm_default_msg_id) are not offered' };
   const rd = pdu.registered_delivery ?? 0;
   if ((rd & 0x03) === 0x03 || (rd & 0xe0) !== 0) return { status: STATUS.ESME_RINVREGDLVFLG, reason: `registered_delivery 0x${rd.toString(16)} is reserved` };
-  const sched = pdu.schedule_delivery_time ?? '';
-  const due = sched ? parseSmppTime(sched, at) : undefined;
-  if (due && !due.ok) return { status: STATUS.ESME_RINVSCHED, reason: `bad schedule_delivery_time: ${due.reason}` };
-  const vp = pdu.validity_period ?? '';
-  const validity = vp ? parseSmppTime(vp, at) : undefined;
-  if (validity && !validity.ok) return { status: STATUS.ESME_RINVEXPIRY, reason: `bad validity_period: ${validity.reason}` };
-  if (validity?.ok && validity.at <= at) return { status: STATUS.ESME_RINVEXPIRY, reason: 'validity_period already passed' };
-  if (validity?.ok && due?.ok && due.at >= validity.at) return { status: STATUS.ESME_RINVSCHED, reason: 'schedule_delivery_time is not before validity_period' };
+  const times = submitTimes(pdu, at);
+  if ('status' in times) return times;
+  const { vp, due, validity } = times;
   const set: Replacement = { sm: (pdu.short_message ?? Buffer.alloc(0)).toString('base64'), rd };
-  const newDue = due?.ok ? (due.at > at ? due.at : 0) : undefined;
+  const newDue = due !== undefined ? (due > at ? due : 0) : undefined;
   if (newDue !== undefined) set.due = newDue;
-  if (validity?.ok) set.vp = vp;
-  if (validity?.ok || newDue !== undefined) {
-    set.exp = messageExpiry({ at, due: newDue || undefined, validity: validity?.ok ? validity.at : undefined, maxAgeMs });
+  if (validity !== undefined) set.vp = vp;
+  if (validity !== undefined || newDue !== undefined) {
+    set.exp = messageExpiry({ at, due: newDue || undefined, validity, maxAgeMs });
   }
   return { set };
 }

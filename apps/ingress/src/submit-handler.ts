@@ -74,6 +74,23 @@ function checkFlags(pdu: Pdu): SubmitOutcome | undefined {
 }
 
 /**
+ * schedule_delivery_time and validity_period (§7.1.1) of a submit_sm or replace_sm as times (ms),
+ * or the status they call for: a field that is no real time, a validity already past, or a
+ * schedule not before the validity.
+ */
+export function submitTimes(pdu: Pdu, at: number): { vp: string; due?: number; validity?: number } | SubmitOutcome {
+  const sched = pdu.schedule_delivery_time ?? '';
+  const due = sched ? parseSmppTime(sched, at) : undefined;
+  if (due && !due.ok) return { status: STATUS.ESME_RINVSCHED, reason: `bad schedule_delivery_time: ${due.reason}` };
+  const vp = pdu.validity_period ?? '';
+  const validity = vp ? parseSmppTime(vp, at) : undefined;
+  if (validity && !validity.ok) return { status: STATUS.ESME_RINVEXPIRY, reason: `bad validity_period: ${validity.reason}` };
+  if (validity?.ok && validity.at <= at) return { status: STATUS.ESME_RINVEXPIRY, reason: 'validity_period already passed' };
+  if (validity?.ok && due?.ok && due.at >= validity.at) return { status: STATUS.ESME_RINVSCHED, reason: 'schedule_delivery_time is not before validity_period' };
+  return { vp, due: due?.ok ? due.at : undefined, validity: validity?.ok ? validity.at : undefined };
+}
+
+/**
  * Builds the `in` entry of a submit_sm, or the error status its fields call for. The times of
  * schedule_delivery_time and validity_period (§7.1.1) become `due` and `exp` (ms): a validity
  * already past, or a schedule after it, is refused; `exp` is the validity capped by `maxAgeMs`
@@ -87,14 +104,9 @@ export function validateSubmit(pdu: Pdu, sys: string, id: string, at: number, ma
   if (!dst.ok) return { status: STATUS.ESME_RINVDSTADR, reason: dst.reason };
   const flags = checkFlags(pdu);
   if (flags) return flags;
-  const sched = pdu.schedule_delivery_time ?? '';
-  const due = sched ? parseSmppTime(sched, at) : undefined;
-  if (due && !due.ok) return { status: STATUS.ESME_RINVSCHED, reason: `bad schedule_delivery_time: ${due.reason}` };
-  const vp = pdu.validity_period ?? '';
-  const validity = vp ? parseSmppTime(vp, at) : undefined;
-  if (validity && !validity.ok) return { status: STATUS.ESME_RINVEXPIRY, reason: `bad validity_period: ${validity.reason}` };
-  if (validity?.ok && validity.at <= at) return { status: STATUS.ESME_RINVEXPIRY, reason: 'validity_period already passed' };
-  if (validity?.ok && due?.ok && due.at >= validity.at) return { status: STATUS.ESME_RINVSCHED, reason: 'schedule_delivery_time is not before validity_period' };
+  const times = submitTimes(pdu, at);
+  if ('status' in times) return times;
+  const { vp, due, validity } = times;
   const sm = pdu.short_message ?? Buffer.alloc(0);
   const payload = getTlv(pdu, TLV.message_payload);
   // §5.3.2.32: with message_payload present, sm_length must be 0.
@@ -122,8 +134,8 @@ export function validateSubmit(pdu: Pdu, sys: string, id: string, at: number, ma
   if (vp) entry.vp = vp;
   if (pdu.service_type) entry.svc = pdu.service_type;
   // A schedule in the past is "now" (§4.4.1: deliver immediately).
-  if (due?.ok && due.at > at) entry.due = due.at;
-  entry.exp = messageExpiry({ at, due: entry.due, validity: validity?.ok ? validity.at : undefined, maxAgeMs });
+  if (due !== undefined && due > at) entry.due = due;
+  entry.exp = messageExpiry({ at, due: entry.due, validity, maxAgeMs });
   // A client-concatenated part (SAR TLVs): kept so the parts can be grouped and sent in order.
   const ref = getTlv(pdu, TLV.sar_msg_ref_num);
   const total = getTlv(pdu, TLV.sar_total_segments);

@@ -115,7 +115,6 @@ describe('MCP on real Redis', () => {
   });
 
   it('the deferred queue releases due entries back to in, once', async () => {
-    const keys = policyKeys(ns.prefix);
     const q = createDeferredQueue(ns.redis, ns.prefix, `${ns.prefix}:in`);
     const e = entry();
     await q.defer(e, 1_000);

@@ -1,10 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { GROUPS, streamNames, type MessageState } from '@smsgw/contracts';
-import { openStateStore } from '@smsgw/store';
 import { connectTestClient, startSmscSim } from '@smsgw/testing';
 import { STATUS } from '@smsgw/smpp';
 import { encodeGsm7, parseReceiptText } from '@smsgw/sms-text';
-import { useStack } from './use-stack';
+import { reachesState, useStack } from './use-stack';
 
 // cancel_sm (§4.9) through the running gateway: a message not yet handed to an SMSC — held by
 // its schedule, or waiting for an SMSC that is down — is cancelled, gets its DELETED receipt
@@ -34,17 +33,8 @@ describe('cancel_sm', () => {
   const query = (c: Client, id: string) => c.session.request({ command: 'query_sm', message_id: id, source_addr_ton: 5, source_addr: 'ACME' });
   const receipts = (c: Client) => c.receipts.map((p) => parseReceiptText(p.short_message!.toString('latin1')));
   const sentTo = (destination: string) => env.sim.submits.filter((s) => s.destination === destination);
-  /** Polls the state store until the message is in `state` (the policy-worker got to it). */
-  const reaches = async (id: string, state: MessageState) => {
-    const store = await openStateStore(env.stack.state, env.ns.redis, env.ns.prefix);
-    try {
-      const end = Date.now() + 20_000;
-      while ((await store.get(id))?.state !== state && Date.now() < end) await new Promise((r) => setTimeout(r, 50));
-      expect((await store.get(id))?.state).toBe(state);
-    } finally {
-      await store.close();
-    }
-  };
+  const reaches = (id: string, state: MessageState) => reachesState(env, id, state);
+
 
   it('a message scheduled an hour ahead, cancelled: ESME_ROK, a DELETED receipt, query_sm DELETED, never sent', async () => {
     const c = await bind();

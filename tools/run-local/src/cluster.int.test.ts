@@ -6,7 +6,7 @@ import { GetObjectCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createS3Client } from '@smsgw/s3';
-import { STATUS, TLV, type Pdu } from '@smsgw/smpp';
+import { STATUS, type Pdu } from '@smsgw/smpp';
 import { encodeGsm7, parseReceiptText } from '@smsgw/sms-text';
 import { connectTestClient, startRedisCluster, startSmscSim, type RedisCluster, type SmscSim, type TestClient } from '@smsgw/testing';
 import { freePort, startStack, type Stack } from './stack';

@@ -1,11 +1,10 @@
 import { describe, expect, it, onTestFinished } from 'vitest';
 import { GROUPS, streamNames, type MessageState } from '@smsgw/contracts';
 import { createDeferredQueue, createMultiIds } from '@smsgw/redis';
-import { openStateStore } from '@smsgw/store';
 import { connectTestClient, startSmscSim } from '@smsgw/testing';
 import { STATUS, type MultiDestination } from '@smsgw/smpp';
 import { encodeGsm7, parseReceiptText } from '@smsgw/sms-text';
-import { useStack } from './use-stack';
+import { reachesState, useStack } from './use-stack';
 
 const IN_1_H = '000000010000000R';
 const IN_1_S = '000000000001000R';
@@ -53,17 +52,8 @@ describe('replace_sm, replace_if_present_flag, mass cancel and cancel of a submi
   const releaseAll = async (ids: readonly string[]) => {
     for (const id of ids) await expect.poll(() => releaseNow(id), { timeout: 10_000 }).toBe(false);
   };
-  /** Polls the state store until the message is in `state` (a stage got to it). */
-  const reaches = async (id: string, state: MessageState) => {
-    const store = await openStateStore(env.stack.state, env.ns.redis, env.ns.prefix);
-    try {
-      const end = Date.now() + 20_000;
-      while ((await store.get(id))?.state !== state && Date.now() < end) await new Promise((r) => setTimeout(r, 50));
-      expect((await store.get(id))?.state).toBe(state);
-    } finally {
-      await store.close();
-    }
-  };
+  const reaches = (id: string, state: MessageState) => reachesState(env, id, state);
+
 
   it('a message held an hour, replaced with new text and a schedule 1 s ahead: the SMSC gets the new text once, the receipt keeps the id', async () => {
     const c = await bind();

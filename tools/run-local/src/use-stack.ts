@@ -1,4 +1,6 @@
-import { afterAll, beforeAll } from 'vitest';
+import { afterAll, beforeAll, expect } from 'vitest';
+import type { MessageState } from '@smsgw/contracts';
+import { openStateStore } from '@smsgw/store';
 import { redisNamespace, startSmscSim, type RedisNamespace, type SmscSim, type SmscSimOptions } from '@smsgw/testing';
 import { freePort, startStack, type Stack, type StackOptions } from './stack';
 
@@ -39,4 +41,16 @@ export function useStack(
     await env.ns?.cleanup();
   }, 60_000);
   return env;
+}
+
+/** Polls the running gateway's state store until the message is in `state` (a stage got to it), and asserts it. */
+export async function reachesState(env: StackEnv, id: string, state: MessageState, timeoutMs = 20_000): Promise<void> {
+  const store = await openStateStore(env.stack.state, env.ns.redis, env.ns.prefix);
+  try {
+    const end = Date.now() + timeoutMs;
+    while ((await store.get(id))?.state !== state && Date.now() < end) await new Promise((r) => setTimeout(r, 50));
+    expect((await store.get(id))?.state).toBe(state);
+  } finally {
+    await store.close();
+  }
 }
