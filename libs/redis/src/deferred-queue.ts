@@ -8,13 +8,13 @@ import { xaddEntry } from './stream-entry';
  * hash from each id to its `in` entry (both under the hash tag `{deferred}`: one slot on Redis
  * Cluster). A message is held once: deferring it again (a replaced copy) replaces its entry and
  * its time. Due ids are leased by moving their score forward in one script, their entries
- * written back to `in` — where the whole policy runs again — and only then removed, unless a
- * newer copy was deferred meanwhile; a worker that dies in between leaves them to be released
- * again when the lease ends (at-least-once; a second copy is handled as any redelivery). One
- * release pass takes due messages in batches until none is left or `maxPerPass` went out, so a
- * million messages due at once drain at thousands per second without one pass holding Redis for
- * long. `wake` brings a held message forward (replace_sm changed it: the policy decides again at
- * once).
+ * written back to `in` — where the whole policy runs again — and only then removed, unless the
+ * message was deferred again meanwhile (its time is no longer the lease's); a worker that dies
+ * in between leaves them to be released again when the lease ends (at-least-once; a second copy
+ * is handled as any redelivery). One release pass takes due messages in batches until none is
+ * left or `maxPerPass` went out, so a million messages due at once drain at thousands per
+ * second without one pass holding Redis for long. `wake` brings a held message forward
+ * (replace_sm changed it: the policy decides again at once).
  */
 
 /** KEYS: queue, entries. ARGV: now, limit, lease end. Returns id, entry, id, entry… */
@@ -29,15 +29,24 @@ end
 return out
 `;
 
-/** KEYS: queue, entries. ARGV: id, entry, id, entry…: released, unless deferred again since. */
+/**
+ * KEYS: queue, entries. ARGV: the lease's end, id, id…: released, unless deferred again since
+ * (then its time is no longer the lease's).
+ */
 const DONE_SCRIPT = `
-for i = 1, #ARGV, 2 do
-  local e = redis.call('HGET', KEYS[2], ARGV[i])
-  if not e or e == ARGV[i + 1] then
+for i = 2, #ARGV do
+  if redis.call('ZSCORE', KEYS[1], ARGV[i]) == ARGV[1] then
     redis.call('ZREM', KEYS[1], ARGV[i])
     redis.call('HDEL', KEYS[2], ARGV[i])
   end
 end
+return 1
+`;
+
+/** KEYS: queue, entries. ARGV: id, release time, entry. */
+const DEFER_SCRIPT = `
+redis.call('HSET', KEYS[2], ARGV[1], ARGV[3])
+redis.call('ZADD', KEYS[1], ARGV[2], ARGV[1])
 return 1
 `;
 
@@ -57,7 +66,8 @@ export const legacyDeferredKey = (prefix: string) => `${prefix}:pol:deferred`;
 
 type DeferredRedis = Redis & {
   mcpLeaseDeferred(key: string, entries: string, now: number, limit: number, until: number): Promise<string[]>;
-  mcpDeferredDone(key: string, entries: string, ...pairs: string[]): Promise<number>;
+  mcpDeferredDone(key: string, entries: string, leaseEnd: number, ...ids: string[]): Promise<number>;
+  mcpDefer(key: string, entries: string, id: string, until: number, entry: string): Promise<number>;
   mcpLeaseLegacy(key: string, now: number, limit: number, until: number): Promise<string[]>;
 };
 
@@ -73,6 +83,7 @@ export interface DeferredQueue {
 const define = (r: DeferredRedis) => {
   if (typeof r.mcpLeaseDeferred !== 'function') r.defineCommand('mcpLeaseDeferred', { numberOfKeys: 2, lua: LEASE_SCRIPT });
   if (typeof r.mcpDeferredDone !== 'function') r.defineCommand('mcpDeferredDone', { numberOfKeys: 2, lua: DONE_SCRIPT });
+  if (typeof r.mcpDefer !== 'function') r.defineCommand('mcpDefer', { numberOfKeys: 2, lua: DEFER_SCRIPT });
   if (typeof r.mcpLeaseLegacy !== 'function') r.defineCommand('mcpLeaseLegacy', { numberOfKeys: 1, lua: LEGACY_LEASE_SCRIPT });
 };
 
@@ -109,15 +120,20 @@ export function createDeferredQueue(redis: Redis, prefix: string, inStream: stri
 
   return {
     async defer(entry, until) {
-      // One transaction, one slot: the entry is never held without its time, nor the reverse.
-      await redis.multi().hset(entries, entry.id, JSON.stringify(entry)).zadd(key, until, entry.id).exec();
+      // One script, one slot: the entry is never held without its time, nor the reverse.
+      await r.mcpDefer(key, entries, entry.id, until, JSON.stringify(entry));
     },
     async release(now, limit = 1_000, maxPerPass = 20_000) {
       const n = await drain(async () => {
-        const pairs = await r.mcpLeaseDeferred(key, entries, now, limit, now + LEASE_MS);
+        const leaseEnd = now + LEASE_MS;
+        const pairs = await r.mcpLeaseDeferred(key, entries, now, limit, leaseEnd);
+        const ids: string[] = [];
         const raw: string[] = [];
-        for (let i = 1; i < pairs.length; i += 2) raw.push(pairs[i]!);
-        return { raw, done: () => (pairs.length ? r.mcpDeferredDone(key, entries, ...pairs) : Promise.resolve()) };
+        for (let i = 0; i < pairs.length; i += 2) {
+          ids.push(pairs[i]!);
+          raw.push(pairs[i + 1]!);
+        }
+        return { raw, done: () => (ids.length ? r.mcpDeferredDone(key, entries, leaseEnd, ...ids) : Promise.resolve()) };
       }, limit, maxPerPass);
       if (n >= maxPerPass) return n;
       return n + (await drain(async () => {
