@@ -153,11 +153,13 @@ describe('admin API: /openapi.json', () => {
       'GET /livez',
       'GET /readyz',
       'GET /v1/dead-letters',
+      'GET /v1/links',
       'GET /v1/messages/by-smsc/{smsc}/{smscMsgId}',
       'GET /v1/messages/{id}',
       'GET /v1/streams',
       'GET /v1/whoami',
       'POST /v1/dead-letters/{entryId}/replay',
+      'POST /v1/links/{smsc}/{action}',
     ]);
     const op = (route: string) => ops.find((o) => o.route === route)!.op as Record<string, any>;
     expect(op('GET /livez').security).toBeUndefined();

@@ -19,6 +19,7 @@ import { registerWhoamiRoute } from './routes/whoami';
 import { registerStreamRoutes } from './routes/streams';
 import { registerMessageRoutes } from './routes/messages';
 import { registerDeadLetterRoutes } from './routes/dead-letters';
+import { registerLinkRoutes } from './routes/links';
 
 declare module 'fastify' {
   interface FastifyContextConfig {
@@ -133,6 +134,7 @@ export async function createAdminServer(deps: AdminServerDeps): Promise<AdminApp
   registerStreamRoutes(app, routeDeps);
   registerMessageRoutes(app, routeDeps);
   registerDeadLetterRoutes(app, routeDeps);
+  registerLinkRoutes(app, routeDeps);
   await app.ready();
   return app;
 }

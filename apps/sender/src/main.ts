@@ -1,12 +1,13 @@
 import { GROUPS } from '@smsgw/contracts';
 import { poolsOf } from '@smsgw/domain';
 import { allRoutes, bootApp, storeObserver } from '@smsgw/platform';
-import { createClientBacklog, createRateLimiter, createStageRuntime, limiterMetrics, openLimiterRedis, rateLimitKey } from '@smsgw/redis';
+import { createClientBacklog, createLinkControl, createRateLimiter, createStageRuntime, limiterMetrics, openLimiterRedis, rateLimitKey } from '@smsgw/redis';
 import { openStateStore } from '@smsgw/store';
 import { createDeliverHandler } from './deliver-handler';
 import { createMessageSender } from './message-sender';
 import { createSmscLink, type SmscLink } from './smsc-link';
 import { createSmscOpsWorker } from './smsc-ops-worker';
+import { startLinkModes } from './link-modes';
 import { createSubmitErrorTable } from './submit-errors';
 
 await bootApp('sender', process, async (ctx) => {
@@ -55,10 +56,16 @@ await bootApp('sender', process, async (ctx) => {
   // cancel_sm / replace_sm of submitted messages, asked by the ingress, go out on these links.
   const smscOps = createSmscOpsWorker({ redis, prefix: config.redis.prefix, links, text: new Map(config.smscs.map((s) => [s.id, s.text])), logger });
   smscOps.start();
+  // drain / suspend / resume set through the admin API, obeyed within a second; and what each link does here.
+  const linkModes = startLinkModes({
+    control: createLinkControl(redis, config.redis.prefix), links, instance: ctx.instance, logger,
+    sessions: new Map(config.smscs.map((s) => [s.id, s.sessions])),
+  });
   return rt.start(
     {
       // Before the links: the operations in hand are answered while their sessions still exist.
       smscOps,
+      linkModes,
       smsc: { close: async () => void (await Promise.allSettled([...links.values()].map((l) => l.stop()))) },
       store,
       limiterRedis,
@@ -66,7 +73,8 @@ await bootApp('sender', process, async (ctx) => {
     {
       store: () => store.ping(),
       smsc: () => {
-        const down = [...links.values()].filter((l) => l.boundCount === 0).map((l) => l.id);
+        // A link an operator suspended or drained is not a fault.
+        const down = [...links.values()].filter((l) => l.mode === 'active' && l.sessionsBound === 0).map((l) => l.id);
         if (down.length) throw new Error(`no bound session to ${down.join(', ')}`);
       },
     },

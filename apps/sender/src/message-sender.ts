@@ -239,6 +239,9 @@ export function createMessageSender(deps: MessageSenderDeps): BatchHandler {
           }
           handedOff = true;
         }
+        // An operator suspended or drained the link during the waits above: nothing new goes on
+        // it (the loop waits, or moves the message to another link of its route).
+        if (link.boundCount === 0) continue;
         // submit_sm, or data_sm for an SMSC that wants it (smscs[].submitWith); its response
         // is read the same way.
         const pdu = buildSubmitPdu({ command: link.submitWith, m, prepared, part, until, addressing: link.addressing });

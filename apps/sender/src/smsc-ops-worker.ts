@@ -49,7 +49,8 @@ export function createSmscOpsWorker(deps: SmscOpsWorkerDeps): { start(): void; c
       const left = deadline - Date.now();
       if (signal.aborted) return { status: fail, reason: 'sender stopping' };
       if (left <= 0) return { status: fail, reason: `no bound session to ${link.id} before the deadline` };
-      const session = link.pick();
+      // A suspended link still has its sessions: a cancel or replace may go (nothing new is sent).
+      const session = link.pickBound();
       if (!session) {
         // Bound when the request was taken, unbound now: wait for it, up to the deadline.
         if (await link.waitBound(left, signal)) await sleep(10); // a session closing right now: its close event is on its way
@@ -109,7 +110,7 @@ export function createSmscOpsWorker(deps: SmscOpsWorkerDeps): { start(): void; c
     prefix: deps.prefix,
     logger,
     blockMs: deps.blockMs,
-    serving: () => [...links.values()].filter((l) => l.boundCount > 0).map((l) => l.id),
+    serving: () => [...links.values()].filter((l) => l.sessionsBound > 0).map((l) => l.id),
     serve,
   });
 }

@@ -17,3 +17,4 @@ export * from './pending-index';
 export * from './deferred-queue';
 export * from './multi-ids';
 export * from './smsc-ops';
+export * from './link-control';

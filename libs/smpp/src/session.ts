@@ -64,6 +64,7 @@ export class SmppSession extends EventEmitter<SmppSessionEvents> {
   private pausedForDrain = false;
   private corked = false;
   private isClosed = false;
+  private receivedAt = 0;
   private closeEmitted = false;
   private readonly timers: NodeJS.Timeout[] = [];
 
@@ -118,6 +119,11 @@ export class SmppSession extends EventEmitter<SmppSessionEvents> {
 
   get inFlight(): number {
     return this.requests.inFlight;
+  }
+
+  /** When the peer last sent anything (ms since epoch; 0 before it did): is the link alive? */
+  get lastReceivedAt(): number {
+    return this.receivedAt;
   }
 
   get closed(): boolean {
@@ -231,6 +237,7 @@ export class SmppSession extends EventEmitter<SmppSessionEvents> {
   }
 
   private onData(chunk: Buffer): void {
+    this.receivedAt = Date.now();
     if (!this.isClosed) for (const t of this.timers) t.refresh();
     try {
       for (const f of this.framer.push(chunk)) this.inbox.push(f);

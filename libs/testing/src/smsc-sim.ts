@@ -36,6 +36,8 @@ export interface SmscSimOptions {
   errorStatus?: number;
   /** Send the receipt BEFORE the submit_sm_resp, to exercise that race in the client. */
   receiptBeforeResp?: boolean;
+  /** Answer each accepted submit this long after it came (requests stay in flight meanwhile). */
+  respondDelayMs?: number;
   /** Keep every accepted submit in memory (default true). */
   record?: boolean;
   window?: number;
@@ -245,7 +247,15 @@ export async function startSmscSim(opts: SmscSimOptions = {}): Promise<SmscSim> 
       timers.add(t);
       pending?.timers.push(t);
     }
-    s.respond(p, { message_id: smscMsgId });
+    if (opts.respondDelayMs) {
+      const t = setTimeout(() => {
+        timers.delete(t);
+        s.respond(p, { message_id: smscMsgId });
+      }, opts.respondDelayMs);
+      timers.add(t);
+    } else {
+      s.respond(p, { message_id: smscMsgId });
+    }
     if (receipt && !opts.receiptBeforeResp) {
       const t = setTimeout(() => {
         timers.delete(t);

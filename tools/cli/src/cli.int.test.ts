@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { encodeEntry } from '@smsgw/redis';
+import { createLinkControl, encodeEntry } from '@smsgw/redis';
 import { redisNamespace, type RedisNamespace } from '@smsgw/testing';
 // A test may use the admin app's own fixture (real Redis, real state store); the CLI itself
 // only speaks HTTP to it.
@@ -163,6 +163,25 @@ describe('smsgw CLI: dead letters', () => {
     const again = await smsgw(['dead-letters', 'replay', entryId], { token: TOKENS.operator });
     expect(again.code).toBe(1);
     expect(again.stderr).toMatch(new RegExp(`^smsgw: dead letter ${entryId} was replayed already \\(by ops-operator at `));
+  });
+});
+
+describe('smsgw CLI: links', () => {
+  it('links: a row per sender of each SMSC; link drain / resume as operator, refused as viewer', async () => {
+    const control = createLinkControl(ns.redis, ns.prefix);
+    await control.report({ instance: 'sender-x', at: Date.now(), links: [{ smsc: 'sim', mode: 'active', sessions: 2, bound: 2, inFlight: 1, lastHeardAt: Date.now() }] }, 10_000);
+    const list = await smsgw(['links'], { token: TOKENS.viewer });
+    expect(list.code).toBe(0);
+    expect(rowOf(list.stdout, 'sim')?.slice(0, 7)).toEqual(['sim', 'active', '-', 'sender-x', 'active', '2/2', '1']);
+    const denied = await smsgw(['link', 'drain', 'sim'], { token: TOKENS.viewer });
+    expect(denied).toEqual({ code: 1, stdout: '', stderr: 'smsgw: this needs the operator role; token "ops-viewer" is viewer\n' });
+    const drained = await smsgw(['link', 'drain', 'sim'], { token: TOKENS.operator });
+    expect(drained).toEqual({ code: 0, stdout: 'sim: draining (by ops-operator)\n', stderr: '' });
+    expect((await control.settings()).get('sim')?.mode).toBe('draining');
+    expect(JSON.parse((await smsgw(['links', '--json'], { token: TOKENS.viewer })).stdout).links[0]).toMatchObject({ smsc: 'sim', mode: 'draining', setBy: 'ops-operator' });
+    expect((await smsgw(['link', 'resume', 'sim'], { token: TOKENS.operator })).stdout).toBe('sim: active (by ops-operator)\n');
+    const unknown = await smsgw(['link', 'suspend', 'nope'], { token: TOKENS.operator });
+    expect(unknown).toMatchObject({ code: 1, stderr: 'smsgw: no SMSC "nope" in the config\n' });
   });
 });
 

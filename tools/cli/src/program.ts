@@ -5,12 +5,13 @@ import { registerWhoami } from './commands/whoami';
 import { registerStreams } from './commands/streams';
 import { registerMessages } from './commands/messages';
 import { registerDeadLetters } from './commands/dead-letters';
+import { registerLinks } from './commands/links';
 import { registerSecrets } from './commands/secrets';
 import { registerConfigCheck } from './commands/config-check';
 
 const AFTER_HELP = `
-The admin API (apps/admin) answers whoami, streams, message, smsc and dead-letters; links,
-clients and route tests are not in the API yet, so not here either. hash-password, hash-token
+The admin API (apps/admin) answers whoami, streams, message, smsc, dead-letters, links and
+link; clients and route tests are not in the API yet, so not here either. hash-password, hash-token
 and config check work offline. Prefer SMSGW_TOKEN to --token: arguments show in the process list.`;
 
 /** `smsgw` as a commander program writing through `io` (main.ts wires the process in). */
@@ -30,6 +31,7 @@ export function createProgram(io: CliIo): Command {
   registerStreams(program, io);
   registerMessages(program, io);
   registerDeadLetters(program, io);
+  registerLinks(program, io);
   registerSecrets(program, io);
   registerConfigCheck(program, io);
   return program;
