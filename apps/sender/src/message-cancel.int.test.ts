@@ -27,7 +27,7 @@ describe('sender: cancel_sm and replace_sm against the hand-off (real Redis, SMS
   });
 
   /** A sender whose one link points at `port`; the simulator there may come later. */
-  async function setup(port: number) {
+  async function setup(port: number, leaseMs?: number) {
     const ns = await redisNamespace('sender-cancel');
     const smsc = smscSchema.parse({
       id: 'sim', host: '127.0.0.1', port, systemId: 'gw', password: 'gw', sessions: 1, window: 10,
@@ -39,7 +39,7 @@ describe('sender: cancel_sm and replace_sm against the hand-off (real Redis, SMS
     const names = streamNames(ns.prefix);
     const backlog = createClientBacklog(ns.redis, ns.prefix);
     const handler = createMessageSender({
-      redis: ns.redis, store, names, prefix: ns.prefix, links: new Map([['sim', link]]), limiters: new Map(), backlog,
+      redis: ns.redis, store, names, prefix: ns.prefix, links: new Map([['sim', link]]), limiters: new Map(), backlog, leaseMs,
       metrics: createAppMetrics(createMetricsRegistry('sender-cancel')), logger,
     });
     cleanups.push(ns.cleanup, () => link.stop());
@@ -154,5 +154,19 @@ describe('sender: cancel_sm and replace_sm against the hand-off (real Redis, SMS
     expect((await handler([group])).ack).toEqual([group.id]);
     expect(sim.submits.map((x) => x.text)).toEqual(['first', 'second, replaced']);
     expect(await inStream()).toEqual([]);
+  });
+
+  it('a message routed twice (a policy-worker redelivery): the second copy, met after the first one\'s lease ended, finds it sent and does not send it again', async () => {
+    const sim = await startSim();
+    const { handler, routed, link, store } = await setup(sim.port, 200);
+    expect(await link.waitBound(5_000)).toBe(true);
+    const first = await routed('twice');
+    expect((await handler([first])).ack).toEqual([first.id]);
+    await new Promise((r) => setTimeout(r, 300)); // the first copy's lease is over
+    // A fresh entry of the same message, routed again just now: nothing marks it as a redelivery.
+    const second = entry({ ...outEntry('twice'), rt: Date.now() });
+    expect((await handler([second])).ack).toEqual([second.id]);
+    expect(sim.stats.submits).toBe(1);
+    expect((await store.get('twice'))?.state).toBe('SUBMITTED');
   });
 });

@@ -230,7 +230,14 @@ export function createMessageSender(deps: MessageSenderDeps): BatchHandler {
         if (deps.backlog && !handedOff && sentParts === 0 && !startedAny) {
           const h = await deps.backlog.handoff(m.sys, m.id, { rv: m.rv, pending: deps.backlog.pendingPlace(m) });
           if (h === 'cancelled') return cancelled(m);
-          if (h !== 'go') {
+          if (h === 'gone') {
+            // Another copy of this message was handed off before (it was routed twice: a
+            // policy-worker's redelivery, a second release), or it was never counted: the store
+            // says whether it went. Parts another copy sent are skipped by this entry's redelivery.
+            const rec = await store.get(m.id);
+            if (sentAlready(rec)) return { result: 'duplicate' };
+            if (rec?.smscIds.some(Boolean)) return { result: 'retry' };
+          } else if (h !== 'go') {
             if (!pin) return replaced(m, h.replaced);
             // A part of a client-concatenated group keeps its place in the group: changed here.
             m = applyReplacement(m, h.replaced);

@@ -17,7 +17,8 @@ import type { Redis } from './redis-client';
  * replacement (entries carry the version they were built with, `rv`): either the replacement
  * is in before the hand-off and the replaced message is what goes, or the replace fails.
  * Every key carries the client's hash tag: one slot on Redis Cluster, so one script may use all.
- * An id in neither set (counted late, swept, another client's) hands off: sending is right.
+ * An id in neither set (handed off by another copy, swept, never counted) is for the state
+ * store to decide: sent already, or not yet.
  */
 
 /** KEYS: backlog, cancelled, replaced. ARGV: id. Returns 1 when cancelled here, 0 when not cancellable. */
@@ -32,9 +33,11 @@ return 1
 
 /**
  * KEYS: backlog, cancelled, replaced, pending. ARGV: id, the copy's replacement version (0:
- * none), its pending-index member ('' when none). Returns 1 to submit, 0 when the message was
- * cancelled, or the replacement (`<v>|<json>`) when the copy is older than it and the message
- * is still the client's to change: the copy is not sent, the replaced message goes instead.
+ * none), its pending-index member ('' when none). Returns 1 to submit (the id left the backlog
+ * here), 0 when the message was cancelled, 2 when the id is in neither set — handed off before
+ * by another copy, or never counted: only the state store can say whether it went —, or the
+ * replacement (`<v>|<json>`) when the copy is older than it and the message is still the
+ * client's to change: the copy is not sent, the replaced message goes instead.
  */
 const HANDOFF_SCRIPT = `
 if redis.call('ZSCORE', KEYS[1], ARGV[1]) then
@@ -46,7 +49,7 @@ if redis.call('ZSCORE', KEYS[1], ARGV[1]) then
   return 1
 end
 if redis.call('ZSCORE', KEYS[2], ARGV[1]) then return 0 end
-return 1
+return 2
 `;
 
 /**
@@ -87,7 +90,12 @@ export interface HandoffCopy {
   pending?: { key: string; member: string };
 }
 
-export type HandoffResult = 'go' | 'cancelled' | { replaced: VersionedReplacement };
+/**
+ * `go`: this copy took the message from the backlog, it is the one to send. `gone`: the id was
+ * not in the backlog — another copy was handed off before (a message routed twice: a policy
+ * redelivery, a second release), or it was never counted —, so the state store decides.
+ */
+export type HandoffResult = 'go' | 'gone' | 'cancelled' | { replaced: VersionedReplacement };
 
 type CancelRedis = Redis & {
   smsgwCancel(backlog: string, cancelled: string, replaced: string, id: string): Promise<number>;
@@ -137,6 +145,7 @@ export function createCancelScripts(
       const pending = copy.pending;
       const out = await r.smsgwHandoff(backlogKey(sys), cancelledKey(sys), replacedKey(sys), pending?.key ?? replacedKey(sys), id, copy.rv ?? 0, pending?.member ?? '');
       if (out === 1) return 'go';
+      if (out === 2) return 'gone';
       if (out === 0) return 'cancelled';
       const replaced = parseReplacement(String(out));
       // Unreadable (never written so by us): the message goes as it is rather than never.

@@ -29,9 +29,9 @@ describe('replace_sm against the hand-off, and the pending index (real Redis)', 
       expect(await backlog.has('acme', 'm1')).toBe(false);
       expect(await ns.redis.hlen(clientReplacedKey(ns.prefix, 'acme'))).toBe(0);
       expect(await ns.redis.exists(p.key(ns.prefix))).toBe(0);
-      // Handed off: no longer replaceable here; a redelivered old copy goes (the SMSC has it: the sender's lease and store tell).
+      // Handed off: no longer replaceable here; another copy is `gone` (the state store tells whether it went).
       expect(await backlog.replace('acme', 'm1', { sm: 'eA==' })).toBe(0);
-      expect(await backlog.handoff('acme', 'm1')).toBe('go');
+      expect(await backlog.handoff('acme', 'm1')).toBe('gone');
     } finally {
       await ns.cleanup();
     }
