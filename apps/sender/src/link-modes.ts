@@ -1,4 +1,4 @@
-import type { Logger } from '@smsgw/platform';
+import type { AppMetrics, Logger } from '@smsgw/platform';
 import { LINK_POLL_MS, type LinkControl, type LinkReport } from '@smsgw/redis';
 import type { SmscLink } from './smsc-link';
 
@@ -9,6 +9,8 @@ export interface LinkModesDeps {
   sessions: Map<string, number>;
   instance: string;
   logger: Logger;
+  /** smsgw_link_sending per SMSC (the link-down alert leaves links operators stopped alone). */
+  metrics?: Pick<AppMetrics, 'linkSending'>;
   pollMs?: number;
   reportMs?: number;
 }
@@ -27,7 +29,10 @@ export function startLinkModes(deps: LinkModesDeps) {
   const apply = async () => {
     try {
       const settings = await deps.control.settings();
-      for (const link of deps.links.values()) link.setMode(settings.get(link.id)?.mode ?? 'active');
+      for (const link of deps.links.values()) {
+        link.setMode(settings.get(link.id)?.mode ?? 'active');
+        deps.metrics?.linkSending.set({ peer: link.id }, link.mode === 'active' ? 1 : 0);
+      }
       failing = false;
     } catch (err) {
       // One line per outage, not one per poll.

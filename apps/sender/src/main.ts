@@ -58,7 +58,7 @@ await bootApp('sender', process, async (ctx) => {
   smscOps.start();
   // drain / suspend / resume set through the admin API, obeyed within a second; and what each link does here.
   const linkModes = startLinkModes({
-    control: createLinkControl(redis, config.redis.prefix), links, instance: ctx.instance, logger,
+    control: createLinkControl(redis, config.redis.prefix), links, instance: ctx.instance, logger, metrics,
     sessions: new Map(config.smscs.map((s) => [s.id, s.sessions])),
   });
   return rt.start(

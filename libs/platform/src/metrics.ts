@@ -11,6 +11,7 @@ export interface AppMetrics {
   rateEffective: Gauge<'scope'>;
   rateTokens: Counter<'scope' | 'outcome'>;
   storeCommands: Counter<'outcome' | 'code'>;
+  linkSending: Gauge<'peer'>;
 }
 
 type PeerLabels = LabelValues<'side' | 'peer'>;
@@ -81,6 +82,12 @@ export function createAppMetrics(registry: Registry, opts: AppMetricsOptions = {
       name: 'smsgw_rate_tokens_total',
       help: 'Limiter decisions: tokens granted, requests denied, decisions made without Redis (degraded)',
       labelNames: ['scope', 'outcome'],
+      registers: [registry],
+    }),
+    linkSending: new Gauge({
+      name: 'smsgw_link_sending',
+      help: 'Per SMSC link: 1 while operators let it send (active), 0 while suspended or draining (sender only)',
+      labelNames: ['peer'],
       registers: [registry],
     }),
     storeCommands: new Counter({

@@ -5,6 +5,7 @@ import { createDeadLetterHandler } from './dead-letter';
 import { createClientBacklog } from './client-backlog';
 import { createBlockingRedis, createRedis, pingRedis, type Redis } from './redis-client';
 import { createStreamConsumer, type BatchHandler, type StreamConsumer } from './stream-consumer';
+import type { StreamEntry } from './stream-entry';
 import { watchStreams } from './stream-gauges';
 
 export interface StageConsumerOptions {
@@ -55,6 +56,11 @@ export function createStageRuntime(ctx: AppContext) {
     redis,
     stopping: stopping.signal,
     consumer(o: StageConsumerOptions): StreamConsumer {
+      // Counted as smsgw_errors_total{kind="dead_lettered"} (the alert rules watch it).
+      const countDead = (then?: (e: StreamEntry) => Promise<void>) => async (e: StreamEntry) => {
+        metrics.errors.inc({ kind: 'dead_lettered' });
+        await then?.(e);
+      };
       const consumer = createStreamConsumer({
         redis,
         blocking: createBlockingRedis(config.redis, `${instance}-read-${consumers.length}`),
@@ -66,7 +72,7 @@ export function createStageRuntime(ctx: AppContext) {
         claimIdleMs: o.claimIdleMs ?? config.streams.claimIdleMs,
         maxDeliveries: o.maxDeliveries ?? config.streams.maxDeliveries,
         deadStream: names.dead,
-        onDead: o.deadLetter === 'fail-message' ? createDeadLetterHandler(redis, names, ctx.app, createClientBacklog(redis, config.redis.prefix)) : undefined,
+        onDead: countDead(o.deadLetter === 'fail-message' ? createDeadLetterHandler(redis, names, ctx.app, createClientBacklog(redis, config.redis.prefix)) : undefined),
         concurrency: o.concurrency,
         holdMs: o.hold ? Math.floor((o.claimIdleMs ?? config.streams.claimIdleMs) / 3) : undefined,
         logger,

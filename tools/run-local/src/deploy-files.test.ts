@@ -73,8 +73,12 @@ describe('deployment files', () => {
   it.skipIf(!hasCompose)('docker-compose.yml validates (skipped only where docker-compose is not installed)', () => {
     const out = execFileSync('docker-compose', ['-f', join(REPO_ROOT, 'docker-compose.yml'), 'config', '--services'], { encoding: 'utf8', env: { ...process.env, SMSGW_CLIENT_PASSWORD: 'pw' } });
     expect(out.split('\n').filter(Boolean).sort()).toEqual(
-      ['aerospike', 'dlr-worker', 'haproxy', 'ingress', 'journal-exporter', 'minio', 'policy-worker', 'redis', 'redis-limits', 'sender', 'smsc-sim'].sort(),
+      ['aerospike', 'dlr-worker', 'grafana', 'haproxy', 'ingress', 'journal-exporter', 'minio', 'policy-worker', 'prometheus', 'redis', 'redis-limits', 'sender', 'smsc-sim'].sort(),
     );
+    // Prometheus and Grafana start only with `--profile monitoring`.
+    const compose = composeFile() as { services: Record<string, ComposeService & { profiles?: string[] }> };
+    const profiled = Object.entries(compose.services).filter(([, svc]) => svc.profiles).map(([name, svc]) => [name, svc.profiles]);
+    expect(profiled).toEqual([['prometheus', ['monitoring']], ['grafana', ['monitoring']]]);
   });
 
   // The same rules on compose's own reading of the file (its merge of the x-app anchor, its
@@ -106,7 +110,7 @@ describe('docker-compose.yml scales and heals', () => {
 
   it('pins every image it pulls, and the Dockerfile its base image', () => {
     const pulled = Object.entries(services).filter(([, s]) => s.build === undefined);
-    expect(pulled.map(([name]) => name).sort()).toEqual(['aerospike', 'haproxy', 'minio', 'redis', 'redis-limits']);
+    expect(pulled.map(([name]) => name).sort()).toEqual(['aerospike', 'grafana', 'haproxy', 'minio', 'prometheus', 'redis', 'redis-limits']);
     for (const [name, s] of pulled) expect(isPinned(s.image ?? ''), `${name}: ${s.image}`).toBe(true);
     const from = [...readFileSync(join(REPO_ROOT, 'Dockerfile'), 'utf8').matchAll(/^FROM\s+(\S+)/gm)].map((m) => m[1]);
     expect(from.length).toBeGreaterThan(0);
