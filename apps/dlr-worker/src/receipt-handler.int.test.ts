@@ -58,11 +58,11 @@ describe('dlr-worker receipt handling (real Redis)', () => {
     const clientReceipts = async () =>
       ((await ns.redis.xrange(names.dlr('acme'), '-', '+')) as [string, string[]][]).map(([, f]) => clientReceiptSchema.parse(JSON.parse(f[1])));
     const create = (id: string, rd = 1) => store.createMessage({ id, sys: 'acme', src: 'ACME', dst: '447700900123', rd, state: 'ROUTED', pool: 'sim', at: Date.now() });
-    return { ns, names, store, clientReceipts, create, receipts };
+    return { ns, names, store, clientReceipts, create, receipts, metrics };
   }
 
   it('a receipt that arrives before its submit_sm_resp mapping waits and then correlates', async () => {
-    const { ns, names, store, clientReceipts, create } = await setup();
+    const { ns, names, store, clientReceipts, create, metrics } = await setup();
     await create('m-1');
     await xaddEntry(ns.redis, names.dlrIn, receiptEntry('00ABC'));
     await new Promise((r) => setTimeout(r, 400));
@@ -73,6 +73,9 @@ describe('dlr-worker receipt handling (real Redis)', () => {
     const [r] = await clientReceipts();
     expect(r).toMatchObject({ id: 'm-1', state: 'DELIVERED', stat: 'DELIVRD', src: { addr: 'ACME' }, dst: { addr: '447700900123' } });
     expect((await store.get('m-1'))?.state).toBe('DELIVERED');
+    // Timed from the SMSC's acknowledgement to its final receipt, per SMSC.
+    const delay = (await metrics.receiptDelay.get()).values.find((v) => v.metricName === 'smsgw_submit_to_receipt_seconds_count' && v.labels.peer === 'sim');
+    expect(delay?.value).toBe(1);
   });
 
   it('a duplicate receipt gives no second client receipt; a multipart message gets one when all parts are final', async () => {

@@ -76,6 +76,8 @@ export function createReceiptHandler(deps: ReceiptHandlerDeps): { handle: BatchH
     const t = now();
     const applied = movedAlready ?? (await store.transition(rec.id, state, { at: t, err: Number(err) || undefined })).applied;
     if (applied) await store.incrementStats(statsDay(t), rec.sys, rec.smsc ?? '-', state);
+    // How long the SMSC took to report on what it acknowledged (not for messages it never had).
+    if (applied && rec.smsc && rec.times.SUBMITTED !== undefined) metrics.receiptDelay.observe({ peer: rec.smsc }, Math.max(0, t - rec.times.SUBMITTED) / 1000);
     const recs = [...extra];
     recs.push({
       ts: t, ev: 'final', id: rec.id, sys: rec.sys,

@@ -43,6 +43,8 @@ export interface IngressServerDeps {
   warnings?: LogLimiter;
   /** `clients[].maxBinds` is counted here: across instances through Redis (default: this process only). */
   binds?: BindCounter;
+  /** `http.peerLabels`: count submits per client system_id too (smsgw_client_submits_total). */
+  clientMetrics?: boolean;
 }
 
 /** A load balancer sends its PROXY header with the connection; anything slower is not one. */
@@ -66,6 +68,11 @@ export function createIngressServer(deps: IngressServerDeps) {
   const { logger, metrics } = deps;
   const guard = createConnectionGuard(deps.connections ?? ingressConnectionsSchema.parse({}), { metrics, logger });
   const dataSm = createDataSmHandler(deps.submit);
+  /** A submit's response went out: its time since the PDU came in, and (opt-in) the client's count. */
+  const answered = (pdu: Pdu, client: string, startedAt: number, outcome: string) => {
+    metrics.submitResponse.observe({ command: pdu.command }, (performance.now() - startedAt) / 1000);
+    if (deps.clientMetrics) metrics.clientSubmits.inc({ client, outcome });
+  };
 
   const onSession = (session: SmppSession) => {
     sessions.add(session);
@@ -153,8 +160,10 @@ export function createIngressServer(deps: IngressServerDeps) {
         // §2.3: both are transmit commands, refused on a receiver bind.
         if (mode === 'receiver') return session.respond(pdu, { status: STATUS.ESME_RINVBNDSTS });
         const client = sys;
+        const startedAt = performance.now();
         accept(pdu, client)
           .then((out) => {
+            answered(pdu, client, startedAt, out.status === STATUS.ESME_ROK ? 'accepted' : `status_${out.status}`);
             if (out.status === STATUS.ESME_ROK) {
               metrics.messages.inc({ stage: 'ingress', outcome: 'accepted' });
               session.respond(pdu, { message_id: out.messageId });
@@ -175,8 +184,10 @@ export function createIngressServer(deps: IngressServerDeps) {
         // §2.3: a transmit command, refused on a receiver bind.
         if (mode === 'receiver') return session.respond(pdu, { status: STATUS.ESME_RINVBNDSTS });
         const client = sys;
+        const startedAt = performance.now();
         deps.submitMulti(pdu, client)
           .then((out) => {
+            answered(pdu, client, startedAt, out.status === STATUS.ESME_ROK ? 'accepted' : `status_${out.status}`);
             // Counted per destination: each accepted one is a message of its own.
             for (const u of out.unsuccess ?? []) metrics.messages.inc({ stage: 'ingress', outcome: `status_${u.error_status_code}` });
             if (out.status === STATUS.ESME_ROK) {

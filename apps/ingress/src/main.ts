@@ -109,6 +109,7 @@ await bootApp('ingress', process, async (ctx) => {
     logger,
     auth: { lockout: createBindLockout(redis, config.redis.prefix, config.ingress.auth), failureDelayMs: config.ingress.auth.failureDelayMs },
     binds,
+    clientMetrics: config.http.peerLabels,
   });
   const plaintext = plaintextClients(config.clients);
   if (plaintext.length) logger.warn({ clients: plaintext }, 'clients with a plaintext password in the config: replace it with passwordHash (npm run hash-password)');

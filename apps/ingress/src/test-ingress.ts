@@ -29,6 +29,8 @@ export interface TestIngressOptions {
   proxyProtocol?: boolean;
   /** Redis command timeout (default 1 s: a dead Redis is noticed fast). */
   commandTimeoutMs?: number;
+  /** As http.peerLabels: submits counted per client. */
+  clientMetrics?: boolean;
 }
 
 /**
@@ -59,7 +61,7 @@ export async function startTestIngress(o: TestIngressOptions) {
     // As main.ts: cancel_sm and replace_sm of a message not yet handed to an SMSC.
     cancel: createCancelHandler({ redis, names, store, backlog: clientBacklog, addressing, logger, idsOfMulti: multiIds.idsOf }),
     replace: replacer.replaceSm,
-    receipts, metrics, logger,
+    receipts, metrics, logger, clientMetrics: o.clientMetrics,
     auth: { lockout: createBindLockout(lockoutRedis, o.prefix, auth), failureDelayMs: auth.failureDelayMs },
   });
   const port = await server.start();

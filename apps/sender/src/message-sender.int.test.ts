@@ -46,13 +46,13 @@ describe('sender (real Redis, SMSC simulator over TCP)', () => {
     });
     cleanups.push(ns.cleanup, () => sim.close(), () => link.stop());
     expect(await link.waitBound(5_000)).toBe(true);
-    return { ns, sim, store, names, handler };
+    return { ns, sim, store, names, handler, metrics };
   }
 
   const entry = (data: OutEntry, deliveries = 1): StreamEntry => ({ id: `${Date.now()}-${Math.random()}`, data, deliveries, size: 0 });
 
   it('sends a long message part by part in order and stores every SMSC id', async () => {
-    const { sim, store, handler } = await setup();
+    const { sim, store, handler, metrics } = await setup();
     const text = 'x'.repeat(200) + ' end';
     await store.createMessage({ id: 'm1', sys: 'acme', src: 'ACME', dst: '447700900123', rd: 1, state: 'ROUTED', at: Date.now() });
     const e = entry(outEntry('m1', text));
@@ -65,6 +65,9 @@ describe('sender (real Redis, SMSC simulator over TCP)', () => {
     expect(rec?.state).toBe('SUBMITTED');
     expect(rec?.smscIds).toEqual(msgs[0].smscMsgIds.map((id) => id.toLowerCase().replace(/^0+(?=.)/, '')));
     expect(await store.findCorrelation('sim', rec!.smscIds[1]!)).toEqual({ id: 'm1', part: 1, parts: 2 });
+    // Each part's round trip to the SMSC is timed, per link.
+    const rtt = (await metrics.smscRoundTrip.get()).values.find((v) => v.metricName === 'smsgw_smsc_round_trip_seconds_count' && v.labels.peer === 'sim');
+    expect(rtt?.value).toBe(2);
   });
 
   it('never submits a message twice: a redelivered entry and a duplicate entry are acked without a second submit', async () => {

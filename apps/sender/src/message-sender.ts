@@ -253,8 +253,10 @@ export function createMessageSender(deps: MessageSenderDeps): BatchHandler {
         // is read the same way.
         const pdu = buildSubmitPdu({ command: link.submitWith, m, prepared, part, until, addressing: link.addressing });
         let resp: Pdu;
+        const sentAt = performance.now();
         try {
           resp = await session.request(pdu);
+          metrics.smscRoundTrip.observe({ peer: link.id }, (performance.now() - sentAt) / 1000);
         } catch (err) {
           // Timeout or a dropped session: the submit is in doubt; resend on a recovered session.
           metrics.errors.inc({ kind: 'submit_in_doubt' });

@@ -12,6 +12,10 @@ export interface AppMetrics {
   rateTokens: Counter<'scope' | 'outcome'>;
   storeCommands: Counter<'outcome' | 'code'>;
   linkSending: Gauge<'peer'>;
+  submitResponse: Histogram<'command'>;
+  smscRoundTrip: Histogram<'peer'>;
+  receiptDelay: Histogram<'peer'>;
+  clientSubmits: Counter<'client' | 'outcome'>;
 }
 
 type PeerLabels = LabelValues<'side' | 'peer'>;
@@ -82,6 +86,33 @@ export function createAppMetrics(registry: Registry, opts: AppMetricsOptions = {
       name: 'smsgw_rate_tokens_total',
       help: 'Limiter decisions: tokens granted, requests denied, decisions made without Redis (degraded)',
       labelNames: ['scope', 'outcome'],
+      registers: [registry],
+    }),
+    submitResponse: new Histogram({
+      name: 'smsgw_submit_response_seconds',
+      help: 'Ingress: from a submit (submit_sm, data_sm, submit_multi) coming in to its response going out',
+      labelNames: ['command'],
+      buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+      registers: [registry],
+    }),
+    smscRoundTrip: new Histogram({
+      name: 'smsgw_smsc_round_trip_seconds',
+      help: 'Sender: from a submit to an SMSC to its response, per link',
+      labelNames: ['peer'],
+      buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+      registers: [registry],
+    }),
+    receiptDelay: new Histogram({
+      name: 'smsgw_submit_to_receipt_seconds',
+      help: 'dlr-worker: from the SMSC acknowledging a message to its final receipt, per SMSC',
+      labelNames: ['peer'],
+      buckets: [0.1, 0.5, 1, 2, 5, 10, 30, 60, 300, 900, 3600, 14400, 86400],
+      registers: [registry],
+    }),
+    clientSubmits: new Counter({
+      name: 'smsgw_client_submits_total',
+      help: 'Ingress, only with http.peerLabels: submits per client system_id and outcome (accepted, status_<n>)',
+      labelNames: ['client', 'outcome'],
       registers: [registry],
     }),
     linkSending: new Gauge({
