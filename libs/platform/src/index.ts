@@ -4,6 +4,7 @@ export * from './config-policy';
 export * from './config-delivery';
 export * from './config-security';
 export * from './config-admin';
+export * from './config-reference';
 export * from './config';
 export * from './logger';
 export * from './http-server';

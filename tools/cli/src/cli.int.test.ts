@@ -186,6 +186,14 @@ describe('smsgw CLI: links', () => {
 });
 
 describe('smsgw CLI: offline commands', () => {
+  it('config schema: JSON Schema of the config file; config reference: the docs table', async () => {
+    const [schema, reference] = await Promise.all([smsgw(['config', 'schema']), smsgw(['config', 'reference'])]);
+    expect(schema.code).toBe(0);
+    expect(JSON.parse(schema.stdout)).toMatchObject({ title: 'smsgw gateway configuration', type: 'object', additionalProperties: false });
+    expect(reference.code).toBe(0);
+    expect(reference.stdout).toContain('| `ingress.port` | integer 0–65535 | `2775` |');
+  });
+
   it('config check: "ok" and a summary of a valid file, read with the environment (${VAR})', async () => {
     const file = join(dir, 'good.yaml');
     await writeFile(

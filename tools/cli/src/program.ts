@@ -12,7 +12,7 @@ import { registerConfigCheck } from './commands/config-check';
 const AFTER_HELP = `
 The admin API (apps/admin) answers whoami, streams, message, smsc, dead-letters, links and
 link; clients and route tests are not in the API yet, so not here either. hash-password, hash-token
-and config check work offline. Prefer SMSGW_TOKEN to --token: arguments show in the process list.`;
+and config (check, schema, reference) work offline. Prefer SMSGW_TOKEN to --token: arguments show in the process list.`;
 
 /** `smsgw` as a commander program writing through `io` (main.ts wires the process in). */
 export function createProgram(io: CliIo): Command {

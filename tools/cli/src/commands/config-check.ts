@@ -21,9 +21,26 @@ export function configSummary(config: GatewayConfig) {
 }
 
 export function registerConfigCheck(program: Command, io: CliIo): void {
-  program
-    .command('config')
-    .description('gateway configuration files: config check <file>')
+  const config = program.command('config').description('gateway configuration files: config check <file>, config schema, config reference');
+  config
+    .command('schema')
+    .description('the JSON Schema of the config file, for editors (e.g. `# yaml-language-server: $schema=gateway.schema.json`)')
+    .action(async () => {
+      const { configJsonSchema } = await import('@smsgw/platform');
+      io.stdout(JSON.stringify(configJsonSchema(), null, 2));
+    });
+  config
+    .command('reference')
+    .description('every key of the config file with its type and default, as a Markdown table')
+    .option('--write <file>', "replace the table between the file's config-reference markers instead (docs/configuration.md)")
+    .action(async (opts: { write?: string }) => {
+      const { configReferenceMarkdown, withConfigReference } = await import('@smsgw/platform');
+      if (!opts.write) return io.stdout(configReferenceMarkdown());
+      const { readFile, writeFile } = await import('node:fs/promises');
+      await writeFile(opts.write, withConfigReference(await readFile(opts.write, 'utf8')));
+      io.stdout(`${opts.write}: config reference written`);
+    });
+  config
     .command('check <file>')
     .description('validate a config file as the apps load it (with this environment: ${VAR} and the env overrides); exit 1 naming the field if invalid')
     .action(async (file: string, _opts, cmd: Command) => {
