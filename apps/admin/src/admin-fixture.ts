@@ -24,9 +24,10 @@ export interface AdminFixture {
 /**
  * The admin server over a test's Redis namespace, with the Redis state store under the same
  * prefix: two clients (acme, beta), one SMSC whose ids are decimal in submit_sm_resp and hex in
- * receipts, routes with pools `sim` and `bulk`, one token per role.
+ * receipts, routes with pools `sim` and `bulk`, one token per role; `extraYaml` adds sections
+ * (a `policy`, say).
  */
-export async function startAdmin(ns: { redis: Redis; prefix: string; target: RedisTarget }): Promise<AdminFixture> {
+export async function startAdmin(ns: { redis: Redis; prefix: string; target: RedisTarget }, extraYaml = ''): Promise<AdminFixture> {
   const tokens = (Object.keys(TOKENS) as AdminRole[]).map((role) => `{ name: ops-${role}, tokenHash: "${hashAdminToken(TOKENS[role])}", role: ${role} }`);
   const config = loadConfig({
     text: `
@@ -35,7 +36,7 @@ clients: [{ systemId: acme, password: pw }, { systemId: beta, password: pw }]
 smscs: [{ id: sim, host: 127.0.0.1, port: 1, systemId: gw, password: gw, ids: { submit: dec, receipt: hex } }]
 routes: [{ prefix: "44", smscs: [sim], pool: bulk }, { prefix: "", smscs: [sim] }]
 admin: { tokens: [${tokens.join(', ')}] }
-`,
+${extraYaml}`,
   });
   const store = createRedisStateStore({ redis: ns.redis, prefix: ns.prefix });
   const app = await createAdminServer({

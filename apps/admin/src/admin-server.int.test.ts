@@ -150,16 +150,22 @@ describe('admin API: /openapi.json', () => {
       Object.entries(methods).map(([method, op]) => ({ route: `${method.toUpperCase()} ${path}`, op })),
     );
     expect(ops.map((o) => o.route).sort()).toEqual([
+      'DELETE /v1/lists/{list}',
       'GET /livez',
       'GET /readyz',
       'GET /v1/dead-letters',
       'GET /v1/links',
+      'GET /v1/lists',
+      'GET /v1/lists/{list}',
       'GET /v1/messages/by-smsc/{smsc}/{smscMsgId}',
       'GET /v1/messages/{id}',
+      'GET /v1/policy',
       'GET /v1/streams',
       'GET /v1/whoami',
       'POST /v1/dead-letters/{entryId}/replay',
       'POST /v1/links/{smsc}/{action}',
+      'POST /v1/lists/{list}',
+      'POST /v1/lists/{list}/import',
     ]);
     const op = (route: string) => ops.find((o) => o.route === route)!.op as Record<string, any>;
     expect(op('GET /livez').security).toBeUndefined();

@@ -20,6 +20,7 @@ import { registerStreamRoutes } from './routes/streams';
 import { registerMessageRoutes } from './routes/messages';
 import { registerDeadLetterRoutes } from './routes/dead-letters';
 import { registerLinkRoutes } from './routes/links';
+import { registerListRoutes } from './routes/lists';
 
 declare module 'fastify' {
   interface FastifyContextConfig {
@@ -135,6 +136,7 @@ export async function createAdminServer(deps: AdminServerDeps): Promise<AdminApp
   registerMessageRoutes(app, routeDeps);
   registerDeadLetterRoutes(app, routeDeps);
   registerLinkRoutes(app, routeDeps);
+  registerListRoutes(app, routeDeps);
   await app.ready();
   return app;
 }

@@ -3,13 +3,12 @@ import { pino } from 'pino';
 import { outGroupSchema, streamNames, type InEntry, type OutEntry } from '@smsgw/contracts';
 import { createClientRouter, createPolicyResolver, emptyPolicySettings } from '@smsgw/domain';
 import { createAppMetrics, createMetricsRegistry } from '@smsgw/platform';
-import type { Redis } from '@smsgw/redis';
+import { policyKeys, type Redis } from '@smsgw/redis';
 import { createRedisStateStore } from '@smsgw/store';
 import { redisNamespace } from '@smsgw/testing';
 import { createConcatGroups } from './concat-groups';
 import { createMcp } from './mcp';
 import { createPolicyHandler } from './policy-handler';
-import { policyKeys } from './policy-keys';
 
 const udh = (ref: number, total: number, seq: number) => Buffer.from([5, 0, 3, ref, total, seq, 0x41]).toString('base64');
 const inPart = (id: string, ref: number, total: number, seq: number, dst = '447700900123'): InEntry => ({

@@ -1,13 +1,11 @@
 import { GROUPS } from '@smsgw/contracts';
 import { createClientRouter } from '@smsgw/domain';
 import { bootApp, loadConfig, storeObserver } from '@smsgw/platform';
-import { createClientBacklog, createDeferredQueue, createStageRuntime, groupBacklog, startPeriodicJobs } from '@smsgw/redis';
+import { createClientBacklog, createDeferredQueue, createStageRuntime, groupBacklog, policyKeys, startPeriodicJobs } from '@smsgw/redis';
 import { openStateStore } from '@smsgw/store';
-import { startAdminApi } from './admin-api';
 import { createConcatGroups } from './concat-groups';
 import { createMcp } from './mcp';
 import { createPolicyHandler } from './policy-handler';
-import { policyKeys } from './policy-keys';
 import { createPolicySettings } from './policy-settings';
 
 await bootApp('policy-worker', process, async (ctx) => {
@@ -67,13 +65,8 @@ await bootApp('policy-worker', process, async (ctx) => {
     { name: 'concat-timeouts', everyMs: 1_000, run: concatTimeouts },
   ]);
 
-  const admin = config.policy.admin.token
-    ? await startAdminApi(config.policy.admin, { redis, keys, token: config.policy.admin.token, activeRules: settings.shown, logger })
-    : undefined;
-  if (admin) logger.info({ adminPort: admin.port }, 'policy admin API listening');
-
   return rt.start(
-    { periodic, ...(admin ? { admin } : {}), store },
+    { periodic, store },
     { store: () => store.ping() },
   );
 });

@@ -1,9 +1,8 @@
 import type { InEntry } from '@smsgw/contracts';
 import { evaluatePolicy, type EffectivePolicy, type PolicyInput, type PolicyVerdict, reject } from '@smsgw/domain';
-import type { Redis } from '@smsgw/redis';
+import type { PolicyKeys, Redis } from '@smsgw/redis';
 import { messageSegments, messageText } from './message-content';
 import { createCounter, type CountItem } from './policy-counting';
-import type { PolicyKeys } from './policy-keys';
 import { lookupFacts } from './policy-lookups';
 
 export interface McpItem {

@@ -10,11 +10,10 @@ import { pino } from 'pino';
 import { GROUPS, streamNames, type InEntry } from '@smsgw/contracts';
 import { createClientRouter } from '@smsgw/domain';
 import { createAppMetrics, createMetricsRegistry, policySchema } from '@smsgw/platform';
-import { createBlockingRedis, createDeferredQueue, createRedis, createStreamConsumer, deleteByPrefix, xaddEntry } from '@smsgw/redis';
+import { createBlockingRedis, createDeferredQueue, createRedis, createStreamConsumer, deleteByPrefix, policyKeys, xaddEntry } from '@smsgw/redis';
 import { createRedisStateStore } from '@smsgw/store';
 import { createMcp } from './mcp';
 import { createPolicyHandler } from './policy-handler';
-import { policyKeys } from './policy-keys';
 import { createPolicySettings } from './policy-settings';
 
 const N = Number(process.env.BENCH_MESSAGES ?? 50_000);

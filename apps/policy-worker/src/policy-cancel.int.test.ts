@@ -4,12 +4,10 @@ import { dlrInFailureSchema, streamNames, type InEntry } from '@smsgw/contracts'
 import { createClientRouter, createPolicyResolver, emptyPolicySettings } from '@smsgw/domain';
 import { createAppMetrics, createMetricsRegistry } from '@smsgw/platform';
 import { createRedisStateStore } from '@smsgw/store';
-import { createClientBacklog } from '@smsgw/redis';
+import { createClientBacklog, createDeferredQueue, policyKeys } from '@smsgw/redis';
 import { redisNamespace } from '@smsgw/testing';
 import { createMcp } from './mcp';
 import { createPolicyHandler } from './policy-handler';
-import { createDeferredQueue } from '@smsgw/redis';
-import { policyKeys } from './policy-keys';
 
 const inEntry = (id: string, sys = 'acme', extra: Partial<InEntry> = {}): InEntry => ({
   v: 1, id, sys,

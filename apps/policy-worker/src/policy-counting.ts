@@ -1,7 +1,6 @@
 import { createHash } from 'node:crypto';
 import { localDate, type CountingChecks, type PolicyReason } from '@smsgw/domain';
-import type { Redis } from '@smsgw/redis';
-import type { PolicyKeys } from './policy-keys';
+import type { PolicyKeys, Redis } from '@smsgw/redis';
 
 /**
  * Check-and-count in one atomic step per message: the duplicate window and the frequency caps

@@ -4,13 +4,11 @@ import { dlrInEntrySchema, expandJournalEntry, outEntrySchema, streamNames, type
 import { createClientRouter, createPolicyResolver, emptyPolicySettings } from '@smsgw/domain';
 import { createAppMetrics, createMetricsRegistry, policySchema } from '@smsgw/platform';
 import { createRedisStateStore } from '@smsgw/store';
-import { createClientBacklog } from '@smsgw/redis';
+import { createClientBacklog, createDeferredQueue, policyKeys } from '@smsgw/redis';
 import { redisNamespace } from '@smsgw/testing';
 import { createMcp } from './mcp';
 import { createPolicyHandler } from './policy-handler';
-import { createDeferredQueue } from '@smsgw/redis';
 import { createPolicySettings } from './policy-settings';
-import { policyKeys } from './policy-keys';
 
 const inEntry = (id: string, dst: string): InEntry => ({
   v: 1, id, sys: 'acme',

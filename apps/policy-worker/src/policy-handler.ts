@@ -1,9 +1,8 @@
 import { applyReplacement, inEntrySchema, isFinalState, isSuperseded, type DlrInFailure, type InEntry, type JournalEntry, type OutEntry, type StreamNames } from '@smsgw/contracts';
 import { reject, type PolicyVerdict, type RouteDecision } from '@smsgw/domain';
 import type { AppMetrics, Logger } from '@smsgw/platform';
-import { CANCEL_REASON, runBatch, xaddEntry, type BatchHandler, type ClientBacklog, type EntryOutcome, type Redis, type StreamEntry } from '@smsgw/redis';
+import { CANCEL_REASON, runBatch, xaddEntry, type BatchHandler, type ClientBacklog, type DeferredQueue, type EntryOutcome, type Redis, type StreamEntry } from '@smsgw/redis';
 import type { StateStore } from '@smsgw/store';
-import type { DeferredQueue } from '@smsgw/redis';
 import type { BatchPolicy } from './mcp';
 import { concatInfo, messageText } from './message-content';
 import type { ConcatGroups } from './concat-groups';

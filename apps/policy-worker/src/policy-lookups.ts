@@ -1,6 +1,5 @@
 import { listCandidates, neededLookups, normaliseListEntry, type EffectivePolicy, type PolicyFacts } from '@smsgw/domain';
-import type { Redis } from '@smsgw/redis';
-import type { PolicyKeys } from './policy-keys';
+import type { PolicyKeys, Redis } from '@smsgw/redis';
 
 export interface LookupItem {
   sys: string;

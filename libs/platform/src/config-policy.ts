@@ -134,14 +134,6 @@ export const policySchema = z.strictObject({
     .prefault({}),
   /** Per client system_id: switches and settings that override the global ones. */
   clients: z.record(z.string(), clientPolicySchema).default({}),
-  /** Admin HTTP API of the policy-worker; it only starts when a token is set. */
-  admin: z
-    .strictObject({
-      host: z.string().default('127.0.0.1'),
-      port: z.number().int().min(0).max(65535).default(9112),
-      token: z.string().min(16, 'at least 16 characters').optional(),
-    })
-    .prefault({}),
   /** How often deferred (quiet-hours) messages are checked for release. */
   deferPollMs: z.number().int().min(50).default(1_000),
 });

@@ -170,7 +170,7 @@ describe('loadConfig', () => {
   });
 
   it('the example config and the embedded defaults keep metrics local and unlabelled by system_id', () => {
-    const cfg = loadConfig({ path: exampleConfig, env: { ACME_PASSWORD_HASH: ACME_HASH, OP1_PASSWORD: 'b', POLICY_ADMIN_TOKEN: 'a-long-enough-admin-token' } });
+    const cfg = loadConfig({ path: exampleConfig, env: { ACME_PASSWORD_HASH: ACME_HASH, OP1_PASSWORD: 'b' } });
     expect(cfg.http).toMatchObject({ host: '127.0.0.1', peerLabels: false });
     expect(cfg.ingress.host).toBe('127.0.0.1');
     const defaults = loadConfig();

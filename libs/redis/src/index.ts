@@ -15,6 +15,7 @@ export * from './client-backlog';
 export * from './cancel-scripts';
 export * from './pending-index';
 export * from './deferred-queue';
+export * from './policy-keys';
 export * from './multi-ids';
 export * from './smsc-ops';
 export * from './link-control';

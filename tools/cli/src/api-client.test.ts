@@ -23,6 +23,17 @@ describe('createApiClient', () => {
     expect((calls[0]!.init.headers as Record<string, string>).authorization).toBe(`Bearer ${'t'.repeat(30)}`);
   });
 
+  it('sends a JSON body, or text with its own content type', async () => {
+    const { f, calls } = fakeFetch(200, '{"changed":1}');
+    const api = createApiClient({ url: 'http://127.0.0.1:9106', fetch: f });
+    await api.delete('/v1/lists/blacklist', { entries: ['4479*'] });
+    await api.post('/v1/lists/optout/import', { text: 'a\nb\n', type: 'text/csv' });
+    expect(calls.map((c) => [c.init.method, (c.init.headers as Record<string, string>)['content-type'], c.init.body])).toEqual([
+      ['DELETE', 'application/json', '{"entries":["4479*"]}'],
+      ['POST', 'text/csv', 'a\nb\n'],
+    ]);
+  });
+
   it('sends no Authorization header without a token', async () => {
     const { f, calls } = fakeFetch(200, '{}');
     await createApiClient({ url: 'http://127.0.0.1:9106', fetch: f }).post('/v1/x');

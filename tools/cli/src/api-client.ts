@@ -19,8 +19,12 @@ export interface ApiClient {
   /** The base URL as requests use it (no trailing slash). */
   readonly url: string;
   get<T>(path: string): Promise<T>;
-  post<T>(path: string): Promise<T>;
+  /** A JSON body (an object), or text sent with its content type (a CSV file). */
+  post<T>(path: string, body?: RequestBody): Promise<T>;
+  delete<T>(path: string, body?: RequestBody): Promise<T>;
 }
+
+export type RequestBody = object | { text: string; type: string };
 
 export interface ApiClientOptions {
   url: string;
@@ -63,30 +67,41 @@ export function createApiClient(opts: ApiClientOptions): ApiClient {
   const doFetch = opts.fetch ?? fetch;
   const timeoutMs = opts.timeoutMs ?? 15_000;
 
-  async function request<T>(method: 'GET' | 'POST', path: string): Promise<T> {
+  async function request<T>(method: 'GET' | 'POST' | 'DELETE', path: string, body?: RequestBody): Promise<T> {
     const headers: Record<string, string> = { accept: 'application/json' };
     if (opts.token) headers.authorization = `Bearer ${opts.token}`;
+    const isText = (b: RequestBody): b is { text: string; type: string } => typeof (b as { text?: unknown }).text === 'string' && typeof (b as { type?: unknown }).type === 'string';
+    let payload: string | undefined;
+    if (body !== undefined) {
+      headers['content-type'] = isText(body) ? body.type : 'application/json';
+      payload = isText(body) ? body.text : JSON.stringify(body);
+    }
     let res: Response;
     try {
-      res = await doFetch(`${base}${path}`, { method, headers, signal: AbortSignal.timeout(timeoutMs) });
+      res = await doFetch(`${base}${path}`, { method, headers, body: payload, signal: AbortSignal.timeout(timeoutMs) });
     } catch (err) {
       throw new ApiError(unreachable(base, err, timeoutMs));
     }
     const text = await res.text();
-    let body: unknown;
+    let answer: unknown;
     try {
-      body = text ? JSON.parse(text) : undefined;
+      answer = text ? JSON.parse(text) : undefined;
     } catch {
-      body = undefined;
+      answer = undefined;
     }
     if (res.status === 401) throw new ApiError('unauthorized: set SMSGW_TOKEN or --token', 401, 'unauthorized');
     if (!res.ok) {
-      if (isErrorBody(body)) throw new ApiError(body.message, res.status, body.error);
+      if (isErrorBody(answer)) throw new ApiError(answer.message, res.status, answer.error);
       throw new ApiError(`HTTP ${res.status} from ${base}${path} (is --url the admin API?)`, res.status);
     }
-    if (body === undefined) throw new ApiError(`the answer from ${base}${path} is not JSON (is --url the admin API?)`, res.status);
-    return body as T;
+    if (answer === undefined) throw new ApiError(`the answer from ${base}${path} is not JSON (is --url the admin API?)`, res.status);
+    return answer as T;
   }
 
-  return { url: base, get: (path) => request('GET', path), post: (path) => request('POST', path) };
+  return {
+    url: base,
+    get: (path) => request('GET', path),
+    post: (path, body) => request('POST', path, body),
+    delete: (path, body) => request('DELETE', path, body),
+  };
 }

@@ -185,6 +185,23 @@ describe('smsgw CLI: links', () => {
   });
 });
 
+describe('smsgw CLI: lists', () => {
+  it('list add / remove / import as operator; list show a page; lists the names', async () => {
+    const op = { token: TOKENS.operator };
+    expect(await smsgw(['list', 'add', 'blacklist', '447700900666', '4479*'], op)).toEqual({ code: 0, stdout: 'blacklist: 2 added\n', stderr: '' });
+    expect(await smsgw(['list', 'add', 'senders', 'ACME', '--client', 'acme'], op)).toEqual({ code: 0, stdout: 'senders of acme: 1 added\n', stderr: '' });
+    expect(await smsgw(['list', 'add', 'blacklist', 'not-a-number'], op)).toMatchObject({ code: 1, stderr: 'smsgw: invalid entries for blacklist: not-a-number\n' });
+    expect((await smsgw(['list', 'add', 'blacklist', '1'], { token: TOKENS.viewer })).code).toBe(1);
+    const file = join(dir, 'stop.csv');
+    await writeFile(file, 'number\n447700900990\nbad\n');
+    expect(await smsgw(['list', 'import', 'optout', file, '--client', 'beta'], op)).toEqual({ code: 0, stdout: 'optout: 1 read, 1 added, 2 invalid\n', stderr: '' });
+    expect(await smsgw(['list', 'remove', 'blacklist', '4479*'], op)).toEqual({ code: 0, stdout: 'blacklist: 1 removed\n', stderr: '' });
+    const page = await smsgw(['list', 'show', 'blacklist'], { token: TOKENS.viewer });
+    expect(page).toEqual({ code: 0, stdout: '447700900666\n(1 in blacklist)\n', stderr: '' });
+    expect(rowOf((await smsgw(['lists'], { token: TOKENS.viewer })).stdout, 'optout')).toEqual(['optout', 'per', 'client', 'numbers']);
+  });
+});
+
 describe('smsgw CLI: offline commands', () => {
   it('config schema: JSON Schema of the config file; config reference: the docs table', async () => {
     const [schema, reference] = await Promise.all([smsgw(['config', 'schema']), smsgw(['config', 'reference'])]);

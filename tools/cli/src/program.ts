@@ -6,12 +6,13 @@ import { registerStreams } from './commands/streams';
 import { registerMessages } from './commands/messages';
 import { registerDeadLetters } from './commands/dead-letters';
 import { registerLinks } from './commands/links';
+import { registerLists } from './commands/lists';
 import { registerSecrets } from './commands/secrets';
 import { registerConfigCheck } from './commands/config-check';
 
 const AFTER_HELP = `
-The admin API (apps/admin) answers whoami, streams, message, smsc, dead-letters, links and
-link; clients and route tests are not in the API yet, so not here either. hash-password, hash-token
+The admin API (apps/admin) answers whoami, streams, message, smsc, dead-letters, links, link,
+lists and list; clients and route tests are not in the API yet, so not here either. hash-password, hash-token
 and config (check, schema, reference) work offline. Prefer SMSGW_TOKEN to --token: arguments show in the process list.`;
 
 /** `smsgw` as a commander program writing through `io` (main.ts wires the process in). */
@@ -32,6 +33,7 @@ export function createProgram(io: CliIo): Command {
   registerMessages(program, io);
   registerDeadLetters(program, io);
   registerLinks(program, io);
+  registerLists(program, io);
   registerSecrets(program, io);
   registerConfigCheck(program, io);
   return program;

@@ -1,4 +1,4 @@
-import { deferredKey } from '@smsgw/redis';
+import { deferredKey } from './deferred-queue';
 
 /**
  * Redis key layout of the MCP. Lists are sets read with one SMISMEMBER per list per read
