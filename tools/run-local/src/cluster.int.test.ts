@@ -11,6 +11,8 @@ import { encodeGsm7, parseReceiptText } from '@smsgw/sms-text';
 import { connectTestClient, startRedisCluster, startSmscSim, type RedisCluster, type SmscSim, type TestClient } from '@smsgw/testing';
 import { freePort, startStack, type Stack } from './stack';
 import { supervise } from './supervisor';
+import { openStateStore } from '@smsgw/store';
+import { createRedis } from '@smsgw/redis';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -260,7 +262,21 @@ describe('a shard of the cluster restarting under load (AOF, fsync always)', () 
     const delivered = () => new Set((client.receipts as Pdu[]).map((p) => parseReceiptText(p.short_message!.toString('latin1'))).filter((r) => r.stat === 'DELIVRD').map((r) => r.id));
     for (const end = Date.now() + 120_000; Date.now() < end && acked.some((id) => !delivered().has(id)); ) await sleep(250);
     const ids = delivered();
-    expect(acked.filter((id) => !ids.has(id))).toEqual([]);
+    const missing = acked.filter((id) => !ids.has(id));
+    if (missing.length) {
+      // What became of each: its record, what the SMSC got, the receipts the client did get.
+      const redis = createRedis({ cluster: cluster.seeds });
+      const store = await openStateStore(stack.state, redis, prefix);
+      for (const id of missing) {
+        const rec = await store.get(id);
+        const receipts = (client.receipts as Pdu[]).map((p) => parseReceiptText(p.short_message!.toString('latin1'))).filter((r) => r.id === id);
+        const sent = rec ? sim.submits.filter((x) => x.destination === rec.dst).length : -1;
+        console.error(`missing ${id}: record ${JSON.stringify(rec)}; submits to its destination ${sent}; receipts ${JSON.stringify(receipts)}`);
+      }
+      await store.close();
+      redis.disconnect();
+    }
+    expect(missing).toEqual([]);
     await client.close();
     // Every submit was answered: ROK, or a refusal (ESME_RMSGQFUL while the shard was away),
     // which acknowledged nothing.

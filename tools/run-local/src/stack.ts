@@ -163,7 +163,7 @@ export async function startStack(o: StackOptions): Promise<Stack> {
     s3: s3Endpoint ? { endpoint: s3Endpoint } : { embedded: { dir: s3Dir, port: s3Port } },
     ingress: { host: '127.0.0.1', port: ingressPort },
     http: { host: '127.0.0.1', ports: httpPorts },
-    log: { level: o.logLevel ?? 'warn' },
+    log: { level: o.logLevel ?? (process.env.E2E_LOG_LEVEL as 'info' | undefined) ?? 'warn' },
     clients: o.clients,
     smscs: [{ id: 'sim', host: o.smsc.host, port: o.smsc.port, systemId: 'gw', password: 'gw', sessions: o.smsc.sessions ?? 2, window: o.smsc.window ?? 200, throughput: o.smsc.throughput ?? 0, reconnectMinMs: 100 }],
     routes: [{ prefix: '', smscs: ['sim'] }],
