@@ -345,10 +345,11 @@ export function createMessageSender(deps: MessageSenderDeps): BatchHandler {
     });
   };
 
-  return async (entries) => {
+  return async (entries, control) => {
     const res = await runBatch(entries, handleOne, {
       redis,
       journalStream: names.journal,
+      control,
       onError: (err, e) => {
         metrics.errors.inc({ kind: 'sender' });
         logger.warn({ err, entryId: e.id }, 'send failed; entry stays pending');

@@ -1,6 +1,7 @@
 import type { JournalEntry } from '@smsgw/contracts';
 import type { Redis } from './redis-client';
 import { xaddEntry, type StreamEntry } from './stream-entry';
+import type { BatchControl } from './stream-consumer';
 
 /** What handling one entry gave: ack it or not, and the journal records it produced. */
 export interface EntryOutcome {
@@ -19,9 +20,22 @@ export interface EntryOutcome {
 export async function runBatch(
   entries: StreamEntry[],
   handleOne: (e: StreamEntry) => Promise<EntryOutcome>,
-  opts: { redis: Redis; journalStream: string; onError: (err: unknown, e: StreamEntry) => void },
+  opts: {
+    redis: Redis;
+    journalStream: string;
+    onError: (err: unknown, e: StreamEntry) => void;
+    /** The consumer's control of the batch: an entry that failed is let go at once (not held with the rest). */
+    control?: BatchControl;
+  },
 ): Promise<{ ack: string[]; requeue: string[] }> {
-  const results = await Promise.allSettled(entries.map(handleOne));
+  const results = await Promise.allSettled(
+    entries.map((e) =>
+      handleOne(e).catch((err: unknown) => {
+        opts.control?.release([e.id]);
+        throw err;
+      }),
+    ),
+  );
   const ack: string[] = [];
   const requeue: string[] = [];
   const journal: JournalEntry[] = [];

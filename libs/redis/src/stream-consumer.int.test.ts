@@ -119,6 +119,39 @@ describe('stream consumer (real Redis)', () => {
     expect(stolen).toEqual([]);
   });
 
+  it('retries an entry that failed while the rest of its batch is still held: released at once, reclaimed after claimIdleMs', async () => {
+    let release: () => void = () => undefined;
+    const working = new Promise<void>((r) => (release = r));
+    const seen: Array<{ id: string; deliveries: number }> = [];
+    let failed = false;
+    const { ns, stream, consumer } = await setup(
+      async (entries, control) => {
+        seen.push(...entries.map((e) => ({ id: e.id, deliveries: e.deliveries })));
+        const waiting = entries.filter((e) => (e.data as { waits?: boolean }).waits);
+        const flaky = entries.filter((e) => !(e.data as { waits?: boolean }).waits);
+        if (flaky.length && !failed) {
+          // The first attempt fails (Redis away a moment): let go of it, keep waiting for the other.
+          failed = true;
+          control?.release(flaky.map((e) => e.id));
+          if (waiting.length) await working;
+          return { ack: waiting.map((e) => e.id) };
+        }
+        if (waiting.length) await working;
+        return { ack: entries.map((e) => e.id) };
+      },
+      { claimIdleMs: 600, claimIntervalMs: 50, holdMs: 100, batchSize: 10 },
+    );
+    const waits = await xaddEntry(ns.redis, stream, { waits: true });
+    const flaky = await xaddEntry(ns.redis, stream, { waits: false });
+    await consumer.start();
+    // The failed entry comes back while its batch-mate still waits (held, never reclaimed).
+    await until(() => seen.filter((s) => s.id === flaky).length === 2, 5_000);
+    expect(seen.filter((s) => s.id === waits)).toEqual([{ id: waits, deliveries: 1 }]);
+    expect(seen.find((s) => s.id === flaky && s.deliveries === 2)).toBeDefined();
+    release();
+    await until(async () => ((await ns.redis.xpending(stream, 'g')) as [number])[0] === 0);
+  });
+
   it('gives requeued entries back to the stream at once, as new entries, and acks the originals', async () => {
     const seen: Array<{ id: string; data: unknown }> = [];
     const { ns, stream, consumer } = await setup(async (entries) => {

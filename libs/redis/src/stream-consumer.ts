@@ -14,7 +14,17 @@ import { ENTRY_FIELD } from '@smsgw/contracts';
  * handler gives them up, e.g. while stopping) and the originals are acknowledged; entries left
  * out stay pending and come back after `claimIdleMs` (retry).
  */
-export type BatchHandler = (entries: StreamEntry[]) => Promise<{ ack: string[]; requeue?: string[] }>;
+export type BatchHandler = (entries: StreamEntry[], control?: BatchControl) => Promise<{ ack: string[]; requeue?: string[] }>;
+
+/** What a handler may tell the consumer while its batch is still being handled. */
+export interface BatchControl {
+  /**
+   * These entries failed (they stay pending): stop holding them, so the reclaim retries them
+   * after `claimIdleMs` — not only once the slowest entry of their batch is done, which may be
+   * a message waiting hours for its SMSC.
+   */
+  release(ids: readonly string[]): void;
+}
 
 export interface StreamConsumerOptions {
   /** Connection for non-blocking commands (XACK, XCLAIM, …), shared with the app. */
@@ -82,7 +92,9 @@ export function createStreamConsumer(o: StreamConsumerOptions): StreamConsumer {
   let loop: Promise<void> | undefined;
   let timer: NodeJS.Timeout | undefined;
   const inFlight = new Set<Promise<void>>();
-  let reclaiming: Promise<number> | undefined;
+  /** Entries a batch of this consumer is handling now: the reclaim leaves them alone. */
+  const handling = new Set<string>();
+  let reclaiming: Promise<{ total: number; running: Promise<void> }> | undefined;
 
   const report = (err: unknown, what: string) => {
     if (!running) return;
@@ -92,10 +104,11 @@ export function createStreamConsumer(o: StreamConsumerOptions): StreamConsumer {
 
   if (o.holdMs !== undefined && o.holdMs >= claimIdleMs) throw new RangeError(`holdMs (${o.holdMs}) must be below claimIdleMs (${claimIdleMs})`);
 
-  const hold = (entries: StreamEntry[]) => {
+  /** Claims `ids` again every holdMs while the batch runs; ids released meanwhile are left out. */
+  const hold = (ids: Set<string>) => {
     if (!o.holdMs) return () => undefined;
-    const ids = entries.map((e) => e.id);
     const t = setInterval(() => {
+      if (!ids.size) return;
       void commands(o.redis).xclaim(o.stream, o.group, o.consumer, 0, ...ids, 'JUSTID').catch((err) => report(err, 'hold (XCLAIM JUSTID) failed'));
     }, o.holdMs);
     t.unref();
@@ -113,12 +126,23 @@ export function createStreamConsumer(o: StreamConsumerOptions): StreamConsumer {
 
   const handle = async (entries: StreamEntry[]) => {
     if (!entries.length) return;
-    const release = hold(entries);
+    const held = new Set(entries.map((e) => e.id));
+    for (const id of held) handling.add(id);
+    const stopHolding = hold(held);
+    const control: BatchControl = {
+      release(ids) {
+        for (const id of ids) {
+          held.delete(id);
+          handling.delete(id);
+        }
+      },
+    };
     let res: { ack: string[]; requeue?: string[] };
     try {
-      res = await o.handler(entries);
+      res = await o.handler(entries, control);
     } finally {
-      release();
+      stopHolding();
+      control.release([...held]);
     }
     if (res.ack.length) await o.redis.xack(o.stream, o.group, ...res.ack);
     if (res.requeue?.length) await requeue(entries, res.requeue);
@@ -141,17 +165,24 @@ export function createStreamConsumer(o: StreamConsumerOptions): StreamConsumer {
     o.logger?.warn({ stream: o.stream, entryId: e.id, deliveries: e.deliveries }, 'entry dead-lettered');
   };
 
-  const reclaimOnce = async (): Promise<number> => {
+  /**
+   * Claims what is due and starts handling it; resolves once claimed (with the handling under
+   * way), so a long batch — a message waiting for its SMSC — never keeps the next reclaim from
+   * running. What this consumer is handling already is left alone.
+   */
+  const reclaimOnce = async (): Promise<{ total: number; running: Promise<void> }> => {
     let total = 0;
+    const idle = { total: 0, running: Promise.resolve() };
     // XPENDING with IDLE gives delivery counts, so poison entries are caught before reprocessing.
     const pending = (await o.redis.xpending(o.stream, o.group, 'IDLE', claimIdleMs, '-', '+', batchSize)) as [string, string, number, number][];
-    if (!pending.length) return 0;
     const retry: string[] = [];
     const counts = new Map<string, number>();
     for (const [id, , , deliveries] of pending) {
+      if (handling.has(id)) continue;
       counts.set(id, deliveries + 1);
       retry.push(id);
     }
+    if (!retry.length) return idle;
     const claimed = await commands(o.redis).xclaim(o.stream, o.group, o.consumer, claimIdleMs, ...retry);
     const entries = toEntries(claimed).map((e) => ({ ...e, deliveries: counts.get(e.id) ?? 2 }));
     const dead = entries.filter((e) => e.deliveries > maxDeliveries);
@@ -161,13 +192,19 @@ export function createStreamConsumer(o: StreamConsumerOptions): StreamConsumer {
     const gone = retry.filter((id) => !entries.some((e) => e.id === id));
     if (gone.length) await o.redis.xack(o.stream, o.group, ...gone);
     total += live.length;
-    if (live.length) await run(live);
-    return total;
+    return { total, running: live.length ? run(live) : Promise.resolve() };
   };
 
-  const reclaim = () => {
+  const claimDue = () => {
     reclaiming ??= reclaimOnce().finally(() => (reclaiming = undefined));
     return reclaiming;
+  };
+
+  /** One reclaim, resolved once what it claimed was handled (start, tests). */
+  const reclaim = async (): Promise<number> => {
+    const r = await claimDue();
+    await r.running;
+    return r.total;
   };
 
   const readLoop = async () => {
@@ -203,7 +240,7 @@ export function createStreamConsumer(o: StreamConsumerOptions): StreamConsumer {
       await reclaim().catch((err) => report(err, 'reclaim failed'));
       const interval = o.claimIntervalMs ?? Math.max(100, Math.floor(claimIdleMs / 2));
       timer = setInterval(() => {
-        void reclaim().catch((err) => report(err, 'reclaim failed'));
+        void claimDue().catch((err) => report(err, 'reclaim failed'));
         if (o.trim !== false) void trimAcknowledged(o.redis, o.stream).catch((err) => report(err, 'trim failed'));
       }, interval);
       timer.unref();
