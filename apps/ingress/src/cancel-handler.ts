@@ -76,8 +76,9 @@ export function createCancelHandler(deps: CancelHandlerDeps): (pdu: Pdu, sys: st
   };
 
   /** One message of this client: cancelled here, by its SMSC, or the reason it cannot be. */
-  const cancelOne = async (pdu: Pdu, sys: string, id: string, checkAddresses: boolean): Promise<CancelOutcome> => {
-    const rec = await deps.store.get(id);
+  /** `known`: the record when the caller read it already (null: none), so it is not read twice. */
+  const cancelOne = async (pdu: Pdu, sys: string, id: string, checkAddresses: boolean, known?: MessageRecord | null): Promise<CancelOutcome> => {
+    const rec = known !== undefined ? known : await deps.store.get(id);
     if (rec && rec.sys !== sys) return fail('unknown message');
     if (rec && isFinalState(rec.state)) return fail(`message is ${rec.state}`);
     // Without a record yet (still in `in`) there is nothing to compare the addresses with: the
@@ -129,7 +130,8 @@ export function createCancelHandler(deps: CancelHandlerDeps): (pdu: Pdu, sys: st
     const [recs, done] = await Promise.all([Promise.all(ids.map((id) => deps.store.get(id))), deps.backlog.cancelledOf(sys, ids)]);
     const open = ids.filter((id, i) => !done.has(id) && (!recs[i] || !isFinalState(recs[i]!.state)));
     if (!open.length) return fail('every destination has ended');
-    const outs = await Promise.all(open.map((id) => cancelOne({ ...pdu, message_id: id }, sys, id, false)));
+    const recOf = new Map(ids.map((id, i) => [id, recs[i] ?? null]));
+    const outs = await Promise.all(open.map((id) => cancelOne({ ...pdu, message_id: id }, sys, id, false, recOf.get(id))));
     const failed = outs.filter((o) => o.status !== STATUS.ESME_ROK).length;
     return failed ? fail(`${failed} of ${open.length} destinations could not be cancelled`) : { status: STATUS.ESME_ROK };
   };
@@ -137,8 +139,10 @@ export function createCancelHandler(deps: CancelHandlerDeps): (pdu: Pdu, sys: st
   return async (pdu, sys) => {
     const id = pdu.message_id ?? '';
     if (!id) return cancelMass(pdu, sys);
-    const multi = deps.idsOfMulti && !(await deps.store.get(id)) ? await deps.idsOfMulti(sys, id) : null;
+    const rec = await deps.store.get(id);
+    // No message has this id: it may be a submit_multi's, naming its destinations.
+    const multi = !rec && deps.idsOfMulti ? await deps.idsOfMulti(sys, id) : null;
     if (multi?.length) return cancelMulti(pdu, sys, multi);
-    return cancelOne(pdu, sys, id, true);
+    return cancelOne(pdu, sys, id, true, rec);
   };
 }

@@ -5,7 +5,7 @@ import { xaddEntry, type ClientBacklog, type DeferredQueue, type Redis } from '@
 import { STATUS, type Pdu } from '@smsgw/smpp';
 import type { MessageRecord, StateStore } from '@smsgw/store';
 import { addressMismatch } from './cancel-handler';
-import { submitTimes } from './submit-handler';
+import { checkRegisteredDelivery, submitTimes } from './submit-handler';
 
 export type ReplaceOutcome = { status: number; reason?: string };
 
@@ -45,7 +45,8 @@ const DEFAULT_MAX_AGE_MS = 48 * 3_600_000;
 export function replacementOf(pdu: Pdu, at: number, maxAgeMs: number): { set: Replacement } | ReplaceOutcome {
   if ((pdu.sm_default_msg_id ?? 0) !== 0) return { status: STATUS.ESME_RINVDFTMSGID, reason: 'predefined messages (sm_default_msg_id) are not offered' };
   const rd = pdu.registered_delivery ?? 0;
-  if ((rd & 0x03) === 0x03 || (rd & 0xe0) !== 0) return { status: STATUS.ESME_RINVREGDLVFLG, reason: `registered_delivery 0x${rd.toString(16)} is reserved` };
+  const badRd = checkRegisteredDelivery(rd);
+  if (badRd) return badRd;
   const times = submitTimes(pdu, at);
   if ('status' in times) return times;
   const { vp, due, validity } = times;

@@ -46,6 +46,17 @@ function reservedDataCoding(dc: number): boolean {
 const hex = (n: number) => `0x${n.toString(16).padStart(2, '0')}`;
 
 /**
+ * registered_delivery (§5.2.17) of submit_sm, data_sm and replace_sm: bits 1–0 receipt (11
+ * reserved), 3–2 SME acknowledgement, 4 intermediate notification, 7–5 reserved. §5.1.3 has a
+ * status for exactly this: ESME_RINVREGDLVFLG.
+ */
+export function checkRegisteredDelivery(rd: number): SubmitOutcome | undefined {
+  if ((rd & 0x03) === 0x03) return { status: STATUS.ESME_RINVREGDLVFLG, reason: `registered_delivery ${hex(rd)}: receipt value 3 is reserved` };
+  if ((rd & 0xe0) !== 0) return { status: STATUS.ESME_RINVREGDLVFLG, reason: `registered_delivery ${hex(rd)}: bits 7–5 are reserved` };
+  return undefined;
+}
+
+/**
  * The one-octet flags of submit_sm (§4.4.1), in PDU order, checked after the addresses and
  * before the times: the first one out of its range decides the status. protocol_id is network
  * specific (GSM 03.40 TP-PID) and left alone.
@@ -58,11 +69,8 @@ function checkFlags(pdu: Pdu): SubmitOutcome | undefined {
   // §5.2.14: 0 (lowest) to 3 (highest); above is reserved.
   const pri = pdu.priority_flag ?? 0;
   if (pri > 3) return { status: STATUS.ESME_RINVPRTFLG, reason: `priority_flag ${pri} is reserved (0–3)` };
-  // §5.2.17: bits 1–0 receipt (11 reserved), 3–2 SME acknowledgement, 4 intermediate
-  // notification, 7–5 reserved. §5.1.3 has a status for exactly this: ESME_RINVREGDLVFLG.
-  const rd = pdu.registered_delivery ?? 0;
-  if ((rd & 0x03) === 0x03) return { status: STATUS.ESME_RINVREGDLVFLG, reason: `registered_delivery ${hex(rd)}: receipt value 3 is reserved` };
-  if ((rd & 0xe0) !== 0) return { status: STATUS.ESME_RINVREGDLVFLG, reason: `registered_delivery ${hex(rd)}: bits 7–5 are reserved` };
+  const rd = checkRegisteredDelivery(pdu.registered_delivery ?? 0);
+  if (rd) return rd;
   // §5.2.18: 0 don't replace, 1 replace.
   const rep = pdu.replace_if_present_flag ?? 0;
   if (rep > 1) return { status: STATUS.ESME_RINVREPFLAG, reason: `replace_if_present_flag ${rep} is reserved (0–1)` };

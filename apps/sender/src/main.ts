@@ -17,6 +17,8 @@ await bootApp('sender', process, async (ctx) => {
   const store = await openStateStore(config.state, redis, config.redis.prefix, storeObserver(metrics));
   const onDeliver = createDeliverHandler({ redis, names, metrics });
   const links = new Map<string, SmscLink>();
+  // Each SMSC's text options: what submits are encoded with, and a forwarded replace_sm too.
+  const text = new Map(config.smscs.map((s) => [s.id, s.text]));
   for (const smsc of config.smscs) {
     const link = createSmscLink({
       smsc,
@@ -41,7 +43,7 @@ await bootApp('sender', process, async (ctx) => {
     poolLimiters: new Map(Object.entries(config.limits.pools).filter(([, r]) => r > 0).map(([pool, r]) => [pool, limiter(`pool:${pool}`, r)])),
     globalLimiter: config.limits.global > 0 ? limiter('global', config.limits.global) : undefined,
     idFormats: new Map(config.smscs.map((s) => [s.id, s.ids.submit])),
-    text: new Map(config.smscs.map((s) => [s.id, s.text])),
+    text,
     maxAgeMs: new Map(config.smscs.flatMap((s) => (s.maxAgeMs ? [[s.id, s.maxAgeMs] as const] : []))),
     errors: new Map(config.smscs.map((s) => [s.id, createSubmitErrorTable(s.errors)])),
     retry: config.delivery.retry,
@@ -54,7 +56,7 @@ await bootApp('sender', process, async (ctx) => {
     rt.consumer({ stream: names.out(pool), group: GROUPS.sender, concurrency: config.delivery.senderConcurrency, deadLetter: 'fail-message', hold: true, handler });
   }
   // cancel_sm / replace_sm of submitted messages, asked by the ingress, go out on these links.
-  const smscOps = createSmscOpsWorker({ redis, prefix: config.redis.prefix, links, text: new Map(config.smscs.map((s) => [s.id, s.text])), logger });
+  const smscOps = createSmscOpsWorker({ redis, prefix: config.redis.prefix, links, text, logger });
   smscOps.start();
   // drain / suspend / resume set through the admin API, obeyed within a second; and what each link does here.
   const linkModes = startLinkModes({

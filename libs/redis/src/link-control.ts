@@ -28,11 +28,9 @@ export const linkReportSchema = z.object({
 });
 export type LinkReport = z.infer<typeof linkReportSchema>;
 
-export interface SenderReport {
-  instance: string;
-  at: number;
-  links: LinkReport[];
-}
+/** What one sender reports of all its links, and when. */
+export const senderReportSchema = z.object({ instance: z.string(), at: z.number(), links: z.array(linkReportSchema) });
+export type SenderReport = z.infer<typeof senderReportSchema>;
 
 /** Settings: one hash, field = SMSC id. Reports: one key per sender, and a sorted set of who reported when. */
 export const linkKeys = (prefix: string) => ({
@@ -89,7 +87,7 @@ export function createLinkControl(redis: Redis, prefix: string) {
       const instances = await redis.zrange(keys.reporters, '0', '-1');
       const raw = await Promise.all(instances.map((i) => redis.get(keys.report(i))));
       return raw.flatMap((r) => {
-        const v = parse(z.object({ instance: z.string(), at: z.number(), links: z.array(linkReportSchema) }), r);
+        const v = parse(senderReportSchema, r);
         return v ? [v] : [];
       });
     },

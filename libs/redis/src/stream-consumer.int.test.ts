@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { redisNamespace } from '@smsgw/testing';
 import { createBlockingRedis } from './redis-client';
-import { createStreamConsumer, type StreamConsumer } from './stream-consumer';
+import { createStreamConsumer, type BatchHandler, type StreamConsumer } from './stream-consumer';
 import { ensureGroup, trimAcknowledged, xaddEntry, type StreamEntry } from './stream-entry';
 
 const until = async (cond: () => boolean | Promise<boolean>, ms = 5_000) => {
@@ -18,7 +18,7 @@ describe('stream consumer (real Redis)', () => {
     for (const c of cleanups.splice(0).reverse()) await c();
   });
 
-  async function setup(handler: (e: StreamEntry[]) => Promise<{ ack: string[] }>, extra: Partial<Parameters<typeof createStreamConsumer>[0]> = {}) {
+  async function setup(handler: BatchHandler, extra: Partial<Parameters<typeof createStreamConsumer>[0]> = {}) {
     const ns = await redisNamespace('consumer');
     const stream = `${ns.prefix}:s`;
     const consumer: StreamConsumer = createStreamConsumer({
