@@ -6,6 +6,7 @@ import { randomBytes } from 'node:crypto';
 import { stringify } from 'yaml';
 import type { StateSection } from '@smsgw/store';
 import { startEmbeddedS3, type EmbeddedS3 } from '@smsgw/s3';
+import { ADMIN_ROLES, hashAdminToken, type AdminRole } from '@smsgw/platform';
 import { APPS, supervise, type App, type Supervised } from './supervisor';
 
 const canListen = (port: number) =>
@@ -29,6 +30,13 @@ export async function freePort(): Promise<number> {
   throw new Error('no free port between 20000 and 32000');
 }
 
+/** The admin API tokens of a stack started with `admin: true`, one per role (tokens are named `e2e-<role>`). */
+export const STACK_ADMIN_TOKENS: Record<AdminRole, string> = {
+  viewer: 'e2e-viewer-token-0123456789abcdef',
+  operator: 'e2e-operator-token-0123456789abcdef',
+  admin: 'e2e-admin-token-0123456789abcdef',
+};
+
 export interface StackOptions {
   redisUrl: string;
   /** Seed nodes of a Redis Cluster: the apps get `redis: { cluster }` and `redisUrl` is not used. */
@@ -47,6 +55,8 @@ export interface StackOptions {
   /** File that receives every app's output (debugging a failed run). */
   logFile?: string;
   apps?: readonly App[];
+  /** Also run the admin API (apps/admin) as a process, with one token per role (STACK_ADMIN_TOKENS). */
+  admin?: boolean;
   /**
    * Processes per app (default 1 each): each instance its own process with its own HTTP port,
    * INSTANCE_ID (`<app>-<n>`) and, for ingress, SMPP port. Several exporters share an S3 server
@@ -79,6 +89,8 @@ export interface Stack {
   s3: { endpoint: string; dir: string };
   /** Each app's first instance; `instances(app)` lists them all. */
   procs: Map<App, Supervised>;
+  /** The admin API's base URL (`http://127.0.0.1:<port>`) when started with `admin: true`. */
+  adminUrl?: string;
   /** Every running instance of an app (the current process of each, after a restart). */
   instances(app: App): StackInstance[];
   configPath: string;
@@ -151,6 +163,7 @@ export async function startStack(o: StackOptions): Promise<Stack> {
     for (let i = 0; i < count(app); i++) instanceHttpPorts[app].push(await pickPort());
   }
   const httpPorts = Object.fromEntries(APPS.map((app) => [app, instanceHttpPorts[app][0]!])) as Record<App, number>;
+  const adminPort = o.admin ? await pickPort() : undefined;
   const s3Port = await pickPort();
   const s3Dir = join(dir, 's3');
   // Several exporters: one S3 server here that outlives any of them.
@@ -167,6 +180,9 @@ export async function startStack(o: StackOptions): Promise<Stack> {
     clients: o.clients,
     smscs: [{ id: 'sim', host: o.smsc.host, port: o.smsc.port, systemId: 'gw', password: 'gw', sessions: o.smsc.sessions ?? 2, window: o.smsc.window ?? 200, throughput: o.smsc.throughput ?? 0, reconnectMinMs: 100 }],
     routes: [{ prefix: '', smscs: ['sim'] }],
+    ...(adminPort !== undefined
+      ? { admin: { host: '127.0.0.1', port: adminPort, tokens: ADMIN_ROLES.map((role) => ({ name: `e2e-${role}`, tokenHash: hashAdminToken(STACK_ADMIN_TOKENS[role]), role })) } }
+      : {}),
   };
   merge(config.smscs[0] as Record<string, unknown>, o.smscExtra ?? {});
   merge(config, o.extra ?? {});
@@ -204,10 +220,16 @@ export async function startStack(o: StackOptions): Promise<Stack> {
     // every instance beyond them, started at the same time, adds to it).
     await waitReady(`http://127.0.0.1:${inst.httpPort}/readyz`, 60_000 + 15_000 * Math.max(0, processes - APPS.length));
   };
+  let admin: Supervised | undefined;
+  const startAdmin = async () => {
+    if (adminPort === undefined) return;
+    admin = supervise({ name: 'admin', entry: 'apps/admin/src/main.ts', env: { GATEWAY_CONFIG: configPath }, restart: false, output: (line) => log?.write(`[admin] ${line}\n`) });
+    await waitReady(`http://127.0.0.1:${adminPort}/readyz`, 60_000 + 15_000 * Math.max(0, processes - APPS.length));
+  };
   const launch = async () =>
-    void (await Promise.all((o.apps ?? APPS).flatMap((app) => Array.from({ length: count(app) }, (_, i) => startApp(app, i)))));
+    void (await Promise.all([...(o.apps ?? APPS).flatMap((app) => Array.from({ length: count(app) }, (_, i) => startApp(app, i))), startAdmin()]));
   const stopApps = async () =>
-    void (await Promise.allSettled([...running.values()].flatMap((list) => list.map((inst) => inst.proc.stop(10_000)))));
+    void (await Promise.allSettled([...[...running.values()].flatMap((list) => list.map((inst) => inst.proc.stop(10_000))), admin?.stop(10_000)]));
   const stop = async () => {
     await stopApps();
     await sharedS3?.close();
@@ -228,5 +250,6 @@ export async function startStack(o: StackOptions): Promise<Stack> {
     state: config.state, ingressPort, ingressPorts, httpPorts, restart, startApp,
     s3: { endpoint: s3Endpoint ?? `http://127.0.0.1:${s3Port}`, dir: s3Dir },
     procs, instances: (app) => [...running.get(app)!], configPath, stop,
+    ...(adminPort !== undefined ? { adminUrl: `http://127.0.0.1:${adminPort}` } : {}),
   };
 }
