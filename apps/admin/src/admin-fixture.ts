@@ -27,7 +27,7 @@ export interface AdminFixture {
  * receipts, routes with pools `sim` and `bulk`, one token per role; `extraYaml` adds sections
  * (a `policy`, say).
  */
-export async function startAdmin(ns: { redis: Redis; prefix: string; target: RedisTarget }, extraYaml = ''): Promise<AdminFixture> {
+export async function startAdmin(ns: { redis: Redis; prefix: string; target: RedisTarget }, extraYaml = '', opts: { now?: () => number } = {}): Promise<AdminFixture> {
   const tokens = (Object.keys(TOKENS) as AdminRole[]).map((role) => `{ name: ops-${role}, tokenHash: "${hashAdminToken(TOKENS[role])}", role: ${role} }`);
   const config = loadConfig({
     text: `
@@ -44,6 +44,7 @@ ${extraYaml}`,
     redis: ns.redis,
     store,
     checks: { redis: () => pingRedis(ns.redis, ns.target, 2_000), store: () => store.ping() },
+    ...(opts.now ? { now: opts.now } : {}),
   });
   return {
     app,

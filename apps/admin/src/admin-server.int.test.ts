@@ -130,6 +130,36 @@ describe('admin API: reads (viewer)', () => {
     expect(missing.json().message).toBe('no message has SMSC id 12345 at sim');
   });
 
+  it('GET /v1/messages: a client\'s messages to a destination in a window, newest first, the destination as an operator types it', async () => {
+    const at = [10_000, 20_000, 30_000];
+    for (const [i, t] of at.entries()) await fx.store.createMessage({ id: `s-${i}`, sys: 'acme', src: 'ACME', dst: '447700900555', rd: 1, state: 'ROUTED', at: t });
+    await fx.store.createMessage({ id: 's-beta', sys: 'beta', src: 'B', dst: '447700900555', rd: 1, state: 'ROUTED', at: 20_000 });
+    const search = (q: string) => get(`/v1/messages?${q}`, bearer('viewer'));
+    const all = await search('client=acme&destination=%2B44%207700%20900555&from=0&to=40000');
+    expect(all.statusCode).toBe(200);
+    expect(all.json()).toMatchObject({ destination: '447700900555', from: 0, to: 40_000 });
+    expect(all.json().messages.map((m: { id: string }) => m.id)).toEqual(['s-2', 's-1', 's-0']);
+    expect(all.json().messages[0]).toMatchObject({ sys: 'acme', state: 'ROUTED', dst: '447700900555' });
+    const window = await search(`client=acme&destination=447700900555&from=${new Date(15_000).toISOString()}&to=25000`);
+    expect(window.json().messages.map((m: { id: string }) => m.id)).toEqual(['s-1']);
+    expect((await search('client=acme&destination=447700900555&from=0&to=40000&limit=1')).json().messages.map((m: { id: string }) => m.id)).toEqual(['s-2']);
+    // The default window is the last day before now: these 1970 messages are outside it.
+    expect((await search('client=acme&destination=447700900555')).json().messages).toEqual([]);
+    for (const [q, field] of [
+      ['destination=447700900555', 'querystring.client'],
+      ['client=acme', 'querystring.destination'],
+      ['client=acme&destination=ACME', 'querystring.destination'],
+      ['client=acme&destination=447700900555&from=yesterday', 'querystring.from'],
+      ['client=acme&destination=447700900555&from=5&to=4', 'querystring.from'],
+      ['client=acme&destination=447700900555&limit=501', 'querystring.limit'],
+    ]) {
+      const res = await search(q!);
+      expect(res.statusCode, q).toBe(400);
+      expect(res.json()).toEqual({ error: 'invalid_request', message: expect.stringContaining(`${field}: `) });
+    }
+    expect((await get('/v1/messages?client=acme&destination=447700900555')).statusCode).toBe(401);
+  });
+
   it('GET /v1/dead-letters: 400 naming the field of a bad query', async () => {
     for (const [query, field] of [['count=0', 'querystring.count'], ['count=abc', 'querystring.count'], ['count=5000', 'querystring.count'], ['after=x', 'querystring.after']]) {
       const res = await get(`/v1/dead-letters?${query}`, bearer('viewer'));
@@ -150,22 +180,34 @@ describe('admin API: /openapi.json', () => {
       Object.entries(methods).map(([method, op]) => ({ route: `${method.toUpperCase()} ${path}`, op })),
     );
     expect(ops.map((o) => o.route).sort()).toEqual([
+      'DELETE /v1/clients/{systemId}',
       'DELETE /v1/lists/{list}',
       'GET /livez',
       'GET /readyz',
+      'GET /v1/clients',
+      'GET /v1/clients/{systemId}',
       'GET /v1/dead-letters',
       'GET /v1/links',
       'GET /v1/lists',
       'GET /v1/lists/{list}',
+      'GET /v1/messages',
       'GET /v1/messages/by-smsc/{smsc}/{smscMsgId}',
       'GET /v1/messages/{id}',
+      'GET /v1/overview',
       'GET /v1/policy',
+      'GET /v1/policy/history',
       'GET /v1/streams',
       'GET /v1/whoami',
+      'POST /v1/clients/{systemId}/{action}',
       'POST /v1/dead-letters/{entryId}/replay',
       'POST /v1/links/{smsc}/{action}',
       'POST /v1/lists/{list}',
       'POST /v1/lists/{list}/import',
+      'POST /v1/messages/{id}/cancel',
+      'POST /v1/policy/rollback',
+      'POST /v1/route-test',
+      'PUT /v1/clients/{systemId}',
+      'PUT /v1/policy',
     ]);
     const op = (route: string) => ops.find((o) => o.route === route)!.op as Record<string, any>;
     expect(op('GET /livez').security).toBeUndefined();

@@ -8,8 +8,8 @@ import {
   type ZodTypeProvider,
 } from 'fastify-type-provider-zod';
 import { streamNames, type StreamNames } from '@smsgw/contracts';
-import type { GatewayConfig, Logger, ReadinessCheck } from '@smsgw/platform';
-import type { Redis } from '@smsgw/redis';
+import type { ClientConfig, GatewayConfig, Logger, ReadinessCheck } from '@smsgw/platform';
+import { clientsOf, readClients, type Redis } from '@smsgw/redis';
 import type { StateStore } from '@smsgw/store';
 import { createTokenVerifier, roleAtLeast, type Access, type Principal } from './auth';
 import { AdminError, codeOfStatus } from './errors';
@@ -17,10 +17,15 @@ import { createAuditLog, type AuditLog } from './audit';
 import { registerHealthRoutes } from './routes/health';
 import { registerWhoamiRoute } from './routes/whoami';
 import { registerStreamRoutes } from './routes/streams';
+import { registerOverviewRoute } from './routes/overview';
+import { registerConsoleRoutes } from './routes/console';
 import { registerMessageRoutes } from './routes/messages';
 import { registerDeadLetterRoutes } from './routes/dead-letters';
 import { registerLinkRoutes } from './routes/links';
+import { registerClientRoutes } from './routes/clients';
 import { registerListRoutes } from './routes/lists';
+import { registerPolicyRoutes } from './routes/policy';
+import { registerRouteTestRoute } from './routes/route-test';
 
 declare module 'fastify' {
   interface FastifyContextConfig {
@@ -43,6 +48,8 @@ export interface AdminServerDeps {
   checks: Record<string, ReadinessCheck>;
   logger?: Logger;
   now?: () => number;
+  /** The clients in force; default: the config file's with the run-time ones of Redis over them (client-registry.ts). */
+  clients?: () => readonly ClientConfig[] | Promise<readonly ClientConfig[]>;
 }
 
 /** What the route files get: the deps, the stream names and the audit log. */
@@ -50,6 +57,7 @@ export interface RouteDeps extends AdminServerDeps {
   names: StreamNames;
   audit: AuditLog;
   now: () => number;
+  clients: () => Promise<readonly ClientConfig[]>;
 }
 
 /** `a.b.c` of a validation issue's `/b/c` path within the request part `a` (querystring, params…). */
@@ -128,15 +136,21 @@ export async function createAdminServer(deps: AdminServerDeps): Promise<AdminApp
 
   const names = streamNames(deps.config.redis.prefix);
   const now = deps.now ?? Date.now;
-  const routeDeps: RouteDeps = { ...deps, names, now, audit: createAuditLog(deps.redis, names.journal, now) };
+  const clients = deps.clients ?? (async () => clientsOf(await readClients(deps.redis, deps.config.redis.prefix, deps.config.clients)));
+  const routeDeps: RouteDeps = { ...deps, names, now, audit: createAuditLog(deps.redis, names.journal, now), clients: async () => clients() };
   app.get('/openapi.json', { config: { access: 'public' }, schema: { hide: true } }, async () => app.swagger());
   registerHealthRoutes(app, routeDeps);
   registerWhoamiRoute(app);
   registerStreamRoutes(app, routeDeps);
+  registerOverviewRoute(app, routeDeps);
+  registerConsoleRoutes(app);
   registerMessageRoutes(app, routeDeps);
   registerDeadLetterRoutes(app, routeDeps);
   registerLinkRoutes(app, routeDeps);
+  registerClientRoutes(app, routeDeps);
   registerListRoutes(app, routeDeps);
+  registerPolicyRoutes(app, routeDeps);
+  registerRouteTestRoute(app, routeDeps);
   await app.ready();
   return app;
 }

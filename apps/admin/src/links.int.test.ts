@@ -24,14 +24,18 @@ const audits = async () =>
 
 describe('links', () => {
   it('lists every configured SMSC with what the senders report of it', async () => {
-    expect(await links()).toEqual([{ smsc: 'sim', mode: 'active', setBy: null, setAt: null, throughput: 0, bound: 0, senders: [] }]);
+    expect(await links()).toEqual([{ smsc: 'sim', mode: 'active', setBy: null, setAt: null, throughput: 0, effectiveRate: null, sendRate: 0, bound: 0, senders: [] }]);
     const control = createLinkControl(ns.redis, ns.prefix);
     const at = Date.now();
-    await control.report({ instance: 'sender-a', at, links: [{ smsc: 'sim', mode: 'active', sessions: 2, bound: 2, inFlight: 3, lastHeardAt: at - 100 }] }, 5_000);
+    // sender-a reported last: its view of the shared bucket is the link's; sender-b is older than this field.
+    await control.report({ instance: 'sender-a', at, links: [{ smsc: 'sim', mode: 'active', sessions: 2, bound: 2, inFlight: 3, lastHeardAt: at - 100, effectiveRate: 70, sendRate: 65 }] }, 5_000);
+    await control.report({ instance: 'sender-c', at: at - 500, links: [{ smsc: 'sim', mode: 'active', sessions: 2, bound: 0, inFlight: 0, lastHeardAt: null, effectiveRate: 100, sendRate: 30 }] }, 5_000);
     await control.report({ instance: 'sender-b', at, links: [{ smsc: 'sim', mode: 'active', sessions: 2, bound: 1, inFlight: 0, lastHeardAt: null }] }, 5_000);
     const [sim] = await links();
     expect(sim.bound).toBe(3);
-    expect(sim.senders.map((s: { instance: string; inFlight: number }) => [s.instance, s.inFlight]).sort()).toEqual([['sender-a', 3], ['sender-b', 0]]);
+    expect(sim).toMatchObject({ effectiveRate: 70, sendRate: 95 });
+    expect(sim.senders.find((s: { instance: string }) => s.instance === 'sender-b')).toMatchObject({ effectiveRate: null, sendRate: 0 });
+    expect(sim.senders.map((s: { instance: string; inFlight: number }) => [s.instance, s.inFlight]).sort()).toEqual([['sender-a', 3], ['sender-b', 0], ['sender-c', 0]]);
   });
 
   it('drain, suspend and resume: an operator\'s, each audited with before and after; a viewer gets 403, an unknown SMSC 404', async () => {

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { expandJournalEntry } from '@smsgw/contracts';
-import { policyKeys } from '@smsgw/redis';
+import { policyKeys } from '@smsgw/mcp';
 import { redisNamespace, type RedisNamespace } from '@smsgw/testing';
 import { bearer, startAdmin, type AdminFixture } from './admin-fixture';
 

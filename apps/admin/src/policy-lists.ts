@@ -1,5 +1,6 @@
 import { normaliseListEntry } from '@smsgw/domain';
-import { GLOBAL_LISTS, NUMBER_LISTS, type ListName, type PolicyKeys, type Redis } from '@smsgw/redis';
+import { type Redis } from '@smsgw/redis';
+import { GLOBAL_LISTS, NUMBER_LISTS, type ListName, type PolicyKeys } from '@smsgw/mcp';
 import { AdminError } from './errors';
 
 /** SADD / SREM in chunks: a list of millions does not become one huge command. */
@@ -29,7 +30,7 @@ export function parseCsvEntries(list: ListName, text: string): { entries: string
 }
 
 /**
- * The MCP's lists (sets in Redis, policy-keys.ts in libs/redis): every policy-worker reads them
+ * The MCP's lists (sets in Redis, policy-keys.ts in libs/mcp): every policy-worker reads them
  * with its next batch, so a change holds everywhere at once, without a restart.
  */
 export function createPolicyLists(redis: Redis, keys: PolicyKeys) {

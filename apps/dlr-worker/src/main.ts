@@ -1,7 +1,7 @@
 import { GROUPS } from '@smsgw/contracts';
 import { createMoRouter } from '@smsgw/domain';
 import { bootApp, clientSchema, storeObserver } from '@smsgw/platform';
-import { createReceiptEmitter, createStageRuntime, startPeriodicJobs } from '@smsgw/redis';
+import { createClientRegistry, createReceiptEmitter, createStageRuntime, startPeriodicJobs } from '@smsgw/redis';
 import { openStateStore } from '@smsgw/store';
 import { createReceiptHandler } from './receipt-handler';
 import { createAggregateTracker } from './aggregate-tracker';
@@ -12,15 +12,21 @@ await bootApp('dlr-worker', process, async (ctx) => {
   const rt = createStageRuntime(ctx);
   const { redis, names } = rt;
   const store = await openStateStore(config.state, redis, config.redis.prefix, storeObserver(metrics));
-  const clients = new Map(config.clients.map((c) => [c.systemId, c.receipts]));
+  // Clients added or changed at run time (admin API): receipt policies and MO numbers follow
+  // within a second, rebuilt on a change only.
+  const registry = createClientRegistry({ redis, prefix: config.redis.prefix, fileClients: config.clients, logger });
+  await registry.start();
+  let moRoute = createMoRouter(registry.all());
+  registry.onChange(() => void (moRoute = createMoRouter(registry.all())));
   // A client not in the config (gone since its messages were sent) gets the schema's defaults.
   const defaultPolicy = clientSchema.shape.receipts.parse(undefined);
   const receipts = createReceiptHandler({
     redis, store, names, metrics, logger,
+    tracing: ctx.tracing,
     group: GROUPS.dlr,
     emitReceipt: createReceiptEmitter(redis, { prefix: config.redis.prefix }),
-    clientPolicy: (sys) => clients.get(sys) ?? defaultPolicy,
-    moRoute: createMoRouter(config.clients),
+    clientPolicy: (sys) => registry.get(sys)?.receipts ?? defaultPolicy,
+    moRoute: (destination) => moRoute(destination),
     aggregates: createAggregateTracker(redis, config.redis.prefix),
     idFormats: new Map(config.smscs.map((s) => [s.id, s.ids.receipt])),
     orphanAfterMs: config.dlr.orphanAfterMs,
@@ -40,10 +46,10 @@ await bootApp('dlr-worker', process, async (ctx) => {
   // and the receipt-stream bounds.
   const periodic = await startPeriodicJobs({ redis: config.redis, prefix: config.redis.prefix, queue: 'dlr-worker', logger }, [
     { name: 'aggregate-timeouts', everyMs: 1_000, run: () => receipts.sweep() },
-    { name: 'receipt-expiry', everyMs: 60_000, run: () => expire(config.clients.map((c) => c.systemId)) },
+    { name: 'receipt-expiry', everyMs: 60_000, run: () => expire(registry.all().map((c) => c.systemId)) },
   ]);
   return rt.start(
-    { periodic, store },
+    { periodic, store, clients: registry },
     { store: () => store.ping() },
   );
 });

@@ -3,11 +3,12 @@ import {
   type ClientMo, type ClientReceipt, type DlrInEntry, type DlrInMo, type DlrInFailure, type DlrInReceipt, type JournalEntry, type MessageState, type StreamNames,
 } from '@smsgw/contracts';
 import { aggregatePartStates, normaliseSmscMsgId, wantsReceipt, type SmscIdFormat } from '@smsgw/domain';
-import type { AppMetrics, Logger } from '@smsgw/platform';
+import type { AppMetrics, Logger, Tracing } from '@smsgw/platform';
 import { runBatch, xaddEntry, type BatchHandler, type Redis, type StreamEntry } from '@smsgw/redis';
 import { decodeText, parseReceiptText } from '@smsgw/sms-text';
 import { statsDay, type MessageRecord, type StateStore } from '@smsgw/store';
 import type { AggregateTracker } from './aggregate-tracker';
+import { traceReceipt, type OpenSpan } from './receipt-tracing';
 
 export interface ReceiptHandlerDeps {
   redis: Redis;
@@ -26,6 +27,8 @@ export interface ReceiptHandlerDeps {
   orphanAfterMs: number;
   retryDelayMs: number;
   group: string;
+  /** tracing.enabled: a traced message's `dlr receipt` span, passed on in the client's receipt. */
+  tracing?: Tracing;
   now?: () => number;
 }
 
@@ -56,6 +59,7 @@ export function readReceipt(r: DlrInReceipt) {
 export function createReceiptHandler(deps: ReceiptHandlerDeps): { handle: BatchHandler; sweep: () => Promise<number> } {
   const { store, names, redis, metrics, logger } = deps;
   const now = deps.now ?? Date.now;
+  const traced = deps.tracing && traceReceipt(deps.tracing, now);
 
   /**
    * A submit_multi destination (rec.cid) is its own message with its own receipt, written once
@@ -64,7 +68,7 @@ export function createReceiptHandler(deps: ReceiptHandlerDeps): { handle: BatchH
    */
   const clientReceipt = (rec: MessageRecord, state: MessageState, err: string, src: ClientReceipt['src'], dst: ClientReceipt['dst'], t: number): ClientReceipt => ({
     v: 1, id: rec.id, ...(rec.cid ? { cid: rec.cid } : {}), src, dst, state, stat: RECEIPT_STAT[state], err, sub: 1, dlvrd: state === 'DELIVERED' ? 1 : 0,
-    sd: rec.times.SUBMITTED ?? rec.createdAt, dd: t, at: t,
+    sd: rec.times.SUBMITTED ?? rec.createdAt, dd: t, at: t, tp: rec.tp,
   });
 
   const finish = async (
@@ -91,7 +95,7 @@ export function createReceiptHandler(deps: ReceiptHandlerDeps): { handle: BatchH
     return { done: true, journal: recs };
   };
 
-  const onReceipt = async (r: DlrInReceipt): Promise<Result> => {
+  const onReceipt = async (r: DlrInReceipt, open?: OpenSpan): Promise<Result> => {
     const info = readReceipt(r);
     const key = normaliseSmscMsgId(info.smscMsgId, deps.idFormats?.get(r.smsc));
     const corr = key ? await store.findCorrelation(r.smsc, key) : null;
@@ -119,8 +123,9 @@ export function createReceiptHandler(deps: ReceiptHandlerDeps): { handle: BatchH
     const err = info.err.padStart(3, '0').slice(-3);
     // The message's own final state rides in the part's write when this part completes it.
     const part = await store.recordPartFinal(corr.id, corr.part, info.state, { at: now(), whole: { of: aggregatePartStates, err: Number(err) || undefined } });
-    const rec = part.record;
-    if (!rec) return { done: true, journal: [receiptRec] };
+    if (!part.record) return { done: true, journal: [receiptRec] };
+    // A traced message (its record keeps the sender's span): the receipt's span starts here.
+    const rec = open ? open(part.record, { smsc: r.smsc, state: info.state }) : part.record;
     const policy = deps.clientPolicy(rec.sys);
     const multipart = rec.parts > 1;
     // The receipt travels back: its source is the original destination.
@@ -137,8 +142,9 @@ export function createReceiptHandler(deps: ReceiptHandlerDeps): { handle: BatchH
     return finish(rec, whole, err, src, dst, [receiptRec], !multipart || policy.multipart === 'aggregate', part.whole?.applied);
   };
 
-  const onFailure = async (f: DlrInFailure): Promise<Result> => {
-    const rec = await store.get(f.id);
+  const onFailure = async (f: DlrInFailure, open?: OpenSpan): Promise<Result> => {
+    const found = await store.get(f.id);
+    const rec = found && open ? open(found, { state: f.state, reason: f.reason }) : found;
     if (!rec) {
       logger.error({ msgId: f.id }, 'failure for an unknown message');
       return { done: true };
@@ -174,8 +180,8 @@ export function createReceiptHandler(deps: ReceiptHandlerDeps): { handle: BatchH
       return { done: true };
     }
     const d: DlrInEntry = parsed.data;
-    if (d.k === 'receipt') return onReceipt(d);
-    if (d.k === 'fail') return onFailure(d);
+    if (d.k === 'receipt') return traced ? traced('dlr receipt', (open) => onReceipt(d, open)) : onReceipt(d);
+    if (d.k === 'fail') return traced && d.tp ? traced('dlr failure', (open) => onFailure(d, open), d.tp) : onFailure(d);
     return onMo(e, d);
   };
 

@@ -32,7 +32,7 @@ export function createBacklogMonitor(redis: Redis, bounds: BacklogBound[], inter
 }
 
 export interface ClientBacklogMonitorOptions {
-  /** clients[].maxBacklog of each client. */
+  /** clients[].maxBacklog of each client (read live: the caller may change it in place). */
   limits: ReadonlyMap<string, number>;
   intervalMs?: number;
   /** How often the missed removals of every client are swept (see createClientBacklog). */
@@ -53,14 +53,14 @@ export function createClientBacklogMonitor(backlog: ClientBacklog, o: ClientBack
   const idleMs = o.idleMs ?? 30_000;
   const counts = new Map<string, number>();
   const lastSeen = new Map<string, number>();
-  const systems = [...o.limits.keys()];
   let lastSweep = 0;
   let busy = false;
   const refresh = async () => {
     const now = Date.now();
     if (now - lastSweep >= (o.sweepEveryMs ?? 10_000)) {
       lastSweep = now;
-      await backlog.sweep(systems, now);
+      // Read each time: the map follows the run-time client registry.
+      await backlog.sweep([...o.limits.keys()], now);
     }
     for (const [sys, at] of lastSeen) {
       if (now - at > idleMs) {

@@ -67,6 +67,23 @@ describe('bind authentication', () => {
   });
 });
 
+describe('bind authentication following the client registry (update)', () => {
+  it('a new client binds, a changed password refuses the remembered old one, a removed client is unknown', async () => {
+    const acme = clientSchema.parse({ systemId: 'acme', password: 'pw1' });
+    const auth = createAuthenticator([acme], { params });
+    expect((await auth(req('acme', 'pw1'))).ok).toBe(true);
+    expect((await auth(req('rt1', 'rtpw'))).ok).toBe(false);
+    auth.update([acme, clientSchema.parse({ systemId: 'rt1', passwordHash: await hashPassword('rtpw', params), bindTypes: ['receiver'] })]);
+    expect((await auth(req('rt1', 'rtpw', 'receiver'))).ok).toBe(true);
+    expect(await auth(req('rt1', 'rtpw', 'transmitter'))).toMatchObject({ ok: false, reason: 'bind type transmitter not allowed' });
+    // acme's password was verified and remembered (cache): a change must forget it.
+    auth.update([clientSchema.parse({ systemId: 'acme', password: 'pw2' })]);
+    expect((await auth(req('acme', 'pw1'))).ok).toBe(false);
+    expect((await auth(req('acme', 'pw2'))).ok).toBe(true);
+    expect(await auth(req('rt1', 'rtpw', 'receiver'))).toMatchObject({ ok: false, reason: 'bad credentials' });
+  });
+});
+
 describe('address rules', () => {
   it('single addresses and blocks, both families', () => {
     const list = allowList(['192.0.2.7', '198.51.100.0/24', '2001:db8::1']);

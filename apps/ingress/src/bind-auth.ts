@@ -106,14 +106,25 @@ export function certMatches(socket: Socket, subject: string): boolean {
  * in this process, for cacheMs, so clients that rebind often don't pay scrypt each time. Only
  * the exact password that was verified hits it; a wrong one always pays the full scrypt.
  */
-export function createAuthenticator(clients: readonly ClientConfig[], opts: AuthenticatorOptions = {}): (req: BindRequest) => Promise<BindResult> {
+export type Authenticator = ((req: BindRequest) => Promise<BindResult>) & {
+  /**
+   * The clients changed (run-time registry): unchanged passwords keep their precomputed hash; a
+   * changed or removed client's cached password is forgotten, so the old one no longer binds.
+   */
+  update(clients: readonly ClientConfig[]): void;
+};
+
+export function createAuthenticator(clients: readonly ClientConfig[], opts: AuthenticatorOptions = {}): Authenticator {
   const firstHash = clients.find((c) => c.passwordHash)?.passwordHash;
   const params = opts.params ?? (firstHash ? parsePasswordHash(firstHash) : DEFAULT_SCRYPT);
   const cacheMs = opts.cacheMs ?? 600_000;
   const hashOf = (c: ClientConfig) => (c.passwordHash ? Promise.resolve(parsePasswordHash(c.passwordHash)) : hashPassword(c.password ?? randomBytes(16).toString('hex'), params).then(parsePasswordHash));
-  const byId = new Map<string, Entry>(clients.map((c) => [c.systemId, { client: c, hash: hashOf(c), allowed: allowList(c.allowedIps) }]));
-  // Keep a rejected precomputation (cannot happen with valid config) from being unhandled.
-  for (const e of byId.values()) e.hash.catch(() => undefined);
+  const entryOf = (c: ClientConfig, hash = hashOf(c)): Entry => {
+    // Keep a rejected precomputation (cannot happen with valid config) from being unhandled.
+    hash.catch(() => undefined);
+    return { client: c, hash, allowed: allowList(c.allowedIps) };
+  };
+  let byId = new Map<string, Entry>(clients.map((c) => [c.systemId, entryOf(c)]));
   const decoy = hashPassword(randomBytes(16).toString('hex'), params).then(parsePasswordHash);
   decoy.catch(() => undefined);
   const limit = concurrencyLimit(Math.max(1, opts.maxConcurrent ?? 2));
@@ -136,7 +147,19 @@ export function createAuthenticator(clients: readonly ClientConfig[], opts: Auth
     return ok;
   };
 
-  return async ({ systemId, password, mode, socket, address = socket.remoteAddress }) => {
+  const update = (next: readonly ClientConfig[]) => {
+    const entries = new Map<string, Entry>();
+    for (const c of next) {
+      const old = byId.get(c.systemId);
+      const samePassword = old && old.client.password === c.password && old.client.passwordHash === c.passwordHash;
+      if (!samePassword) cache.delete(c.systemId);
+      entries.set(c.systemId, old?.client === c ? old : entryOf(c, samePassword ? old.hash : undefined));
+    }
+    for (const sys of byId.keys()) if (!entries.has(sys)) cache.delete(sys);
+    byId = entries;
+  };
+
+  const authenticate = async ({ systemId, password, mode, socket, address = socket.remoteAddress }: BindRequest): Promise<BindResult> => {
     const entry = byId.get(systemId);
     const refuse = (reason: string): BindResult => ({ ok: false, status: ESME_RBINDFAIL, reason });
     if (!(await passwordOk(systemId, entry, password)) || !entry) return refuse('bad credentials');
@@ -146,6 +169,7 @@ export function createAuthenticator(clients: readonly ClientConfig[], opts: Auth
     if (!client.bindTypes.includes(mode)) return refuse(`bind type ${mode} not allowed`);
     return { ok: true, client };
   };
+  return Object.assign(authenticate, { update });
 }
 
 /** Clients configured with a plaintext `password` (ingress warns about them at start). */

@@ -1,11 +1,22 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { AppMetrics, ClientConfig, LogLimiter, Logger } from '@smsgw/platform';
+import type { ClientChange } from '@smsgw/redis';
 import { STATUS, type SmppSession } from '@smsgw/smpp';
 import { createAuthenticator, type BindMode, type BindResult } from './bind-auth';
 import { lockoutAddress, type BindLockout } from './bind-lockout';
 
+/** The clients in force, following the run-time registry (libs/redis client-registry.ts). */
+export interface LiveClients {
+  all(): readonly ClientConfig[];
+  get(systemId: string): ClientConfig | undefined;
+  isSuspended(systemId: string): boolean;
+  onChange(cb: (change: ClientChange) => void): () => void;
+}
+
 export interface BindGateDeps {
   clients: readonly ClientConfig[];
+  /** When given, it is followed instead of `clients`, and a suspended client's binds are refused. */
+  live?: LiveClients;
   lockout: BindLockout;
   /** ingress.auth.failureDelayMs: a refused bind is answered this long after it came. */
   failureDelayMs: number;
@@ -23,12 +34,14 @@ export interface BindGateDeps {
  *   so a guesser gains nothing while the counter is away.
  * - Refused: counted (maxFailures within windowMs start a lockout, doubling per repeat), and
  *   the answer comes failureDelayMs after the bind; the caller then closes the session.
+ * - Suspended (admin API): refused with ESME_RBINDFAIL after a right password, not counted.
  * Every refusal counts `smsgw_errors_total{kind="bind_failed"}`; lockouts also `bind_lockout`,
  * binds refused by one `bind_locked_out`.
  */
 export function createBindGate(deps: BindGateDeps) {
-  const authenticate = createAuthenticator(deps.clients);
-  const { lockout, metrics, warnings } = deps;
+  const { lockout, metrics, warnings, live } = deps;
+  const authenticate = createAuthenticator(live ? live.all() : deps.clients);
+  live?.onChange(() => authenticate.update(live.all()));
 
   return async (session: SmppSession, log: Logger, systemId: string, password: string, mode: BindMode): Promise<BindResult> => {
     const arrived = Date.now();
@@ -56,6 +69,8 @@ export function createBindGate(deps: BindGateDeps) {
     }
 
     const res = await authenticate({ systemId, password, mode, socket: session.socket, address: remote });
+    // Checked after the password, so the refusal tells a guesser nothing; not a failure to count.
+    if (res.ok && live?.isSuspended(systemId)) return refuse(STATUS.ESME_RBINDFAIL, 'client suspended');
     if (res.ok) {
       await lockout.succeeded(systemId, remote).catch((err) => warnings.warn(log, 'bind-lockout-unavailable', { err }, 'bind failure count not reset: Redis unavailable'));
       return res;

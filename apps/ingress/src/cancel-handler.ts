@@ -1,9 +1,9 @@
-import { isFinalState, type DlrInFailure, type StreamNames } from '@smsgw/contracts';
+import { isFinalState, type StreamNames } from '@smsgw/contracts';
 import { addressOfNorm, normaliseAddress, type AddressOptions } from '@smsgw/domain';
 import type { Logger } from '@smsgw/platform';
-import { CANCEL_REASON, xaddEntry, type ClientBacklog, type Redis } from '@smsgw/redis';
+import { createMessageCanceller, type ClientBacklog, type Redis } from '@smsgw/redis';
 import { STATUS, type Pdu } from '@smsgw/smpp';
-import { statsDay, type MessageRecord, type StateStore } from '@smsgw/store';
+import type { MessageRecord, StateStore } from '@smsgw/store';
 
 export type CancelOutcome = { status: number; reason?: string };
 
@@ -40,67 +40,31 @@ export function addressMismatch(pdu: Pdu, rec: MessageRecord, opts: AddressOptio
 }
 
 /**
- * cancel_sm (SMPP v3.4 §4.9) of a message not yet handed to an SMSC: it is never submitted,
- * ends DELETED (journaled `final`), and the client gets a `stat:DELETED` receipt when its
- * registered_delivery asks for failure receipts. The cancel wins only while the message's id is
- * in the client's backlog (cancel-scripts.ts). A message already handed to an SMSC is cancelled
- * by that SMSC: the cancel_sm goes to it (`forward`) and its answer comes back. A finished,
- * unknown or other client's message gets ESME_RCANCELFAIL (§5.1.3) — one answer for all, so
- * ids of other clients cannot be probed. The message_id may also be a submit_multi's (every
+ * cancel_sm (SMPP v3.4 §4.9): one message is cancelled as libs/redis message-cancel.ts says (not
+ * yet handed to an SMSC: never submitted, ends DELETED with its receipt; handed to one: that
+ * SMSC's answer). A finished, unknown or other client's message gets ESME_RCANCELFAIL (§5.1.3) —
+ * one answer for all, so ids of other clients cannot be probed. The message_id may also be a submit_multi's (every
  * destination), or absent: the mass cancel by source and destination (§4.9.1).
  */
 export function createCancelHandler(deps: CancelHandlerDeps): (pdu: Pdu, sys: string) => Promise<CancelOutcome> {
-  const now = deps.now ?? Date.now;
   const fail = (reason: string): CancelOutcome => ({ status: STATUS.ESME_RCANCELFAIL, reason });
 
-  /**
-   * The message has a record: the policy-worker saw it, and it may wait long — SCHEDULED (a
-   * schedule, quiet hours) or ROUTED behind an SMSC that is down — before a stage meets it
-   * again. It ends now: the failure goes to `dlr-in` first (the dlr-worker moves it, journals
-   * and sends the receipt), then the record moves here too, so the stage that meets it later
-   * finds it final and ends it without a second failure. Whichever of the two moves applies
-   * counts it in the stats, once. If the write fails the cancel still holds: the stage that
-   * meets the message (release, sender) ends it.
-   */
-  const endNow = async (pdu: Pdu, rec: MessageRecord): Promise<void> => {
-    const at = now();
-    const failure: DlrInFailure = {
-      k: 'fail', id: rec.id, sys: rec.sys, state: 'DELETED', err: 0, reason: CANCEL_REASON, at,
-      src: pdu.source_addr ? { ton: pdu.source_addr_ton ?? 0, npi: pdu.source_addr_npi ?? 0, addr: pdu.source_addr } : addressOfNorm(rec.src),
-      dst: pdu.destination_addr ? { ton: pdu.dest_addr_ton ?? 0, npi: pdu.dest_addr_npi ?? 0, addr: pdu.destination_addr } : addressOfNorm(rec.dst),
-    };
-    await xaddEntry(deps.redis, deps.names.dlrIn, failure);
-    if ((await deps.store.transition(rec.id, 'DELETED', { at })).applied) {
-      await deps.store.incrementStats(statsDay(at), rec.sys, rec.smsc ?? '-', 'DELETED');
-    }
-  };
+  const canceller = createMessageCanceller(deps);
 
   /** One message of this client: cancelled here, by its SMSC, or the reason it cannot be. */
   /** `known`: the record when the caller read it already (null: none), so it is not read twice. */
   const cancelOne = async (pdu: Pdu, sys: string, id: string, checkAddresses: boolean, known?: MessageRecord | null): Promise<CancelOutcome> => {
-    const rec = known !== undefined ? known : await deps.store.get(id);
-    if (rec && rec.sys !== sys) return fail('unknown message');
-    if (rec && isFinalState(rec.state)) return fail(`message is ${rec.state}`);
-    // Without a record yet (still in `in`) there is nothing to compare the addresses with: the
-    // message_id alone names one of this client's own messages.
-    const wrong = checkAddresses && rec && addressMismatch(pdu, rec, deps.addressing?.(sys));
-    if (wrong) return fail(wrong);
-    if (rec?.state !== 'SUBMITTED' && (await deps.backlog.cancel(sys, id))) {
-      // Still in `in` (no record): the policy-worker ends it when it reads the entry.
-      if (rec) {
-        await endNow(pdu, rec).catch((err: unknown) => {
-          deps.logger?.warn({ err, msgId: id, systemId: sys }, 'cancelled message not ended yet; the stage that meets it ends it');
-        });
-      }
-      return { status: STATUS.ESME_ROK };
-    }
-    // Handed to an SMSC (maybe a moment ago): that SMSC decides, through the sender holding its
-    // link. Once it cancelled, the message ends DELETED here (an SMSC may send no receipt for it).
-    const sent = rec?.state === 'SUBMITTED' ? rec : await deps.store.get(id);
-    if (sent?.state !== 'SUBMITTED' || sent.sys !== sys || !deps.forward) return fail('handed to an SMSC already, ended, or unknown');
-    const out = await deps.forward(sent, pdu.service_type ?? '');
-    if (out.status === STATUS.ESME_ROK) await endNow(pdu, sent);
-    return out;
+    const r = await canceller.cancel(sys, id, {
+      known,
+      serviceType: pdu.service_type ?? '',
+      check: checkAddresses ? (rec) => addressMismatch(pdu, rec, deps.addressing?.(sys)) : undefined,
+      // The client's receipt shows the addresses as it wrote them in the cancel_sm, when it did.
+      addresses: (rec) => ({
+        src: pdu.source_addr ? { ton: pdu.source_addr_ton ?? 0, npi: pdu.source_addr_npi ?? 0, addr: pdu.source_addr } : addressOfNorm(rec.src),
+        dst: pdu.destination_addr ? { ton: pdu.dest_addr_ton ?? 0, npi: pdu.dest_addr_npi ?? 0, addr: pdu.destination_addr } : addressOfNorm(rec.dst),
+      }),
+    });
+    return r.ok ? { status: STATUS.ESME_ROK } : { status: r.status ?? STATUS.ESME_RCANCELFAIL, reason: r.reason };
   };
 
   /**

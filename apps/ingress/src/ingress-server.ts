@@ -4,7 +4,8 @@ import { createLogLimiter, ingressConnectionsSchema, type ClientConfig, type Gat
 import { createSmppServer, createSmppTlsServer, listen, readPemFiles, STATUS, type Pdu, type SmppSession } from '@smsgw/smpp';
 import { createConnectionGuard } from './connection-guard';
 import type { BindMode } from './bind-auth';
-import { createBindGate } from './bind-gate';
+import { createBindGate, type LiveClients } from './bind-gate';
+import { createBoundSessions, type BoundSession } from './bound-sessions';
 import type { BindLockout } from './bind-lockout';
 import { createLocalBindCounter, type BindCounter } from './bind-counter';
 import type { SubmitOutcome } from './submit-handler';
@@ -24,6 +25,8 @@ export interface IngressServerDeps {
   /** `ingress.connections` (default: the schema's defaults). */
   connections?: GatewayConfig['ingress']['connections'];
   clients: readonly ClientConfig[];
+  /** The run-time client registry: followed instead of `clients`; suspended or removed clients cannot bind. */
+  live?: LiveClients;
   session: { window: number; sessionInitMs: number; enquireLinkMs: number; inactivityMs: number; responseTimeoutMs: number; receiptWindow: number };
   /** submit_sm, and data_sm turned into the submit_sm it stands for (data-sm.ts). */
   submit: (pdu: Pdu, sys: string) => Promise<SubmitOutcome>;
@@ -62,10 +65,11 @@ const BIND_MODES: Record<string, BindMode> = {
  */
 export function createIngressServer(deps: IngressServerDeps) {
   const warnings = deps.warnings ?? createLogLimiter();
-  const bindGate = createBindGate({ clients: deps.clients, ...deps.auth, metrics: deps.metrics, warnings });
+  const bindGate = createBindGate({ clients: deps.clients, live: deps.live, ...deps.auth, metrics: deps.metrics, warnings });
   const binds = deps.binds ?? createLocalBindCounter();
   const sessions = new Set<SmppSession>();
   const { logger, metrics } = deps;
+  const boundSessions = createBoundSessions(logger);
   const guard = createConnectionGuard(deps.connections ?? ingressConnectionsSchema.parse({}), { metrics, logger });
   const dataSm = createDataSmHandler(deps.submit);
   /** A submit's response went out: its time since the PDU came in, and (opt-in) the client's count. */
@@ -79,6 +83,7 @@ export function createIngressServer(deps: IngressServerDeps) {
     guard.accepted(session);
     let mode: BindMode | undefined;
     let sys: string | undefined;
+    let info: BoundSession | undefined;
     const log = logger.child({ sessionId: session.id });
     // §7.2 session_init_timer: a connection that does not bind in time is closed (never off: an
     // open port must not keep anonymous sockets forever).
@@ -92,6 +97,7 @@ export function createIngressServer(deps: IngressServerDeps) {
     const unbound = () => {
       if (initTimer) clearTimeout(initTimer);
       sessions.delete(session);
+      boundSessions.remove(session);
       if (!sys || !mode) return;
       void binds.release(sys, session.id);
       metrics.sessionsBound.dec({ side: 'client', peer: sys });
@@ -108,6 +114,7 @@ export function createIngressServer(deps: IngressServerDeps) {
       sys = client.systemId;
       if (initTimer) clearTimeout(initTimer);
       metrics.sessionsBound.inc({ side: 'client', peer: sys });
+      info = boundSessions.add(session, { systemId: sys, mode, address: session.remoteAddress ?? '', since: Date.now() });
       session.respond(pdu, { system_id: 'smsgw' });
       log.info({ systemId: sys, mode }, 'client bound');
       if (mode !== 'transmitter') deps.receipts.attach(sys, session);
@@ -135,6 +142,14 @@ export function createIngressServer(deps: IngressServerDeps) {
             if (taken) void binds.release(res.client.systemId, session.id);
             return;
           }
+          // Removed or suspended while its password was checked: the registry's word is the last.
+          const gone = deps.live && (!deps.live.get(res.client.systemId) || deps.live.isSuspended(res.client.systemId));
+          if (taken && gone) {
+            void binds.release(res.client.systemId, session.id);
+            log.info({ systemId: res.client.systemId }, 'bind refused: client removed or suspended meanwhile');
+            session.respond(pdu, { status: STATUS.ESME_RBINDFAIL });
+            return session.close();
+          }
           if (!taken) {
             warnings.warn(log, `too-many-binds:${res.client.systemId}`, { systemId: res.client.systemId }, 'bind refused: too many binds');
             session.respond(pdu, { status: STATUS.ESME_RBINDFAIL });
@@ -160,6 +175,7 @@ export function createIngressServer(deps: IngressServerDeps) {
         // §2.3: both are transmit commands, refused on a receiver bind.
         if (mode === 'receiver') return session.respond(pdu, { status: STATUS.ESME_RINVBNDSTS });
         const client = sys;
+        if (info) info.submits++;
         const startedAt = performance.now();
         accept(pdu, client)
           .then((out) => {
@@ -184,6 +200,7 @@ export function createIngressServer(deps: IngressServerDeps) {
         // §2.3: a transmit command, refused on a receiver bind.
         if (mode === 'receiver') return session.respond(pdu, { status: STATUS.ESME_RINVBNDSTS });
         const client = sys;
+        if (info) info.submits++;
         const startedAt = performance.now();
         deps.submitMulti(pdu, client)
           .then((out) => {
@@ -324,5 +341,7 @@ export function createIngressServer(deps: IngressServerDeps) {
     get sessionCount() {
       return sessions.size;
     },
+    /** The bound sessions by client: reported to Redis, unbound on suspend, disconnect or removal. */
+    bound: boundSessions,
   };
 }

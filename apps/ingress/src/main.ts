@@ -1,7 +1,7 @@
 import { GROUPS } from '@smsgw/contracts';
 import { allRoutes, bootApp, storeObserver } from '@smsgw/platform';
 import { poolsOf } from '@smsgw/domain';
-import { createClientBacklog, createDeferredQueue, createMultiIds, createRateLimiter, createStageRuntime, limiterMetrics, openLimiterRedis, rateLimitKey } from '@smsgw/redis';
+import { createBindReports, createClientBacklog, createClientRegistry, createDeferredQueue, createMultiIds, createRateLimiter, createSmscForwarder, createStageRuntime, limiterMetrics, openLimiterRedis, rateLimitKey } from '@smsgw/redis';
 import { createBacklogMonitor, createClientBacklogMonitor } from './backlog-monitor';
 import { createIngressServer } from './ingress-server';
 import { plaintextClients } from './bind-auth';
@@ -14,7 +14,8 @@ import { createSubmitMultiHandler } from './submit-multi';
 import { createQueryHandler } from './query-handler';
 import { createCancelHandler } from './cancel-handler';
 import { createReplaceHandler } from './replace-handler';
-import { createSmscForwarder } from './smsc-forward';
+import { createClientSettings } from './client-settings';
+import { startClientLive } from './client-live';
 import { openStateStore } from '@smsgw/store';
 
 await bootApp('ingress', process, async (ctx) => {
@@ -25,11 +26,13 @@ await bootApp('ingress', process, async (ctx) => {
   // Per-client submit rates, shared by every ingress instance: L2 on the limiter Redis
   // (`limits.redis`, else the main one), L1 leases here.
   const limiterRedis = openLimiterRedis(redis, config.limits.redis, { commandTimeoutMs: config.redis.commandTimeoutMs, name: `${instance}-limiter` });
-  const limiters = new Map(
-    config.clients
-      .filter((c) => c.maxSubmitRate > 0)
-      .map((c) => [c.systemId, createRateLimiter(limiterRedis.redis, rateLimitKey(config.redis.prefix, `client:${c.systemId}`), { rate: c.maxSubmitRate }, limiterMetrics(metrics))]),
-  );
+  // The clients of the config and those added at run time (admin API), followed within a second.
+  const registry = createClientRegistry({ redis, prefix: config.redis.prefix, fileClients: config.clients, logger });
+  await registry.start();
+  const clientSettings = createClientSettings({
+    registry,
+    limiter: (c) => createRateLimiter(limiterRedis.redis, rateLimitKey(config.redis.prefix, `client:${c.systemId}`), { rate: c.maxSubmitRate }, limiterMetrics(metrics)),
+  });
   const backlog = createBacklogMonitor(redis, [
     { stream: names.in, max: config.ingress.maxBacklog },
     // Messages waiting for an SMSC that is down pile up in their pool's stream: past the same
@@ -41,7 +44,7 @@ await bootApp('ingress', process, async (ctx) => {
   // Each client's messages in flight (every stage), against its own clients[].maxBacklog: one
   // client cannot fill the queues for everyone.
   const clientBacklog = createClientBacklog(redis, config.redis.prefix);
-  const clientFull = createClientBacklogMonitor(clientBacklog, { limits: new Map(config.clients.map((c) => [c.systemId, c.maxBacklog])) });
+  const clientFull = createClientBacklogMonitor(clientBacklog, { limits: clientSettings.backlogLimits });
   // Per client, each submit_multi's message ids under its message_id (query_sm by it).
   const multiIds = createMultiIds(redis, config.redis.prefix);
   const receipts = createReceiptDispatcher({
@@ -54,20 +57,21 @@ await bootApp('ingress', process, async (ctx) => {
     batchSize: Math.min(config.streams.batchSize, 100),
     // A receipt left pending by a dropped bind is retried soon, not after the full claim time.
     claimIdleMs: Math.min(config.streams.claimIdleMs, 5_000),
+    tracing: ctx.tracing,
   });
   // clients[].maxBinds counted across every ingress instance (leases in Redis).
   const binds = createBindCounter(redis, config.redis.prefix, instance, { logger });
-  const clientsById = new Map(config.clients.map((c) => [c.systemId, c] as const));
-  const maxAges = new Map(config.clients.flatMap((c) => (c.maxAgeMs ? [[c.systemId, c.maxAgeMs] as const] : [])));
   // What submit_sm, data_sm and submit_multi share: bounds, rate (one token per message, so a
   // submit_multi takes one per destination) and validity.
   const submitDeps = {
     backlogFull: backlog.full,
     clientFull: clientFull.full,
-    allow: limiters.size ? (sys: string, n = 1) => limiters.get(sys)?.tryTake(n) ?? true : undefined,
-    maxAgeMs: (sys: string) => maxAges.get(sys) ?? config.delivery.maxAgeMs,
+    allow: clientSettings.allow,
+    maxAgeMs: (sys: string) => registry.get(sys)?.maxAgeMs ?? config.delivery.maxAgeMs,
     // clients[].defaultCountryCode/trunkPrefix: national numbers become E.164 before the policy sees them.
-    addressing: (sys: string) => clientsById.get(sys),
+    addressing: (sys: string) => registry.get(sys),
+    // tracing.enabled: a sampled message's trace starts at its submit.
+    tracing: ctx.tracing,
   };
   // cancel_sm / replace_sm of a submitted message go to its SMSC through a sender holding its link.
   const smscForward = createSmscForwarder({ redis, prefix: config.redis.prefix, logger });
@@ -86,19 +90,20 @@ await bootApp('ingress', process, async (ctx) => {
     connections: config.ingress.connections,
     proxyProtocol: config.ingress.proxyProtocol,
     clients: config.clients,
+    live: registry,
     session: config.ingress,
     // clients[].idempotency: a retried submit (same key within the window) gets the first message's id.
     submit: createIdempotentSubmit(createSubmitHandler({ ...submitDeps, enqueue: (e) => clientBacklog.enqueue(names.in, e), replaceIfPresent: replacer.ifPresent }), {
       redis,
       prefix: config.redis.prefix,
-      options: (sys) => clientsById.get(sys)?.idempotency,
+      options: (sys) => registry.get(sys)?.idempotency,
       logger,
     }),
     // Every destination's entry in one transaction on `in`: all of them accepted, or none; a
     // retried one (clients[].idempotency) gets the first one's message_id and unsuccess list.
     submitMulti: createIdempotentSubmitMulti(
       createSubmitMultiHandler({ ...submitDeps, enqueueAll: (es) => clientBacklog.enqueueAll(names.in, es), recordIds: multiIds.record, logger }),
-      { redis, prefix: config.redis.prefix, options: (sys) => clientsById.get(sys)?.idempotency, logger },
+      { redis, prefix: config.redis.prefix, options: (sys) => registry.get(sys)?.idempotency, logger },
     ),
     query: createQueryHandler(store, (sys, id) => clientBacklog.has(sys, id), (sys, id) => clientBacklog.isCancelled(sys, id), multiIds.idsOf),
     // cancel_sm of a message not yet handed to an SMSC (its id still in the client's backlog).
@@ -115,11 +120,14 @@ await bootApp('ingress', process, async (ctx) => {
   if (plaintext.length) logger.warn({ clients: plaintext }, 'clients with a plaintext password in the config: replace it with passwordHash (npm run hash-password)');
   await server.start();
   logger.info({ port: server.port, tlsPort: server.tlsPort }, 'SMPP server listening');
+  // Removed, suspended or disconnected clients are unbound here; the bound sessions are reported.
+  const clientLive = startClientLive({ registry, bound: server.bound, reports: createBindReports(redis, config.redis.prefix), instance, logger });
   // SIGHUP re-reads the TLS certificate and key (renewal without dropping bound clients).
   if (config.ingress.tls) process.on('SIGHUP', () => server.reloadTls());
   rt.watch(names.in, GROUPS.policy);
   return rt.start({
     backlog: { close: () => { backlog.stop(); clientFull.stop(); } },
+    clients: { close: async () => { registry.stop(); clientSettings.close(); await clientLive.close(); } },
     smpp: server,
     // After the server: no cancel_sm or replace_sm waits on it any more.
     smscForward,

@@ -1,5 +1,5 @@
 import { clientMoSchema, clientReceiptSchema, GROUPS, type ClientMo, type ClientReceipt, type JournalEntry, type StreamNames } from '@smsgw/contracts';
-import type { AppMetrics, Logger } from '@smsgw/platform';
+import { endWithStatus, SPAN_ATTR, type AppMetrics, type Logger, type Tracing } from '@smsgw/platform';
 import { createBlockingRedis, createStreamConsumer, runBatch, type EntryOutcome, type Redis, type RedisTarget, type StreamConsumer, type StreamEntry } from '@smsgw/redis';
 import { STATUS, TLV, type Pdu, type SmppSession } from '@smsgw/smpp';
 import { formatReceiptText } from '@smsgw/sms-text';
@@ -15,7 +15,12 @@ export interface ReceiptDispatcherDeps {
   logger: Logger;
   batchSize: number;
   claimIdleMs: number;
+  /** tracing.enabled: the deliver_sm of a traced message's receipt is the last span of its trace. */
+  tracing?: Tracing;
 }
+
+/** One entry of a client's stream as what goes out: its deliver_sm, our message id, the receipt's state and trace context. */
+type Delivery = { pdu: Partial<Pdu> & { command: 'deliver_sm' }; id: string; state?: string; tp?: string };
 
 /** The deliver_sm that carries one receipt to the client (SMPP v3.4 Appendix B, §5.2.12 esm_class 0x04). */
 export function receiptPdu(r: ClientReceipt): Partial<Pdu> & { command: 'deliver_sm' } {
@@ -85,14 +90,14 @@ export function createReceiptDispatcher(deps: ReceiptDispatcherDeps) {
   };
 
   /** The PDU and journal entry for one entry of the client's stream: a receipt, or an MO message. */
-  const toDelivery = (e: StreamEntry): { pdu: Partial<Pdu> & { command: 'deliver_sm' }; id: string; state?: string } | undefined => {
+  const toDelivery = (e: StreamEntry): Delivery | undefined => {
     const data = e.data as { k?: string } | undefined;
     if (data?.k === 'mo') {
       const mo = clientMoSchema.safeParse(data);
       return mo.success ? { pdu: moPdu(mo.data), id: mo.data.id } : undefined;
     }
     const r = clientReceiptSchema.safeParse(data);
-    return r.success ? { pdu: receiptPdu(r.data), id: r.data.id, state: r.data.state } : undefined;
+    return r.success ? { pdu: receiptPdu(r.data), id: r.data.id, state: r.data.state, tp: r.data.tp } : undefined;
   };
 
   const deliver = async (sys: string, e: StreamEntry): Promise<EntryOutcome> => {
@@ -103,12 +108,25 @@ export function createReceiptDispatcher(deps: ReceiptDispatcherDeps) {
       await deps.redis.xadd(deps.names.dead, '*', 'd', JSON.stringify({ stream: deps.names.dlr(sys), id: e.id, data: e.data }));
       return { ack: true };
     }
+    const span = d.tp && deps.tracing ? deps.tracing.child('ingress deliver_sm', d.tp, 'client', { [SPAN_ATTR.messageId]: d.id, [SPAN_ATTR.client]: sys, [SPAN_ATTR.outcome]: d.state }) : undefined;
+    if (!span) return send(sys, d);
+    const note: { status?: number } = {};
+    try {
+      return await send(sys, d, note);
+    } finally {
+      // No answer at all (no bind, or the session dropped): the receipt waits, and a later span follows.
+      endWithStatus(span, note.status, note.status === undefined ? 'no bind took the deliver_sm; it waits' : undefined);
+    }
+  };
+
+  const send = async (sys: string, d: Delivery, note?: { status?: number }): Promise<EntryOutcome> => {
     // Tried on up to two sessions: a session that drops mid-send leaves the receipt for another.
     for (let attempt = 0; attempt < 2; attempt++) {
       const session = pick(sys);
       if (!session) return { ack: false };
       try {
         const resp = await session.request(d.pdu);
+        if (note) note.status = resp.status;
         if (resp.status !== STATUS.ESME_ROK) {
           // Not acked: it comes back after claimIdleMs (a backoff), on this or another bind.
           deps.metrics.messages.inc({ stage: 'client_receipt', outcome: 'refused' });

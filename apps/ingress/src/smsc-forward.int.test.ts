@@ -8,7 +8,7 @@ import { redisNamespace, startSmscSim } from '@smsgw/testing';
 // The sender's side of the round trip, as it runs in apps/sender (test only: apps never import each other).
 import { createSmscLink } from '../../sender/src/smsc-link';
 import { createSmscOpsWorker } from '../../sender/src/smsc-ops-worker';
-import { createSmscForwarder } from './smsc-forward';
+import { createSmscForwarder } from '@smsgw/redis';
 
 const logger = pino({ level: 'silent' });
 

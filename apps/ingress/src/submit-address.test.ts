@@ -35,7 +35,7 @@ describe('submit: national numbers with the client defaultCountryCode', () => {
 
   it('a blacklist entry in E.164 (exact or as a prefix) matches the national-format destination', () => {
     const e = entryOf(validateSubmit(submitSm({ dest_addr_ton: 0, destination_addr: '07700900123' }), 'acme', 'id', Date.UTC(2026, 0, 1), undefined, { defaultCountryCode: '44' }));
-    // The policy worker asks its lists for these candidates of `dst.norm` (policy-lookups.ts).
+    // The policy worker asks its lists for these candidates of `dst.norm` (libs/mcp policy-lookups.ts).
     const candidates = listCandidates(e.dst.norm);
     expect(candidates).toContain(normaliseListEntry('447700900123'));
     expect(candidates).toContain('447700*');

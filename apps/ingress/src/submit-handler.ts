@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { InEntry } from '@smsgw/contracts';
 import { messageExpiry, normaliseAddress, parseSmppTime, type AddressOptions } from '@smsgw/domain';
+import { endWithStatus, SPAN_ATTR, type Tracing } from '@smsgw/platform';
 import { getTlv, TLV, STATUS, type Pdu } from '@smsgw/smpp';
 
 export type SubmitOutcome = { status: number; messageId?: string; reason?: string };
@@ -20,6 +21,8 @@ export interface SubmitHandlerDeps {
   addressing?: (sys: string) => AddressOptions | undefined;
   /** replace_if_present_flag: replaces the client's queued message like this one; its id, or undefined when none. */
   replaceIfPresent?: (entry: InEntry) => Promise<string | undefined>;
+  /** tracing.enabled: a sampled message's trace starts here and its `in` entry carries it (`tp`). */
+  tracing?: Tracing;
   now?: () => number;
   newId?: () => string;
 }
@@ -184,18 +187,31 @@ export async function admitSubmit(deps: AdmissionDeps, sys: string, n = 1): Prom
 export function createSubmitHandler(deps: SubmitHandlerDeps): (pdu: Pdu, sys: string) => Promise<SubmitOutcome> {
   const now = deps.now ?? Date.now;
   const newId = deps.newId ?? randomUUID;
-  return async (pdu, sys) => {
-    const v = validateSubmit(pdu, sys, newId(), now(), deps.maxAgeMs?.(sys), deps.addressing?.(sys));
-    if (!('entry' in v)) return v;
+  const queue = async (pdu: Pdu, sys: string, entry: InEntry): Promise<SubmitOutcome> => {
     const refused = await admitSubmit(deps, sys);
     if (refused) return refused;
     try {
-      const replaced = pdu.replace_if_present_flag === 1 ? await deps.replaceIfPresent?.(v.entry) : undefined;
+      const replaced = pdu.replace_if_present_flag === 1 ? await deps.replaceIfPresent?.(entry) : undefined;
       if (replaced) return { status: STATUS.ESME_ROK, messageId: replaced };
-      await deps.enqueue(v.entry);
+      await deps.enqueue(entry);
     } catch (err) {
       return { status: STATUS.ESME_RMSGQFUL, reason: `queue unavailable: ${(err as Error).message}` };
     }
-    return { status: STATUS.ESME_ROK, messageId: v.entry.id };
+    return { status: STATUS.ESME_ROK, messageId: entry.id };
+  };
+  return async (pdu, sys) => {
+    const v = validateSubmit(pdu, sys, newId(), now(), deps.maxAgeMs?.(sys), deps.addressing?.(sys));
+    if (!('entry' in v)) return v;
+    // The trace starts once the message has its UUID: a refused PDU has no message to follow.
+    const span = deps.tracing?.root('ingress submit_sm', 'server', { [SPAN_ATTR.messageId]: v.entry.id, [SPAN_ATTR.client]: sys });
+    if (!span) return queue(pdu, sys, v.entry);
+    v.entry.tp = span.tp;
+    let out: SubmitOutcome | undefined;
+    try {
+      out = await queue(pdu, sys, v.entry);
+      return out;
+    } finally {
+      endWithStatus(span, out?.status, out?.reason);
+    }
   };
 }

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { InEntry } from '@smsgw/contracts';
-import type { Logger } from '@smsgw/platform';
+import { endWithStatus, SPAN_ATTR, type Logger, type StageSpan } from '@smsgw/platform';
 import { STATUS, type MultiDestination, type Pdu, type UnsuccessSme } from '@smsgw/smpp';
 import { admitSubmit, validateSubmit, type AdmissionDeps, type SubmitHandlerDeps, type SubmitOutcome } from './submit-handler';
 
@@ -67,6 +67,31 @@ function noneLeftStatus(unsuccess: UnsuccessSme[]): number {
 export function createSubmitMultiHandler(deps: SubmitMultiDeps): (pdu: Pdu, sys: string) => Promise<SubmitMultiOutcome> {
   const now = deps.now ?? Date.now;
   const newId = deps.newId ?? randomUUID;
+  const traceEach = (entries: InEntry[], sys: string, cid: string): StageSpan[] =>
+    entries.flatMap((e) => {
+      const span = deps.tracing!.root('ingress submit_multi', 'server', { [SPAN_ATTR.messageId]: e.id, [SPAN_ATTR.clientMessageId]: cid, [SPAN_ATTR.client]: sys });
+      if (!span) return [];
+      e.tp = span.tp;
+      return [span];
+    });
+
+  const queue = async (entries: InEntry[], sys: string, cid: string, unsuccess: UnsuccessSme[]): Promise<SubmitMultiOutcome> => {
+    const refused = await admitSubmit(deps, sys, entries.length);
+    if (refused) return refused;
+    // The ids go with the entries, concurrently (no extra round trip): both are written before
+    // the ROK, so a query_sm by the cid right after it finds them. If only the entries failed,
+    // the ids are left to expire: the cid was never given out, so nothing can ask for them.
+    const expiresAt = Math.max(...entries.map((e) => e.exp ?? e.at + FALLBACK_AGE_MS));
+    const [queued, recorded] = await Promise.allSettled([deps.enqueueAll(entries), deps.recordIds?.(sys, cid, entries.map((e) => e.id), expiresAt)]);
+    if (queued.status === 'rejected') return { status: STATUS.ESME_RMSGQFUL, reason: `queue unavailable: ${(queued.reason as Error).message}` };
+    // The messages are queued: refusing now would invite the client to send them all again.
+    // Only the cid's lookup is lost (query_sm/cancel_sm by it answer as for an unknown id).
+    if (recorded.status === 'rejected') {
+      deps.logger?.warn({ err: (recorded.reason as Error).message, systemId: sys, msgId: cid }, 'submit_multi ids not recorded; query_sm/cancel_sm by its message_id will fail');
+    }
+    return { status: STATUS.ESME_ROK, messageId: cid, unsuccess, accepted: entries.length };
+  };
+
   return async (pdu, sys) => {
     const at = now();
     const maxAgeMs = deps.maxAgeMs?.(sys);
@@ -96,19 +121,15 @@ export function createSubmitMultiHandler(deps: SubmitMultiDeps): (pdu: Pdu, sys:
       }
     }
     if (!entries.length) return { status: noneLeftStatus(unsuccess), reason: 'no destination left to send to', unsuccess };
-    const refused = await admitSubmit(deps, sys, entries.length);
-    if (refused) return refused;
-    // The ids go with the entries, concurrently (no extra round trip): both are written before
-    // the ROK, so a query_sm by the cid right after it finds them. If only the entries failed,
-    // the ids are left to expire: the cid was never given out, so nothing can ask for them.
-    const expiresAt = Math.max(...entries.map((e) => e.exp ?? e.at + FALLBACK_AGE_MS));
-    const [queued, recorded] = await Promise.allSettled([deps.enqueueAll(entries), deps.recordIds?.(sys, cid, entries.map((e) => e.id), expiresAt)]);
-    if (queued.status === 'rejected') return { status: STATUS.ESME_RMSGQFUL, reason: `queue unavailable: ${(queued.reason as Error).message}` };
-    // The messages are queued: refusing now would invite the client to send them all again.
-    // Only the cid's lookup is lost (query_sm/cancel_sm by it answer as for an unknown id).
-    if (recorded.status === 'rejected') {
-      deps.logger?.warn({ err: (recorded.reason as Error).message, systemId: sys, msgId: cid }, 'submit_multi ids not recorded; query_sm/cancel_sm by its message_id will fail');
+    // One trace per destination (each its own message), all ending with the one answer.
+    if (!deps.tracing) return queue(entries, sys, cid, unsuccess);
+    const spans = traceEach(entries, sys, cid);
+    let out: SubmitMultiOutcome | undefined;
+    try {
+      out = await queue(entries, sys, cid, unsuccess);
+      return out;
+    } finally {
+      for (const s of spans) endWithStatus(s, out?.status, out?.reason);
     }
-    return { status: STATUS.ESME_ROK, messageId: cid, unsuccess, accepted: entries.length };
   };
 }

@@ -31,6 +31,8 @@ export interface TestIngressOptions {
   commandTimeoutMs?: number;
   /** As http.peerLabels: submits counted per client. */
   clientMetrics?: boolean;
+  /** The run-time client registry (main.ts passes one): followed instead of `clients`. */
+  live?: IngressServerDeps['live'];
 }
 
 /**
@@ -52,7 +54,7 @@ export async function startTestIngress(o: TestIngressOptions) {
   const addressing = (sys: string) => o.clients.find((c) => c.systemId === sys);
   const replacer = createReplaceHandler({ redis, names, store, backlog: clientBacklog, logger, deferred: createDeferredQueue(redis, o.prefix, names.in), addressing });
   const server = createIngressServer({
-    host: '127.0.0.1', port: 0, clients: o.clients, session: o.session, tls: o.tls, connections: o.connections, proxyProtocol: o.proxyProtocol,
+    host: '127.0.0.1', port: 0, clients: o.clients, live: o.live, session: o.session, tls: o.tls, connections: o.connections, proxyProtocol: o.proxyProtocol,
     // As main.ts: counted in the client backlog with the XADD, which query_sm reads.
     submit: createSubmitHandler({ enqueue: (e) => clientBacklog.enqueue(names.in, e), backlogFull: () => false, replaceIfPresent: replacer.ifPresent }),
     // As main.ts: the destinations' entries in one transaction (and counted in the client backlog).

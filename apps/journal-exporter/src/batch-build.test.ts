@@ -56,6 +56,18 @@ describe('buildBatch', () => {
     expect([...counts.keys()]).toEqual(['["acme",null,"accepted",null]']);
   });
 
+  it('puts metrics snapshots in their own `metrics` objects in proxy, not counted in statistics', () => {
+    const snap = (app: string, n: number) => ({ ts: T + n, ev: 'metrics', app, instance: `${app}-1`, eid: `metrics:${app}-1:${T + n}`, metrics: [{ name: 'x_total', type: 'counter', values: [{ value: n, labels: {} }] }] });
+    const built = buildBatch([{ id: '1-0', data: [acc('a'), snap('sender', 1), snap('ingress', 2), snap('sender', 1)], size: 1 }]);
+    expect(built.objects.map((o) => [o.kind, o.bucket, o.records.map((r) => r.eid)])).toEqual([
+      ['events', 'proxy', ['a:accepted:0:0']],
+      ['metrics', 'proxy', [`metrics:sender-1:${T + 1}`, `metrics:ingress-1:${T + 2}`]],
+    ]);
+    expect(built.objects[1]!.records[0]).toMatchObject({ v: 1, app: 'sender', instance: 'sender-1', metrics: [{ name: 'x_total', values: [{ value: 1 }] }] });
+    expect(built.malformed).toBe(0);
+    expect([...countForStats(built.objects, 60_000).get(Math.floor(T / 60_000) * 60_000)!.keys()]).toEqual(['["acme",null,"accepted",null]']);
+  });
+
   it('drops a repeated event id within the batch and skips foreign entries', () => {
     const built = buildBatch([
       { id: '1-0', data: [acc('a'), fin('a')], size: 1 },

@@ -4,15 +4,13 @@ import { redisClusterEnv } from '@smsgw/testing';
 /**
  * The policy-worker's Redis suites run again on a 3-shard Redis Cluster started here (see
  * libs/redis/src/cluster.int.test.ts): the concat-group scripts (which touch group keys they
- * read from a sorted set: sound only while those share the client's hash tag), the MCP's
- * counting script and list lookups (one command per key, never one pipeline over slots), the
- * deferred queue's lease script and the policy handler.
+ * read from a sorted set: sound only while those share the client's hash tag), the deferred
+ * queue's lease script and the policy handler (the MCP's own suite runs in libs/redis).
  */
 let stop: (() => Promise<void>) | undefined;
 beforeAll(async () => void (stop = await redisClusterEnv()), 60_000);
 afterAll(() => stop?.());
 
 await import('./concat-groups.int.test');
-await import('./mcp.int.test');
 await import('./policy-handler.int.test');
 await import('./policy-cancel.int.test');

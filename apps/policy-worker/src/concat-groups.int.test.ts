@@ -3,11 +3,11 @@ import { pino } from 'pino';
 import { outGroupSchema, streamNames, type InEntry, type OutEntry } from '@smsgw/contracts';
 import { createClientRouter, createPolicyResolver, emptyPolicySettings } from '@smsgw/domain';
 import { createAppMetrics, createMetricsRegistry } from '@smsgw/platform';
-import { policyKeys, type Redis } from '@smsgw/redis';
+import { type Redis } from '@smsgw/redis';
+import { createMcp, policyKeys } from '@smsgw/mcp';
 import { createRedisStateStore } from '@smsgw/store';
 import { redisNamespace } from '@smsgw/testing';
 import { createConcatGroups } from './concat-groups';
-import { createMcp } from './mcp';
 import { createPolicyHandler } from './policy-handler';
 
 const udh = (ref: number, total: number, seq: number) => Buffer.from([5, 0, 3, ref, total, seq, 0x41]).toString('base64');

@@ -1,12 +1,13 @@
 import { GROUPS } from '@smsgw/contracts';
 import { createClientRouter } from '@smsgw/domain';
 import { bootApp, loadConfig, storeObserver } from '@smsgw/platform';
-import { createClientBacklog, createDeferredQueue, createStageRuntime, groupBacklog, policyKeys, startPeriodicJobs } from '@smsgw/redis';
+import { createClientBacklog, createClientRegistry, createDeferredQueue, createStageRuntime, groupBacklog, startPeriodicJobs } from '@smsgw/redis';
+import { createMcp, createPolicyRollout, policyKeys } from '@smsgw/mcp';
 import { openStateStore } from '@smsgw/store';
 import { createConcatGroups } from './concat-groups';
-import { createMcp } from './mcp';
 import { createPolicyHandler } from './policy-handler';
 import { createPolicySettings } from './policy-settings';
+import { startPolicyWatch } from './policy-watch';
 
 await bootApp('policy-worker', process, async (ctx) => {
   const { config, logger, metrics } = ctx;
@@ -15,8 +16,23 @@ await bootApp('policy-worker', process, async (ctx) => {
   const store = await openStateStore(config.state, redis, config.redis.prefix, storeObserver(metrics));
   const keys = policyKeys(config.redis.prefix);
   const settings = createPolicySettings(config.policy);
+  // Policy versions published through the admin API win over the file's policy (docs/mcp.md).
+  const policyWatch = await startPolicyWatch({ rollout: createPolicyRollout(redis, config.redis.prefix), settings, filePolicy: config.policy, instance: ctx.instance, logger });
   const deferred = createDeferredQueue(redis, config.redis.prefix, names.in);
   const concat = createConcatGroups(redis, config.redis.prefix, config.concat.timeoutMs, { maxOpen: config.concat.maxOpenGroups });
+  // Clients added or changed at run time (admin API): their routes and journalText are in force
+  // within a second; the router is rebuilt on a change only.
+  const clients = createClientRegistry({ redis, prefix: config.redis.prefix, fileClients: config.clients, logger });
+  await clients.start();
+  let route = createClientRouter(config.routes, clients.all());
+  const journalText = new Set<string>();
+  const followClients = () => {
+    route = createClientRouter(config.routes, clients.all());
+    journalText.clear();
+    for (const c of clients.all()) if (c.journalText) journalText.add(c.systemId);
+  };
+  followClients();
+  clients.onChange(followClients);
   rt.consumer({
     stream: names.in,
     group: GROUPS.policy,
@@ -24,18 +40,21 @@ await bootApp('policy-worker', process, async (ctx) => {
     deadLetter: 'fail-message',
     handler: createPolicyHandler({
       redis, store, names, metrics, logger, deferred, concat,
+      tracing: ctx.tracing,
       backlog: createClientBacklog(redis, config.redis.prefix),
-      journalText: new Set(config.clients.filter((c) => c.journalText).map((c) => c.systemId)),
-      route: createClientRouter(config.routes, config.clients),
+      journalText,
+      route: (sys, destination) => route(sys, destination),
       policy: createMcp({ redis, keys, resolve: settings.resolver }),
     }),
   });
 
   // SIGHUP: the policy section is read again; a bad file is refused and the rules in force stay.
+  // While a policy version set in Redis is in force, the file's rules wait until none is.
   process.on('SIGHUP', () => {
     try {
-      settings.replace(loadConfig({ path: ctx.configPath, env: process.env }).policy);
-      logger.info({ configPath: ctx.configPath }, 'policy rules reloaded');
+      const outcome = policyWatch.fileReloaded(loadConfig({ path: ctx.configPath, env: process.env }).policy);
+      if (outcome === 'applied') logger.info({ configPath: ctx.configPath }, 'policy rules reloaded');
+      else logger.warn({ configPath: ctx.configPath, version: policyWatch.version }, 'policy rules reloaded from the file, not in force: a policy version set in Redis wins');
     } catch (err) {
       logger.error({ reason: (err as Error).message }, 'policy reload refused; the rules in force stay');
     }
@@ -56,7 +75,7 @@ await bootApp('policy-worker', process, async (ctx) => {
   // Client-concatenated messages still incomplete after concat.timeoutMs go on as they are:
   // every due group in one run (batched), none left to age in Redis until the next.
   const concatTimeouts = async () => {
-    const sent = await concat.sweep(config.clients.map((c) => c.systemId), names.out);
+    const sent = await concat.sweep(clients.all().map((c) => c.systemId), names.out);
     if (Object.keys(sent).length) logger.warn({ groups: sent }, 'incomplete client-concatenated messages sent as they are');
   };
   // Once per period across every policy-worker.
@@ -66,7 +85,7 @@ await bootApp('policy-worker', process, async (ctx) => {
   ]);
 
   return rt.start(
-    { periodic, store },
+    { policyWatch, periodic, store, clients },
     { store: () => store.ping() },
   );
 });

@@ -10,9 +10,9 @@ import { pino } from 'pino';
 import { GROUPS, streamNames, type InEntry } from '@smsgw/contracts';
 import { createClientRouter } from '@smsgw/domain';
 import { createAppMetrics, createMetricsRegistry, policySchema } from '@smsgw/platform';
-import { createBlockingRedis, createDeferredQueue, createRedis, createStreamConsumer, deleteByPrefix, policyKeys, xaddEntry } from '@smsgw/redis';
+import { createBlockingRedis, createDeferredQueue, createRedis, createStreamConsumer, deleteByPrefix, xaddEntry } from '@smsgw/redis';
+import { createMcp, policyKeys } from '@smsgw/mcp';
 import { createRedisStateStore } from '@smsgw/store';
-import { createMcp } from './mcp';
 import { createPolicyHandler } from './policy-handler';
 import { createPolicySettings } from './policy-settings';
 

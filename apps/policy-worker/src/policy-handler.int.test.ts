@@ -4,9 +4,9 @@ import { dlrInEntrySchema, expandJournalEntry, outEntrySchema, streamNames, type
 import { createClientRouter, createPolicyResolver, emptyPolicySettings } from '@smsgw/domain';
 import { createAppMetrics, createMetricsRegistry, policySchema } from '@smsgw/platform';
 import { createRedisStateStore } from '@smsgw/store';
-import { createClientBacklog, createDeferredQueue, policyKeys } from '@smsgw/redis';
+import { createClientBacklog, createDeferredQueue } from '@smsgw/redis';
+import { createMcp, policyKeys } from '@smsgw/mcp';
 import { redisNamespace } from '@smsgw/testing';
-import { createMcp } from './mcp';
 import { createPolicyHandler } from './policy-handler';
 import { createPolicySettings } from './policy-settings';
 

@@ -1,11 +1,12 @@
 import { applyReplacement, inEntrySchema, isFinalState, isSuperseded, type DlrInFailure, type InEntry, type JournalEntry, type OutEntry, type StreamNames } from '@smsgw/contracts';
 import { reject, type PolicyVerdict, type RouteDecision } from '@smsgw/domain';
-import type { AppMetrics, Logger } from '@smsgw/platform';
+import type { AppMetrics, Logger, Tracing } from '@smsgw/platform';
 import { CANCEL_REASON, runBatch, xaddEntry, type BatchHandler, type ClientBacklog, type DeferredQueue, type EntryOutcome, type Redis, type StreamEntry } from '@smsgw/redis';
+import { type BatchPolicy } from '@smsgw/mcp';
+import { concatInfo, messageText } from '@smsgw/sms-text';
 import type { StateStore } from '@smsgw/store';
-import type { BatchPolicy } from './mcp';
-import { concatInfo, messageText } from './message-content';
 import type { ConcatGroups } from './concat-groups';
+import { tracePolicy } from './policy-tracing';
 
 export interface PolicyHandlerDeps {
   redis: Redis;
@@ -24,6 +25,8 @@ export interface PolicyHandlerDeps {
   backlog?: ClientBacklog;
   metrics: AppMetrics;
   logger: Logger;
+  /** tracing.enabled: a traced message's `policy check` span, passed on in what it writes. */
+  tracing?: Tracing;
   now?: () => number;
 }
 
@@ -38,6 +41,7 @@ export interface PolicyHandlerDeps {
 export function createPolicyHandler(deps: PolicyHandlerDeps): BatchHandler {
   const now = deps.now ?? Date.now;
   const { redis, store, names, metrics } = deps;
+  const traced = deps.tracing && tracePolicy(deps.tracing);
 
   const malformed = async (e: StreamEntry): Promise<void> => {
     // Not an entry we can read: keep it for inspection, never loop on it.
@@ -64,7 +68,7 @@ export function createPolicyHandler(deps: PolicyHandlerDeps): BatchHandler {
     }
     if (!verdict.pass) {
       await store.createMessage({ id: m.id, cid: m.cid, sys: m.sys, src: m.src.norm, dst: m.dst.norm, rd: m.rd, dc: m.dc, state: 'POLICY_REJECTED', at: t, err: verdict.code });
-      const fail: DlrInFailure = { k: 'fail', id: m.id, sys: m.sys, src: m.src, dst: m.dst, rd: m.rd, state: 'POLICY_REJECTED', err: verdict.code, reason: verdict.reason, at: t };
+      const fail: DlrInFailure = { k: 'fail', id: m.id, sys: m.sys, src: m.src, dst: m.dst, rd: m.rd, state: 'POLICY_REJECTED', err: verdict.code, reason: verdict.reason, at: t, tp: m.tp };
       const rejected: JournalEntry = {
         ...base, ts: t, ev: 'rejected', dst: m.dst.norm,
         stage: verdict.stage, reason: verdict.reason, err: verdict.code, latencyMs: t - m.at,
@@ -203,11 +207,12 @@ export function createPolicyHandler(deps: PolicyHandlerDeps): BatchHandler {
     const droppedById = new Map(dropped.map((d) => [d.e.id, d.m]));
     const res = await runBatch([...dropped.map((d) => d.e), ...waiting.map((w) => w.e), ...good.map((g) => g.e)], (e) => {
       const d = droppedById.get(e.id);
-      if (d) return cancelled(d, t0);
+      if (d) return traced ? traced(d, t0, (m) => cancelled(m, t0), { otherwise: 'cancelled' }) : cancelled(d, t0);
       const w = heldById.get(e.id);
-      if (w) return held(w, t0);
+      if (w) return traced ? traced(w, t0, (m) => held(m, t0), { otherwise: 'expired' }) : held(w, t0);
       const g = byId.get(e.id)!;
-      return output(g.m, g.decision, g.verdict);
+      if (!traced) return output(g.m, g.decision, g.verdict);
+      return traced(g.m, t0, (m) => output(m, g.decision, g.verdict), { pool: g.decision?.pool, otherwise: 'routed' });
     }, {
       redis,
       journalStream: names.journal,

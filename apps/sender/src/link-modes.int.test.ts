@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { pino } from 'pino';
 import { streamNames, type OutEntry } from '@smsgw/contracts';
 import { createAppMetrics, createMetricsRegistry, smscSchema } from '@smsgw/platform';
-import { createLinkControl, type StreamEntry } from '@smsgw/redis';
+import { createLinkControl, createRateLimiter, rateLimitKey, type StreamEntry } from '@smsgw/redis';
 import { createRedisStateStore } from '@smsgw/store';
 import { redisNamespace, startSmscSim, type SmscSimOptions } from '@smsgw/testing';
 import { encodeGsm7 } from '@smsgw/sms-text';
@@ -37,10 +37,11 @@ describe('sender: links suspended, drained and resumed by operators (real Redis,
     link.start();
     const control = createLinkControl(ns.redis, ns.prefix);
     const links = new Map([['sim', link]]);
-    const modes = startLinkModes({ control, links, sessions: new Map([['sim', 2]]), instance: 'sender-1', logger, pollMs: 100, reportMs: 100 });
+    const limiters = new Map([['sim', createRateLimiter(ns.redis, rateLimitKey(ns.prefix, 'link:sim'), { rate: 400 })]]);
+    const modes = startLinkModes({ control, links, sessions: new Map([['sim', 2]]), instance: 'sender-1', logger, pollMs: 100, reportMs: 100, limiters });
     const handler = createMessageSender({
       redis: ns.redis, store: createRedisStateStore({ redis: ns.redis, prefix: ns.prefix }), names: streamNames(ns.prefix), prefix: ns.prefix,
-      links, limiters: new Map(), metrics: createAppMetrics(createMetricsRegistry('sender-link-modes')), logger,
+      links, limiters, metrics: createAppMetrics(createMetricsRegistry('sender-link-modes')), logger,
     });
     cleanups.push(ns.cleanup, () => smscSim.close(), () => link.stop(), modes.close);
     await modes.ready;
@@ -52,6 +53,20 @@ describe('sender: links suspended, drained and resumed by operators (real Redis,
     };
     return { sim: smscSim, link, control, handler, set };
   }
+
+  it('reports the link limiter\'s effective rate and the rate the SMSC answers submits at', async () => {
+    const { sim, control, handler } = await setup();
+    await expect.poll(async () => (await control.reports())[0]?.links[0], { timeout: 2_000 }).toMatchObject({ effectiveRate: 400, sendRate: 0 });
+    // Batches of messages for about a second: some report interval sees them answered.
+    const rates: number[] = [];
+    for (let b = 0; b < 10; b++) {
+      await handler(Array.from({ length: 20 }, (_, i) => entry(`r${b}-${i}`)));
+      rates.push((await control.reports())[0]?.links[0]?.sendRate ?? 0);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    expect(sim.stats.submits).toBe(200);
+    expect(Math.max(...rates)).toBeGreaterThan(0);
+  });
 
   it('suspended: nothing new is submitted, sessions stay bound; resumed, the waiting message goes once', async () => {
     const { sim, link, control, handler, set } = await setup();

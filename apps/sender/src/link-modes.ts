@@ -7,6 +7,8 @@ export interface LinkModesDeps {
   links: Map<string, SmscLink>;
   /** Sessions configured per SMSC (for the report). */
   sessions: Map<string, number>;
+  /** The link limiters (SMSCs with a throughput): their effective rate goes in the report. */
+  limiters?: ReadonlyMap<string, { readonly effectiveRate: number }>;
   instance: string;
   logger: Logger;
   /** smsgw_link_sending per SMSC (the link-down alert leaves links operators stopped alone). */
@@ -41,10 +43,19 @@ export function startLinkModes(deps: LinkModesDeps) {
     }
   };
 
+  // Each link's answered count at the previous report: the send rate is the difference over time.
+  const last = new Map<string, { answered: number; at: number }>();
   const report = async () => {
-    const links: LinkReport[] = [...deps.links.values()].map((l) => ({
-      smsc: l.id, mode: l.mode, sessions: deps.sessions.get(l.id) ?? 0, bound: l.sessionsBound, inFlight: l.inFlight, lastHeardAt: l.lastHeardAt,
-    }));
+    const now = Date.now();
+    const links: LinkReport[] = [...deps.links.values()].map((l) => {
+      const prev = last.get(l.id);
+      last.set(l.id, { answered: l.answered, at: now });
+      const sendRate = prev && now > prev.at ? Math.round(((l.answered - prev.answered) * 1000) / (now - prev.at)) : 0;
+      return {
+        smsc: l.id, mode: l.mode, sessions: deps.sessions.get(l.id) ?? 0, bound: l.sessionsBound, inFlight: l.inFlight, lastHeardAt: l.lastHeardAt,
+        effectiveRate: deps.limiters?.get(l.id)?.effectiveRate ?? null, sendRate,
+      };
+    });
     await deps.control.report({ instance: deps.instance, at: Date.now(), links }, reportMs * 3).catch(() => undefined);
   };
 

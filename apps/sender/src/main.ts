@@ -33,13 +33,15 @@ await bootApp('sender', process, async (ctx) => {
   const limiterRedis = openLimiterRedis(redis, config.limits.redis, { commandTimeoutMs: config.redis.commandTimeoutMs, name: `${ctx.instance}-limiter` });
   const limiter = (scope: string, rate: number) =>
     createRateLimiter(limiterRedis.redis, rateLimitKey(config.redis.prefix, scope), { rate }, limiterMetrics(metrics));
+  const linkLimiters = new Map(config.smscs.filter((s) => s.throughput > 0).map((s) => [s.id, limiter(`link:${s.id}`, s.throughput)]));
   const handler = createMessageSender({
     redis, store, names, links, metrics, logger,
+    tracing: ctx.tracing,
     prefix: config.redis.prefix,
     backlog: createClientBacklog(redis, config.redis.prefix),
     // One limiter per scope with a rate, shared by every sender through Redis: each SMSC link
     // (its contracted throughput), each pool, and the global cap.
-    limiters: new Map(config.smscs.filter((s) => s.throughput > 0).map((s) => [s.id, limiter(`link:${s.id}`, s.throughput)])),
+    limiters: linkLimiters,
     poolLimiters: new Map(Object.entries(config.limits.pools).filter(([, r]) => r > 0).map(([pool, r]) => [pool, limiter(`pool:${pool}`, r)])),
     globalLimiter: config.limits.global > 0 ? limiter('global', config.limits.global) : undefined,
     idFormats: new Map(config.smscs.map((s) => [s.id, s.ids.submit])),
@@ -62,6 +64,7 @@ await bootApp('sender', process, async (ctx) => {
   const linkModes = startLinkModes({
     control: createLinkControl(redis, config.redis.prefix), links, instance: ctx.instance, logger, metrics,
     sessions: new Map(config.smscs.map((s) => [s.id, s.sessions])),
+    limiters: linkLimiters,
   });
   return rt.start(
     {

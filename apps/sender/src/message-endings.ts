@@ -70,7 +70,7 @@ export function createMessageEndings(deps: MessageEndingsDeps) {
   const fail = async (m: OutEntry, status: number, smsc: string, part: number, command: string) => {
     const at = Date.now();
     // The SMSC refused it for good (or its retries ran out): UNDELIVERABLE, its status in the receipt.
-    const failure: DlrInFailure = { k: 'fail', id: m.id, sys: m.sys, src: m.src, dst: m.dst, rd: m.rd, state: 'UNDELIVERABLE', err: status, reason: `${command} status 0x${status.toString(16)}`, at };
+    const failure: DlrInFailure = { k: 'fail', id: m.id, sys: m.sys, src: m.src, dst: m.dst, rd: m.rd, state: 'UNDELIVERABLE', err: status, reason: `${command} status 0x${status.toString(16)}`, at, tp: m.tp };
     await xaddEntry(redis, names.dlrIn, failure);
     const rec: JournalEntry = {
       ts: at, ev: 'submit_failed', id: m.id, sys: m.sys, smsc, part, err: status, dst: m.dst.norm,

@@ -1,6 +1,6 @@
 import { applyReplacement, isFinalState, outEntrySchema, outGroupSchema, type JournalEntry, type OutEntry, type StreamNames } from '@smsgw/contracts';
 import { normaliseSmscMsgId, sendableUntil, type SmscIdFormat } from '@smsgw/domain';
-import type { AppMetrics, Logger, SmscTextConfig } from '@smsgw/platform';
+import type { AppMetrics, Logger, SmscTextConfig, Tracing } from '@smsgw/platform';
 import { messagesOfEntry, runBatch, sleepUnless, type BatchHandler, type ClientBacklog, type EntryOutcome, type RateLimiter, type Redis, type StreamEntry } from '@smsgw/redis';
 import { STATUS, type Pdu, type SmppSession } from '@smsgw/smpp';
 import { createConcatRefs } from '@smsgw/sms-text';
@@ -11,6 +11,7 @@ import { buildSubmitPdu, SUBMIT_RESP } from './submit-pdu';
 import { classifySubmitStatus, type SubmitErrorTable } from './submit-errors';
 import { createLinkChooser } from './link-choice';
 import { createMessageEndings, type Outcome } from './message-endings';
+import { traceSend } from './send-tracing';
 import { randomUUID } from 'node:crypto';
 
 export interface MessageSenderDeps {
@@ -47,6 +48,8 @@ export interface MessageSenderDeps {
    * and its `handoff` before the first part is what a cancel_sm races (cancel-scripts.ts).
    */
   backlog?: ClientBacklog;
+  /** tracing.enabled: a traced message's `sender submit_sm` span, kept with its SMSC ids. */
+  tracing?: Tracing;
 }
 
 /** The link and session a group of parts sticks to. */
@@ -136,7 +139,11 @@ export function createMessageSender(deps: MessageSenderDeps): BatchHandler {
     }
   };
 
-  const sendMessage = async (m: OutEntry, deliveries: number, pin?: Pin): Promise<Outcome> => {
+  const traced = deps.tracing && traceSend(deps.tracing);
+  const sendMessage = (m: OutEntry, deliveries: number, pin?: Pin): Promise<Outcome> =>
+    traced && m.tp ? traced({ ...m, tp: m.tp }, (t) => sendUntraced(t, deliveries, pin)) : sendUntraced(m, deliveries, pin);
+
+  const sendUntraced = async (m: OutEntry, deliveries: number, pin?: Pin): Promise<Outcome> => {
     const claimed = await claim(m);
     if (claimed === 'duplicate') return { result: 'duplicate' };
     if (claimed === 'stopped') return { result: 'retry' };
@@ -257,6 +264,7 @@ export function createMessageSender(deps: MessageSenderDeps): BatchHandler {
         try {
           resp = await session.request(pdu);
           metrics.smscRoundTrip.observe({ peer: link.id }, (performance.now() - sentAt) / 1000);
+          link.answered++;
         } catch (err) {
           // Timeout or a dropped session: the submit is in doubt; resend on a recovered session.
           metrics.errors.inc({ kind: 'submit_in_doubt' });
@@ -269,7 +277,7 @@ export function createMessageSender(deps: MessageSenderDeps): BatchHandler {
           // The record learns what went: the SMSC's own id (for forwarded cancel/replace), its
           // data_coding, and the client's data_coding and registered_delivery as sent (a
           // replacement may have changed them since the record was created).
-          await keepSmscId(m, { part, parts: parts(), smsc: link.id, smscMsgId, rawSmscMsgId: resp.message_id ?? '', at: Date.now(), segments: prepared.segments, sdc: prepared.dataCoding, dc: m.dc, rd: m.rd });
+          await keepSmscId(m, { part, parts: parts(), smsc: link.id, smscMsgId, rawSmscMsgId: resp.message_id ?? '', at: Date.now(), segments: prepared.segments, sdc: prepared.dataCoding, dc: m.dc, rd: m.rd, tp: m.tp });
           journal.push({
             ts: Date.now(), ev: 'submitted', id: m.id, sys: m.sys, dst: m.dst.norm, smsc: link.id, part, seg: prepared.segments, dc: prepared.dataCoding, smscMsgId,
             latencyMs: Date.now() - m.at,

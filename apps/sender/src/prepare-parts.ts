@@ -1,7 +1,7 @@
 import type { OutEntry } from '@smsgw/contracts';
 import type { SmscTextConfig } from '@smsgw/platform';
 import { TLV, type Tlv } from '@smsgw/smpp';
-import { decodeText, segmentText } from '@smsgw/sms-text';
+import { decodeText, segmentForSmsc } from '@smsgw/sms-text';
 
 export interface PreparedMessage {
   dataCoding: number;
@@ -46,14 +46,7 @@ export function prepareParts(m: OutEntry, ref: number, text: SmscTextConfig = DE
   } catch {
     return raw();
   }
-  const s = segmentText(decoded, {
-    mode: text.segmentation,
-    ref,
-    latin1: text.latin1,
-    shiftTables: text.shiftTables,
-    packed: text.gsmPacked,
-    clientDataCoding: m.dc === 0x08 && text.reencodeUcs2 ? undefined : m.dc,
-  });
+  const s = segmentForSmsc(decoded, m.dc, ref, text);
   return {
     dataCoding: s.dataCoding,
     esmClass: s.esmClass,

@@ -121,6 +121,8 @@ export function createSmscLink(deps: SmscLinkDeps) {
     submitWith: smsc.submitWith,
     /** How numbers go to this SMSC (smscs[].addressFormat, countryCode, trunkPrefix). */
     addressing: { format: smsc.addressFormat, countryCode: smsc.countryCode, trunkPrefix: smsc.trunkPrefix },
+    /** Submits the SMSC answered (any status) since start: the link reports its send rate from it. */
+    answered: 0,
     start() {
       for (let i = 0; i < smsc.sessions; i++) void slot(i, 0);
     },

@@ -38,6 +38,9 @@ export const inEntrySchema = z.object({
   // a copy older than the message's latest replacement applies it first (replacement.ts).
   rv: z.number().int().optional(),
   at: z.number(), // accepted, ms since epoch
+  // W3C traceparent of the stage span that wrote this entry, only on a traced (sampled) message
+  // (tracing.enabled): the next stage's span continues the trace from it.
+  tp: z.string().optional(),
 });
 export type InEntry = z.infer<typeof inEntrySchema>;
 
@@ -92,6 +95,7 @@ export const dlrInFailureSchema = z.object({
   // (replace_sm) may have changed it after the record was written.
   rd: z.number().int().optional(),
   at: z.number(),
+  tp: z.string().optional(), // traceparent of the stage that ended it, on a traced message
 });
 export const dlrInMoSchema = z.object({
   k: z.literal('mo'),
@@ -125,6 +129,7 @@ export const clientReceiptSchema = z.object({
   sd: z.number(), // submit date, ms
   dd: z.number(), // done date, ms
   at: z.number(),
+  tp: z.string().optional(), // traceparent of the dlr-worker's span, on a traced message
 });
 export type ClientReceipt = z.infer<typeof clientReceiptSchema>;
 

@@ -21,6 +21,7 @@ export const JOURNAL_EVENTS = [
   'log',
   'audit',
   'replaced',
+  'metrics',
 ] as const;
 export type JournalEvent = (typeof JOURNAL_EVENTS)[number];
 
@@ -68,6 +69,12 @@ export const journalRecordSchema = z.object({
   target: z.string().optional(),
   before: z.unknown().optional(),
   after: z.unknown().optional(),
+  /**
+   * A snapshot of one app process's metrics (`ev: metrics`): the instance it came from and each
+   * metric as prom-client describes it (name, type, help, values with their labels).
+   */
+  instance: z.string().optional(),
+  metrics: z.array(z.unknown()).optional(),
 });
 export type JournalRecord = z.infer<typeof journalRecordSchema>;
 
@@ -103,6 +110,7 @@ const EVENT_APP: Record<JournalEvent, string> = {
   dead_lettered: 'unknown',
   audit: 'admin',
   replaced: 'ingress',
+  metrics: 'unknown',
 };
 
 /**
@@ -115,15 +123,16 @@ export function journalBucket(ev: JournalEvent, app?: string): 'proxy' | 'mcp' {
   return ev === 'routed' || ev === 'rejected' || ev === 'deferred' || ev === 'audit' ? 'mcp' : 'proxy';
 }
 
-export type JournalKind = 'events' | 'logs' | 'audit';
+export type JournalKind = 'events' | 'logs' | 'audit' | 'metrics';
 
 /**
- * Object kind (first key segment): lifecycle events, operational records, or audit records
- * (their own objects, so an audit trail is read without scanning message events, and
- * statistics never count them).
+ * Object kind (first key segment): lifecycle events, operational records, audit records or
+ * metrics snapshots (their own objects, so an audit trail is read without scanning message
+ * events, and statistics never count them).
  */
 export function journalKind(ev: JournalEvent): JournalKind {
   if (ev === 'log') return 'logs';
+  if (ev === 'metrics') return 'metrics';
   return ev === 'audit' ? 'audit' : 'events';
 }
 

@@ -4,10 +4,12 @@ import { loadConfig } from './config';
 import type { AppName, GatewayConfig } from './config-schema';
 import { createLogger } from './logger';
 import { createLogJournal } from './log-journal';
+import { startMetricsSnapshots } from './metrics-snapshot';
 import { streamNames } from '@smsgw/contracts';
 import { createMetricsRegistry, startOpsServer, type ReadinessCheck } from './http-server';
 import { createAppMetrics, type AppMetrics } from './metrics';
 import { createCloser, runUntilSignal, type Closeable, type ProcessLike } from './lifecycle';
+import { startTracing, type Tracing } from './tracing';
 
 const LOOPBACK = new Set(['127.0.0.1', '::1', 'localhost']);
 
@@ -22,6 +24,8 @@ export interface AppContext {
   env: Record<string, string | undefined>;
   /** The config file in use (--config or GATEWAY_CONFIG); undefined on the embedded defaults. */
   configPath?: string;
+  /** The tracer when `tracing.enabled`; undefined otherwise (the SDK is not even loaded). */
+  tracing?: Tracing;
 }
 
 export interface StartedApp extends Closeable {
@@ -55,7 +59,9 @@ export async function bootApp(
   const logger = createLogger(app, config.log.level, logJournal);
   const registry = createMetricsRegistry(app);
   const metrics = createAppMetrics(registry, { peerLabels: config.http.peerLabels });
-  const ctx: AppContext = { app, config, logger, registry, metrics, instance, env: proc.env, configPath: path };
+  const snapshots = startMetricsSnapshots({ registry, sink: logJournal, app, instance, everyMs: config.journal.metricsEveryMs });
+  const tracing = config.tracing.enabled ? await startTracing(config.tracing, { app, instance, logger }) : undefined;
+  const ctx: AppContext = { app, config, logger, registry, metrics, instance, env: proc.env, configPath: path, tracing };
   await runUntilSignal(proc, logger, async () => {
     const started = await start(ctx);
     const httpPort = proc.env.HTTP_PORT !== undefined ? Number(proc.env.HTTP_PORT) : config.http.ports[app];
@@ -64,6 +70,6 @@ export async function bootApp(
     if (!config.http.metricsToken && !LOOPBACK.has(config.http.host)) {
       logger.warn({ host: config.http.host }, '/metrics is open to anyone who reaches this address: set http.metricsToken');
     }
-    return { close: createCloser([['http', () => ops.close()], ['app', () => started.close()], ['log journal', () => logJournal.close()]], logger) };
+    return { close: createCloser([['http', () => ops.close()], ['app', () => started.close()], ['tracing', () => tracing?.close()], ['metrics snapshots', () => snapshots.close()], ['log journal', () => logJournal.close()]], logger) };
   });
 }

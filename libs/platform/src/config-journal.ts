@@ -33,6 +33,11 @@ export const journalConfigSchema = z
     statsEveryMinutes: z.number().int().min(0).max(1_440).default(5),
     /** Records of a period may arrive this long after its end; its snapshot is written after. */
     statsGraceMs: ms.default(60_000),
+    /**
+     * Every app writes a snapshot of its metrics (what /metrics shows) to the journal this often;
+     * the exporter puts them under `metrics/v1/…` in the proxy bucket. 0 turns it off.
+     */
+    metricsEveryMs: z.union([z.literal(0), ms.min(1_000)]).default(60_000),
   })
   .refine((j) => j.retryMaxMs >= j.retryMinMs, { message: 'journal.retryMaxMs must be ≥ retryMinMs', path: ['retryMaxMs'] })
   .refine((j) => j.statsEveryMinutes === 0 || 1_440 % j.statsEveryMinutes === 0, {

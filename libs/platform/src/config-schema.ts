@@ -5,6 +5,7 @@ import { durationSchema, policySchema } from './config-policy';
 import { deliverySchema, smscErrorsSchema } from './config-delivery';
 import { journalConfigSchema } from './config-journal';
 import { adminConfigSchema } from './config-admin';
+import { tracingConfigSchema } from './config-tracing';
 import { clientAddressingFields, smscAddressingCheck, smscAddressingFields, smscAddressingIssue } from './config-addressing';
 import { cidrSchema, ingressAuthSchema, ingressConnectionsSchema, ingressTlsSchema, passwordHashSchema, smscTlsSchema } from './config-security';
 
@@ -256,6 +257,7 @@ export const gatewayConfigSchema = z
       })
       .prefault({}),
     admin: adminConfigSchema.prefault({}),
+    tracing: tracingConfigSchema.prefault({}),
     log: z.strictObject({ level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info') }).prefault({}),
     /**
      * Rate limits beyond each SMSC link's `throughput` (segments/s across every sender; 0 =

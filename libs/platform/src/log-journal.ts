@@ -66,6 +66,17 @@ export function createLogJournal(o: LogJournalOptions) {
         // not JSON: nothing to journal
       }
     },
+    /**
+     * Any other journal entry of this process (metrics snapshots), sent with the next flush:
+     * best effort like the log lines, dropped oldest-first past maxBuffer while Redis is away.
+     */
+    record(entry: Record<string, unknown>): void {
+      if (buffer.length >= max) {
+        buffer.shift();
+        dropped++;
+      }
+      buffer.push(entry);
+    },
     async close(): Promise<void> {
       clearInterval(timer);
       await flushing;

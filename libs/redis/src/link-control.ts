@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { Redis } from './redis-client';
+import { parseStored } from './stored-json';
 
 /**
  * What operators set on an SMSC link, obeyed by every sender: `active` (the default) sends;
@@ -25,6 +26,13 @@ export const linkReportSchema = z.object({
   inFlight: z.number().int(),
   /** When a bound session last heard from the SMSC (ms), if one is bound. */
   lastHeardAt: z.number().nullable(),
+  /**
+   * The link limiter's rate now (segments/s, shared by every sender: below the configured
+   * throughput while the SMSC throttles); null without a limit. Absent from older senders.
+   */
+  effectiveRate: z.number().nullable().optional(),
+  /** Submits the SMSC answered per second here, over the last report interval. */
+  sendRate: z.number().optional(),
 });
 export type LinkReport = z.infer<typeof linkReportSchema>;
 
@@ -39,16 +47,6 @@ export const linkKeys = (prefix: string) => ({
   report: (instance: string) => `${prefix}:links:report:${instance}`,
 });
 
-const parse = <T>(schema: z.ZodType<T>, raw: string | null | undefined): T | undefined => {
-  if (!raw) return undefined;
-  try {
-    const p = schema.safeParse(JSON.parse(raw));
-    return p.success ? p.data : undefined;
-  } catch {
-    return undefined;
-  }
-};
-
 /**
  * The link settings and the senders' reports in Redis. Senders read the settings every
  * `LINK_POLL_MS` (one HGETALL), so a change is obeyed everywhere within a second; each writes
@@ -61,7 +59,7 @@ export function createLinkControl(redis: Redis, prefix: string) {
     async set(smsc: string, mode: LinkMode, by: string, at = Date.now()): Promise<{ before: LinkSetting | null; after: LinkSetting }> {
       const after: LinkSetting = { mode, by, at };
       // HGET then HSET: the audit's "before" may miss a concurrent change, the setting itself cannot.
-      const before = parse(linkSettingSchema, await redis.hget(keys.settings, smsc)) ?? null;
+      const before = parseStored(linkSettingSchema, await redis.hget(keys.settings, smsc)) ?? null;
       await redis.hset(keys.settings, smsc, JSON.stringify(after));
       return { before, after };
     },
@@ -70,7 +68,7 @@ export function createLinkControl(redis: Redis, prefix: string) {
       const all = await redis.hgetall(keys.settings);
       const out = new Map<string, LinkSetting>();
       for (const [smsc, raw] of Object.entries(all)) {
-        const s = parse(linkSettingSchema, raw);
+        const s = parseStored(linkSettingSchema, raw);
         if (s) out.set(smsc, s);
       }
       return out;
@@ -87,7 +85,7 @@ export function createLinkControl(redis: Redis, prefix: string) {
       const instances = await redis.zrange(keys.reporters, '0', '-1');
       const raw = await Promise.all(instances.map((i) => redis.get(keys.report(i))));
       return raw.flatMap((r) => {
-        const v = parse(senderReportSchema, r);
+        const v = parseStored(senderReportSchema, r);
         return v ? [v] : [];
       });
     },

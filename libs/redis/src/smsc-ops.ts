@@ -3,6 +3,7 @@ import { Cluster } from 'ioredis';
 import type { Logger } from 'pino';
 import { z } from 'zod';
 import type { Redis } from './redis-client';
+import { parseStored } from './stored-json';
 import { sleepUnless } from './sleep';
 
 /*
@@ -67,16 +68,6 @@ export const smscOpsKeys = (prefix: string) => ({
   reply: (requester: string) => `${prefix}:smsc-ops:reply:${requester}`,
 });
 
-/** What enters a process through Redis, checked; undefined when it is not JSON of that shape. */
-function parseJson<T>(raw: string, schema: z.ZodType<T>): T | undefined {
-  try {
-    const r = schema.safeParse(JSON.parse(raw));
-    return r.success ? r.data : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
 /** A list nobody pushes to for this long disappears, with any request left in it (all past their deadline). */
 const QUEUE_IDLE_TTL_MS = 10 * 60_000;
 /** The sender stops trying this much before the requester stops waiting, so its answer still arrives. */
@@ -121,7 +112,7 @@ export function createSmscOpsClient(o: SmscOpsClientOptions): SmscOpsClient {
 
   sub.on('message', (ch: string, message: string) => {
     if (ch !== channel) return;
-    const parsed = parseJson(message, replySchema);
+    const parsed = parseStored(replySchema, message);
     if (!parsed) return void o.logger?.warn({ channel }, 'malformed SMSC operation reply ignored');
     const { id, ...reply } = parsed;
     pending.get(id)?.resolve(reply);
@@ -195,7 +186,7 @@ export function createSmscOpsServer(o: SmscOpsServerOptions): { start(): void; c
   let turn = 0;
 
   const handle = async (raw: string) => {
-    const req = parseJson(raw, requestSchema);
+    const req = parseStored(requestSchema, raw);
     if (!req) return void o.logger?.warn('malformed SMSC operation request dropped');
     const log = { msgId: req.op.msgId, smscId: req.op.smsc, op: req.op.op };
     // Its requester has stopped waiting: doing it now would change the message unseen.

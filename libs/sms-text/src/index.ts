@@ -14,3 +14,5 @@ export * from './encoding-choice';
 export * from './segmenter';
 export * from './concat-ref';
 export * from './part-reader';
+export * from './message-content';
+export * from './smsc-text';

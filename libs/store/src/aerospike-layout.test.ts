@@ -9,6 +9,7 @@ import {
   STATS_BINS,
   aerospikeSets,
   corrKey,
+  indexKey,
   isRetryable,
   mapWriteError,
   parseMessageBins,
@@ -25,7 +26,8 @@ describe('aerospike layout', () => {
   });
 
   it('names sets and keys', () => {
-    expect(aerospikeSets('smsgw')).toEqual({ msg: 'smsgw_msg', corr: 'smsgw_corr', stats: 'smsgw_stats' });
+    expect(aerospikeSets('smsgw')).toEqual({ msg: 'smsgw_msg', corr: 'smsgw_corr', stats: 'smsgw_stats', idx: 'smsgw_idx' });
+    expect(indexKey('acme', '447700900123')).toBe('acme:447700900123');
     expect(corrKey('smsc-a', '0A1B')).toBe('smsc-a:0A1B');
     expect(statsKey('2024-03-01', 'acme', 'smsc-a', 7)).toBe('2024-03-01:acme:smsc-a:7');
   });

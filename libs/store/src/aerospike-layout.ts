@@ -8,6 +8,8 @@ import { denseParts, isMessageState } from './transition-rules';
  *   set <setPrefix>_msg    key = message UUID           bins MSG_BINS
  *   set <setPrefix>_corr   key = <smsc>:<smscMsgId>     bins CORR_BINS
  *   set <setPrefix>_stats  key = <day>:<client>:<smsc>:<shard>, one integer bin per state name
+ *   set <setPrefix>_idx    key = <client>:<dst>              bin `i`: map message UUID → createdAt
+ *                          (the search index: the messages of one client to one destination)
  */
 
 /** Bins of a message record. Aerospike limits bin names to 15 characters. */
@@ -32,6 +34,7 @@ export const MSG_BINS = {
   cid: 'cid', // submit_multi: the client's message_id for all its destinations (absent otherwise)
   dc: 'dc', // the client's data_coding (absent in records written before it was kept)
   smscDataCoding: 'sdc', // the data_coding the SMSC got (absent until submitted)
+  traceparent: 'tp', // the sender span's W3C traceparent (traced messages only)
 } as const;
 
 export const CORR_BINS = { id: 'id', part: 'part', parts: 'parts' } as const;
@@ -84,7 +87,14 @@ export const AS_TRANSIENT = {
 const TRANSIENT_CODES: ReadonlySet<number> = new Set(Object.values(AS_TRANSIENT));
 
 export function aerospikeSets(setPrefix: string) {
-  return { msg: `${setPrefix}_msg`, corr: `${setPrefix}_corr`, stats: `${setPrefix}_stats` };
+  return { msg: `${setPrefix}_msg`, corr: `${setPrefix}_corr`, stats: `${setPrefix}_stats`, idx: `${setPrefix}_idx` };
+}
+
+/** The search index record's bin: map message UUID → createdAt (ms). */
+export const INDEX_BIN = 'i';
+
+export function indexKey(client: string, dst: string): string {
+  return `${client}:${dst}`;
 }
 
 export function corrKey(smsc: string, smscMsgId: string): string {
@@ -194,5 +204,6 @@ export function parseMessageBins(id: string, bins: Record<string, unknown>): Mes
   if (rawIds.size) rec.rawSmscIds = denseParts(slots, rawIds);
   if (typeof bins[B.dc] === 'number') rec.dc = bins[B.dc] as number;
   if (typeof bins[B.smscDataCoding] === 'number') rec.sdc = bins[B.smscDataCoding] as number;
+  if (typeof bins[B.traceparent] === 'string') rec.tp = bins[B.traceparent] as string;
   return rec;
 }

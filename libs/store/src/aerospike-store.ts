@@ -4,12 +4,14 @@ import type { MessageRecord, PartFinalResult, RecordSubmitInput, StateStore } fr
 import {
   AS_STATUS,
   CORR_BINS,
+  INDEX_BIN,
   MSG_BINS,
   STATS_BINS,
   STATS_SHARDS,
   aerospikeSets,
   corrKey,
   errorCode,
+  indexKey,
   parseMessageBins,
   partStatesOf,
   recordTtl,
@@ -172,6 +174,9 @@ export async function createAerospikeStateStore(opts: AerospikeStateStoreOptions
   const op = Aerospike.operations;
   const exp = Aerospike.exp;
   const maps = Aerospike.maps;
+  const INDEX_PUT = new Aerospike.MapPolicy({ writeFlags: maps.writeFlags.CREATE_ONLY | maps.writeFlags.NO_FAIL });
+  // The index keeps what the records keep (a week when records never expire).
+  const indexWindowMs = (ttlSeconds || DEFAULT_TTL_SECONDS) * 1000;
   const updatedAt = (bins: Bins, at: number) => op.write(MSG_BINS.updatedAt, Math.max(Number(bins[MSG_BINS.updatedAt] ?? 0), at));
   /**
    * A message sent as one part, the usual case, moves to SUBMITTED in one write without reading
@@ -200,6 +205,7 @@ export async function createAerospikeStateStore(opts: AerospikeStateStoreOptions
     if (input.sdc !== undefined) ops.push(op.write(MSG_BINS.smscDataCoding, input.sdc));
     if (input.dc !== undefined) ops.push(op.write(MSG_BINS.dc, input.dc));
     if (input.rd !== undefined) ops.push(op.write(MSG_BINS.rd, input.rd));
+    if (input.tp !== undefined) ops.push(op.write(MSG_BINS.traceparent, input.tp));
     // The first acknowledgement of the only part (the condition below): no earlier raw id to remove.
     const raw = rawIdOf(input);
     if (raw !== undefined) ops.push(maps.put(MSG_BINS.rawSmscIds, '0', raw));
@@ -229,6 +235,7 @@ export async function createAerospikeStateStore(opts: AerospikeStateStoreOptions
       if (input.sdc !== undefined) ops.push(op.write(MSG_BINS.smscDataCoding, input.sdc));
       if (input.dc !== undefined) ops.push(op.write(MSG_BINS.dc, input.dc));
       if (input.rd !== undefined) ops.push(op.write(MSG_BINS.rd, input.rd));
+      if (input.tp !== undefined) ops.push(op.write(MSG_BINS.traceparent, input.tp));
       // A resend's id replaces the part's raw form, or removes one it no longer has.
       const raw = rawIdOf(input);
       if (raw !== undefined) ops.push(maps.put(MSG_BINS.rawSmscIds, String(input.part), raw));
@@ -256,7 +263,23 @@ export async function createAerospikeStateStore(opts: AerospikeStateStoreOptions
       if (input.err !== undefined) bins[B.err] = input.err;
       if (input.cid !== undefined) bins[B.cid] = input.cid;
       if (input.dc !== undefined) bins[B.dc] = input.dc;
-      return cmd.create({ key: msgKey(input.id), ops: Object.entries(bins).map(([b, v]) => op.write(b, v as Aerospike.AerospikeBinValue)) });
+      // The search index beside the record, both in flight together (one batch when coalesced).
+      // An index entry keeps its first time (a redelivery or a released held message does not
+      // move it); entries older than the record TTL are dropped by the same write.
+      const [created] = await Promise.all([
+        cmd.create({ key: msgKey(input.id), ops: Object.entries(bins).map(([b, v]) => op.write(b, v as Aerospike.AerospikeBinValue)) }),
+        cmd.write({
+          key: new Aerospike.Key(ns, sets.idx, indexKey(input.sys, input.dst)),
+          ops: [
+            maps.put(INDEX_BIN, input.id, input.at, INDEX_PUT),
+            maps.removeByValueRange(INDEX_BIN, null, input.at - indexWindowMs, maps.returnType.NONE),
+          ],
+        // A lookup aid must not hold a message up: an index write that fails after its retries
+        // (a destination so busy its record passes the server's size limit) is counted by the
+        // observer (smsgw_store_commands_total{outcome="failed"}) and the message goes on.
+        }).catch(() => undefined),
+      ]);
+      return created;
     },
 
     async transition(id, to, input) {
@@ -324,6 +347,17 @@ export async function createAerospikeStateStore(opts: AerospikeStateStoreOptions
     async get(id) {
       const rec = await read(msgKey(id));
       return rec === null ? null : parseMessageBins(id, rec.bins);
+    },
+
+    async search(q) {
+      const idx = await read(new Aerospike.Key(ns, sets.idx, indexKey(q.sys, q.dst)));
+      const entries = Object.entries((idx?.bins[INDEX_BIN] ?? {}) as Record<string, number>)
+        .filter(([, at]) => at >= q.from && at <= q.to)
+        .sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? 1 : -1))
+        .slice(0, q.limit);
+      // Reads of one turn go out as one batch (the coalescer).
+      const recs = await Promise.all(entries.map(([id]) => read(msgKey(id))));
+      return entries.flatMap(([id], i) => (recs[i] ? [parseMessageBins(id, recs[i]!.bins)] : []));
     },
 
     async incrementStats(day, client_, smsc, state) {

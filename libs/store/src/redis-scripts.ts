@@ -28,6 +28,19 @@ redis.call('EXPIRE', KEYS[1], ARGV[1])
 return 1
 `;
 
+/**
+ * The search index of one (client, destination): KEYS[1] a sorted set, member = message id,
+ * score = createdAt. ARGV: at, id, oldest score kept (older ones are dropped), cap, ttl.
+ * NX: a message created again (a redelivery, a held message released) keeps its first time.
+ */
+export const INDEX_LUA = `
+redis.call('ZADD', KEYS[1], 'NX', ARGV[1], ARGV[2])
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', '(' .. ARGV[3])
+redis.call('ZREMRANGEBYRANK', KEYS[1], 0, -tonumber(ARGV[4]) - 1)
+redis.call('EXPIRE', KEYS[1], ARGV[5])
+return 1
+`;
+
 /** ARGV: to, at, ttl, err ('' = none), smsc ('' = none) → {applied, prev} or {0} when absent. */
 export const TRANSITION_LUA = `${ALLOWED}${TOUCH}
 local cur = redis.call('HGET', KEYS[1], 'st')
@@ -43,7 +56,7 @@ return {1, cur}
 /**
  * ARGV: part, parts, smsc, smscMsgId, at, ttl, segments ('' = as parts), sdc ('' = none), raw SMSC id
  * ('' = none; kept only where it differs from smscMsgId, and a resend's replaces it), dc ('' = as
- * created), rd ('' = as created) → 1 recorded, 2 recorded
+ * created), rd ('' = as created), traceparent ('' = none) → 1 recorded, 2 recorded
  * and every part is now acknowledged (the message moved to SUBMITTED), 0 message absent.
  */
 export const SUBMIT_LUA = `${ALLOWED}${TOUCH}
@@ -53,6 +66,7 @@ if ARGV[7] ~= '' then redis.call('HSET', KEYS[1], 'sg', ARGV[7]) end
 if ARGV[8] ~= '' then redis.call('HSET', KEYS[1], 'sdc', ARGV[8]) end
 if ARGV[10] ~= '' then redis.call('HSET', KEYS[1], 'dc', ARGV[10]) end
 if ARGV[11] ~= '' then redis.call('HSET', KEYS[1], 'rd', ARGV[11]) end
+if ARGV[12] ~= '' then redis.call('HSET', KEYS[1], 'tp', ARGV[12]) end
 if ARGV[9] ~= '' and ARGV[9] ~= ARGV[4] then
   redis.call('HSET', KEYS[1], 'r:' .. ARGV[1], ARGV[9])
 else

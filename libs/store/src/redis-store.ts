@@ -1,7 +1,7 @@
 import type { Cluster, Redis } from 'ioredis';
 import type { MessageState } from '@smsgw/contracts';
-import type { Correlation, MessageRecord, PartFinalResult, StateStore } from './state-store';
-import { CREATE_LUA, INCR_STATS_LUA, PART_FINAL_LUA, SUBMIT_LUA, TRANSITION_LUA } from './redis-scripts';
+import { SEARCH_INDEX_CAP, type Correlation, type MessageRecord, type PartFinalResult, type StateStore } from './state-store';
+import { CREATE_LUA, INCR_STATS_LUA, INDEX_LUA, PART_FINAL_LUA, SUBMIT_LUA, TRANSITION_LUA } from './redis-scripts';
 import { assertDay, assertFinalState, assertPartIndex, denseParts, isMessageState } from './transition-rules';
 
 export const DEFAULT_TTL_SECONDS = 7 * 24 * 3600;
@@ -11,6 +11,8 @@ export interface RedisStateStoreOptions {
   redis: Redis | Cluster;
   prefix: string;
   ttlSeconds?: number;
+  /** Most messages the search index keeps per (client, destination); default SEARCH_INDEX_CAP. */
+  indexCap?: number;
 }
 
 /*
@@ -19,6 +21,7 @@ export interface RedisStateStoreOptions {
  *       sys src dst rd pool smsc err cid    as in MessageRecord
  *       dc                                  the client's data_coding (absent in older records)
  *       sdc                                 the data_coding the SMSC got (absent until submitted)
+ *       tp                                  the sender span's traceparent (traced messages only)
  *       st                                  current state
  *       n                                   parts (0 until the sender segmented)
  *       sg                                  segments as sent (absent: = n)
@@ -29,6 +32,8 @@ export interface RedisStateStoreOptions {
  *       r:<i>                               as the SMSC wrote it, where that differs
  *   <prefix>:corr:{<smsc>:<smscMsgId>}       string "<id> <part> <parts>"
  *   <prefix>:stats:{<day>:<client>:<smsc>}   hash, field = state, value = count
+ *   <prefix>:mi:{<client>:<dst>}             sorted set, member = message id, score = createdAt:
+ *                                            the search index (the last TTL, SEARCH_INDEX_CAP at most)
  * Per-part fields rather than a JSON array let the scripts set one part with a single HSETNX and
  * no JSON decode. Every write refreshes the key's TTL.
  */
@@ -40,6 +45,7 @@ interface StoreCommands {
   smsgwStoreSubmit: ScriptCall;
   smsgwStorePartFinal: ScriptCall;
   smsgwStoreIncrStats: ScriptCall;
+  smsgwStoreIndex: ScriptCall;
 }
 
 export function redisStoreKeys(prefix: string) {
@@ -47,6 +53,7 @@ export function redisStoreKeys(prefix: string) {
     msg: (id: string) => `${prefix}:{msg:${id}}`,
     corr: (smsc: string, smscMsgId: string) => `${prefix}:corr:{${smsc}:${smscMsgId}}`,
     stats: (day: string, client: string, smsc: string) => `${prefix}:stats:{${day}:${client}:${smsc}}`,
+    index: (client: string, dst: string) => `${prefix}:mi:{${client}:${dst}}`,
   };
 }
 
@@ -63,6 +70,7 @@ export function createRedisStateStore(opts: RedisStateStoreOptions): StateStore 
   redis.defineCommand('smsgwStoreSubmit', { numberOfKeys: 1, lua: SUBMIT_LUA });
   redis.defineCommand('smsgwStorePartFinal', { numberOfKeys: 1, lua: PART_FINAL_LUA });
   redis.defineCommand('smsgwStoreIncrStats', { numberOfKeys: 1, lua: INCR_STATS_LUA });
+  redis.defineCommand('smsgwStoreIndex', { numberOfKeys: 1, lua: INDEX_LUA });
   const cmd = redis as unknown as StoreCommands;
 
   const store: StateStore = {
@@ -73,7 +81,13 @@ export function createRedisStateStore(opts: RedisStateStoreOptions): StateStore 
       if (input.err !== undefined) fields.push('err', input.err);
       if (input.cid !== undefined) fields.push('cid', input.cid);
       if (input.dc !== undefined) fields.push('dc', input.dc);
-      return (await cmd.smsgwStoreCreate(keys.msg(input.id), ttl, ...fields)) === 1;
+      // The index is another key (another cluster slot): sent beside the create, in the same
+      // round trip under auto-pipelining. Written either way: a redelivery finds it in place (NX).
+      const [created] = await Promise.all([
+        cmd.smsgwStoreCreate(keys.msg(input.id), ttl, ...fields),
+        cmd.smsgwStoreIndex(keys.index(input.sys, input.dst), input.at, input.id, input.at - ttl * 1000, opts.indexCap ?? SEARCH_INDEX_CAP, ttl),
+      ]);
+      return created === 1;
     },
 
     async transition(id, to, input) {
@@ -95,7 +109,7 @@ export function createRedisStateStore(opts: RedisStateStoreOptions): StateStore 
       // them in one round trip. The correlation is written even if the message record expired:
       // a late receipt then still finds its UUID for the journal.
       const [res] = await Promise.all([
-        cmd.smsgwStoreSubmit(keys.msg(id), input.part, input.parts, input.smsc, input.smscMsgId, input.at, ttl, input.segments ?? '', input.sdc ?? '', input.rawSmscMsgId ?? '', input.dc ?? '', input.rd ?? ''),
+        cmd.smsgwStoreSubmit(keys.msg(id), input.part, input.parts, input.smsc, input.smscMsgId, input.at, ttl, input.segments ?? '', input.sdc ?? '', input.rawSmscMsgId ?? '', input.dc ?? '', input.rd ?? '', input.tp ?? ''),
         redis.set(keys.corr(input.smsc, input.smscMsgId), `${id} ${input.part} ${input.parts}`, 'EX', ttl),
       ]);
       return { submitted: res === 2 };
@@ -138,6 +152,12 @@ export function createRedisStateStore(opts: RedisStateStoreOptions): StateStore 
     async get(id) {
       const h = await redis.hgetall(keys.msg(id));
       return Object.keys(h).length === 0 ? null : parseMessageHash(id, h);
+    },
+
+    async search(q) {
+      const ids = (await redis.zrevrangebyscore(keys.index(q.sys, q.dst), q.to, q.from, 'LIMIT', 0, q.limit)) as string[];
+      const hashes = await Promise.all(ids.map((id) => redis.hgetall(keys.msg(id))));
+      return ids.flatMap((id, i) => (Object.keys(hashes[i]!).length ? [parseMessageHash(id, hashes[i]!)] : []));
     },
 
     async incrementStats(day, client, smsc, state) {
@@ -208,5 +228,6 @@ export function parseMessageHash(id: string, h: Record<string, string>): Message
   if (rawIds.size) rec.rawSmscIds = denseParts(slots, rawIds);
   if (h.dc !== undefined) rec.dc = Number(h.dc);
   if (h.sdc !== undefined) rec.sdc = Number(h.sdc);
+  if (h.tp !== undefined) rec.tp = h.tp;
   return rec;
 }

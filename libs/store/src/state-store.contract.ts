@@ -96,6 +96,25 @@ export function describeStateStoreContract(
       expect(rec).not.toHaveProperty('sdc');
     });
 
+    it('keeps the traceparent a submit brings (a traced message), on the one-part and the multipart path', async () => {
+      const tp = (n: number) => `00-${'ab'.repeat(16)}-${String(n).repeat(16)}-01`;
+      const one = input({ state: 'ROUTED' });
+      await store.createMessage(one);
+      await store.recordSubmit(one.id, { part: 0, parts: 1, smsc: 's1', smscMsgId: `tp-${one.id}`, at: T0 + 1, tp: tp(1) });
+      expect(await store.get(one.id)).toMatchObject({ state: 'SUBMITTED', tp: tp(1) });
+      const two = input({ state: 'ROUTED' });
+      await store.createMessage(two);
+      await store.recordSubmit(two.id, { part: 0, parts: 2, smsc: 's1', smscMsgId: `tp0-${two.id}`, at: T0 + 1, tp: tp(2) });
+      await store.recordSubmit(two.id, { part: 1, parts: 2, smsc: 's1', smscMsgId: `tp1-${two.id}`, at: T0 + 2 });
+      // The receipt's write hands the record back with it: the dlr-worker's span continues from there.
+      const final = await store.recordPartFinal(two.id, 0, 'DELIVERED', { at: T0 + 3 });
+      expect(final.record?.tp).toBe(tp(2));
+      const untraced = input({ state: 'ROUTED' });
+      await store.createMessage(untraced);
+      await store.recordSubmit(untraced.id, { part: 0, parts: 1, smsc: 's1', smscMsgId: `ut-${untraced.id}`, at: T0 + 1 });
+      expect(await store.get(untraced.id)).not.toHaveProperty('tp');
+    });
+
     it('keeps the SMSC\'s own form of a part\'s id where it differs from the normalised one, a resend\'s replacing it', async () => {
       const m = input({ state: 'ROUTED' });
       await store.createMessage(m);
@@ -299,6 +318,30 @@ export function describeStateStoreContract(
       expect(await store.getStats('2024-03-01', client, 'smsc-a')).toEqual({ DELIVERED: 50, UNDELIVERABLE: 1 });
       expect(await store.getStats('2024-03-01', client, 'smsc-b')).toEqual({ DELIVERED: 1 });
       expect(await store.getStats('2024-03-03', client, 'smsc-a')).toEqual({});
+    });
+
+    it('finds a client\'s messages to a destination in a time window, newest first', async () => {
+      const sys = `c-${randomUUID().slice(0, 8)}`;
+      const at = [0, 1_000, 2_000, 3_000, 4_000].map((d) => T0 + d);
+      const ms = at.map((t) => input({ sys, at: t }));
+      for (const m of ms) await store.createMessage(m);
+      // Another destination and another client with the same destination stay out.
+      await store.createMessage(input({ sys, dst: '4915100000000', at: T0 + 1_500 }));
+      await store.createMessage(input({ sys: `${sys}x`, at: T0 + 1_500 }));
+      const ids = async (q: Partial<{ from: number; to: number; limit: number }> = {}) =>
+        (await store.search({ sys, dst: '4915112345678', from: T0, to: T0 + 10_000, limit: 100, ...q })).map((r) => r.id);
+      expect(await ids()).toEqual([...ms].reverse().map((m) => m.id));
+      expect(await ids({ from: T0 + 1_000, to: T0 + 3_000 })).toEqual([ms[3]!.id, ms[2]!.id, ms[1]!.id]);
+      expect(await ids({ limit: 2 })).toEqual([ms[4]!.id, ms[3]!.id]);
+      expect(await ids({ from: T0 + 5_000 })).toEqual([]);
+      // Records, whole: the state as it is now.
+      await store.transition(ms[4]!.id, 'ROUTED', { at: T0 + 4_100 });
+      expect((await store.search({ sys, dst: '4915112345678', from: T0 + 4_000, to: T0 + 4_000, limit: 1 }))[0]).toMatchObject({ id: ms[4]!.id, sys, state: 'ROUTED' });
+      // Created again (a redelivery, a held message released later): found once, at its first time.
+      expect(await store.createMessage({ ...ms[0]!, state: 'ROUTED', at: T0 + 9_000 })).toBe(false);
+      expect(await ids({ from: T0 + 5_000 })).toEqual([]);
+      expect(await ids()).toHaveLength(5);
+      expect(await store.search({ sys: `nobody-${sys}`, dst: '4915112345678', from: 0, to: Number.MAX_SAFE_INTEGER, limit: 10 })).toEqual([]);
     });
 
     it('treats a missing message as absent everywhere', async () => {

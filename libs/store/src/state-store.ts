@@ -24,6 +24,7 @@ export interface MessageRecord {
   err?: number;
   dc?: number; // the client's data_coding (absent in records written before it was kept)
   sdc?: number; // the data_coding the SMSC got (the sender re-encodes text per SMSC); absent until submitted
+  tp?: string; // W3C traceparent of the sender's span, on a traced message: the receipt's span continues it
   times: Partial<Record<MessageState, number>>; // ms since epoch of each transition
   createdAt: number;
   updatedAt: number;
@@ -74,7 +75,29 @@ export interface RecordSubmitInput {
    * record's `rd`, which decides the client's receipts.
    */
   rd?: number;
+  /**
+   * The sender span's traceparent, on a traced message (tracing.enabled): the SMSC's receipt
+   * carries no trace context, so the dlr-worker finds it here.
+   */
+  tp?: string;
 }
+
+/** A client's messages to one destination created within [from, to] (ms since epoch, inclusive). */
+export interface MessageSearch {
+  sys: string;
+  /** The normalised destination, as in MessageRecord.dst. */
+  dst: string;
+  from: number;
+  to: number;
+  /** At most this many, newest first. */
+  limit: number;
+}
+
+/**
+ * Most messages the search index keeps per (client, destination): a client that sends a
+ * monitoring probe to one number all week finds its latest ones, and the index stays small.
+ */
+export const SEARCH_INDEX_CAP = 10_000;
 
 export interface Correlation {
   id: string;
@@ -121,6 +144,12 @@ export interface StateStore {
   /** Sets the final state of one part unless that part is final already (and the message's, see `whole`). */
   recordPartFinal(id: string, part: number, state: MessageState, input: PartFinalInput): Promise<PartFinalResult>;
   get(id: string): Promise<MessageRecord | null>;
+  /**
+   * The messages of a client to a destination in a time window (by createdAt), newest first.
+   * Served by an index that createMessage writes beside the record; records that expired since
+   * are left out.
+   */
+  search(q: MessageSearch): Promise<MessageRecord[]>;
   /** Atomically adds 1 to the counter of (day, client, smsc, state). day = YYYY-MM-DD (UTC). */
   incrementStats(day: string, client: string, smsc: string, state: MessageState): Promise<void>;
   getStats(day: string, client: string, smsc: string): Promise<Partial<Record<MessageState, number>>>;

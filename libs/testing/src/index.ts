@@ -6,3 +6,4 @@ export * from './redis-cluster';
 export * from './test-pki';
 export * from './containers';
 export * from './netsmpp-client';
+export * from './otlp-receiver';

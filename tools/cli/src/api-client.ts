@@ -21,6 +21,7 @@ export interface ApiClient {
   get<T>(path: string): Promise<T>;
   /** A JSON body (an object), or text sent with its content type (a CSV file). */
   post<T>(path: string, body?: RequestBody): Promise<T>;
+  put<T>(path: string, body?: RequestBody): Promise<T>;
   delete<T>(path: string, body?: RequestBody): Promise<T>;
 }
 
@@ -67,7 +68,7 @@ export function createApiClient(opts: ApiClientOptions): ApiClient {
   const doFetch = opts.fetch ?? fetch;
   const timeoutMs = opts.timeoutMs ?? 15_000;
 
-  async function request<T>(method: 'GET' | 'POST' | 'DELETE', path: string, body?: RequestBody): Promise<T> {
+  async function request<T>(method: 'GET' | 'POST' | 'PUT' | 'DELETE', path: string, body?: RequestBody): Promise<T> {
     const headers: Record<string, string> = { accept: 'application/json' };
     if (opts.token) headers.authorization = `Bearer ${opts.token}`;
     const isText = (b: RequestBody): b is { text: string; type: string } => typeof (b as { text?: unknown }).text === 'string' && typeof (b as { type?: unknown }).type === 'string';
@@ -102,6 +103,7 @@ export function createApiClient(opts: ApiClientOptions): ApiClient {
     url: base,
     get: (path) => request('GET', path),
     post: (path, body) => request('POST', path, body),
+    put: (path, body) => request('PUT', path, body),
     delete: (path, body) => request('DELETE', path, body),
   };
 }

@@ -1,65 +1,16 @@
-import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { writeFile } from 'node:fs/promises';
 import { createServer, type AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createLinkControl, encodeEntry } from '@smsgw/redis';
-import { redisNamespace, type RedisNamespace } from '@smsgw/testing';
-// A test may use the admin app's own fixture (real Redis, real state store); the CLI itself
-// only speaks HTTP to it.
-import { startAdmin, TOKENS, type AdminFixture } from '@smsgw/admin/src/admin-fixture';
+import { describe, expect, it } from 'vitest';
+import { createClientBacklog, createLinkControl, encodeEntry } from '@smsgw/redis';
+import { TOKENS } from '@smsgw/admin/src/admin-fixture';
+import { rowOf, useCliAdmin } from './cli-fixture';
 
-const BIN = fileURLToPath(new URL('../bin/smsgw', import.meta.url));
+const env = useCliAdmin('cli');
+const { smsgw } = env;
 
-let ns: RedisNamespace;
-let fx: AdminFixture;
-let url: string;
-let dir: string;
-
-beforeAll(async () => {
-  ns = await redisNamespace('cli');
-  fx = await startAdmin(ns);
-  await fx.app.listen({ host: '127.0.0.1', port: 0 });
-  const addr = fx.app.server.address();
-  url = `http://127.0.0.1:${typeof addr === 'object' && addr ? addr.port : 0}`;
-  dir = await mkdtemp(join(tmpdir(), 'smsgw-cli-'));
-});
-afterAll(async () => {
-  await fx?.close();
-  await ns?.cleanup();
-  if (dir) await rm(dir, { recursive: true, force: true });
-});
-
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-/** The installed command as an operator runs it: the bin shim, as a process, with SMSGW_* from the environment. */
-function smsgw(args: string[], opts: { token?: string; url?: string; input?: string; env?: Record<string, string> } = {}): Promise<Run> {
-  const env: NodeJS.ProcessEnv = { ...process.env, SMSGW_URL: opts.url ?? url, ...opts.env };
-  delete env.SMSGW_TOKEN;
-  if (opts.token !== undefined) env.SMSGW_TOKEN = opts.token;
-  return new Promise((resolve, reject) => {
-    const child = spawn(BIN, args, { env, cwd: dir, stdio: ['pipe', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (c: Buffer) => (stdout += c.toString('utf8')));
-    child.stderr.on('data', (c: Buffer) => (stderr += c.toString('utf8')));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-    child.stdin.end(opts.input ?? '');
-  });
-}
-
-/** Whitespace-separated cells of the table row whose first column is `first`. */
-const rowOf = (table: string, first: string) => table.split('\n').map((l) => l.trim().split(/\s+/)).find((cells) => cells[0] === first);
-
-const deadLetter = (value: { stream: string; id: string; deliveries: number; data?: unknown }) => ns.redis.xadd(fx.names.dead, '*', 'd', encodeEntry(value)) as Promise<string>;
+const deadLetter = (value: { stream: string; id: string; deliveries: number; data?: unknown }) => env.ns.redis.xadd(env.fx.names.dead, '*', 'd', encodeEntry(value)) as Promise<string>;
 
 describe('smsgw CLI: access', () => {
   it('whoami: the token from SMSGW_TOKEN, or --token, with --json the API body', async () => {
@@ -98,25 +49,25 @@ describe('smsgw CLI: access', () => {
 describe('smsgw CLI: streams and messages', () => {
   it('streams: a row per consumer group with length, pending, lag, consumers; --json is the API body', async () => {
     // `in` with two entries, one delivered to the policy group and not acked: pending 1, lag 1.
-    await ns.redis.xadd(fx.names.in, '*', 'd', '{}');
-    await ns.redis.xadd(fx.names.in, '*', 'd', '{}');
-    await ns.redis.xgroup('CREATE', fx.names.in, 'policy', '0');
-    await ns.redis.xreadgroup('GROUP', 'policy', 'c1', 'COUNT', 1, 'STREAMS', fx.names.in, '>');
+    await env.ns.redis.xadd(env.fx.names.in, '*', 'd', '{}');
+    await env.ns.redis.xadd(env.fx.names.in, '*', 'd', '{}');
+    await env.ns.redis.xgroup('CREATE', env.fx.names.in, 'policy', '0');
+    await env.ns.redis.xreadgroup('GROUP', 'policy', 'c1', 'COUNT', 1, 'STREAMS', env.fx.names.in, '>');
     const [human, json] = await Promise.all([smsgw(['streams'], { token: TOKENS.viewer }), smsgw(['streams', '--json'], { token: TOKENS.viewer })]);
     expect(human.code).toBe(0);
     const lines = human.stdout.trimEnd().split('\n');
     expect(lines[0]!.split(/\s+/)).toEqual(['STREAM', 'LENGTH', 'GROUP', 'PENDING', 'LAG', 'CONSUMERS']);
-    expect(rowOf(human.stdout, fx.names.in)).toEqual([fx.names.in, '2', 'policy', '1', '1', '1']);
+    expect(rowOf(human.stdout, env.fx.names.in)).toEqual([env.fx.names.in, '2', 'policy', '1', '1', '1']);
     // No group on the dead-letter stream: one row, the group columns "-".
-    expect(rowOf(human.stdout, fx.names.dead)).toEqual([fx.names.dead, '0', '-', '-', '-', '-']);
-    const api = await fx.app.inject({ method: 'GET', url: '/v1/streams', headers: { authorization: `Bearer ${TOKENS.viewer}` } });
+    expect(rowOf(human.stdout, env.fx.names.dead)).toEqual([env.fx.names.dead, '0', '-', '-', '-', '-']);
+    const api = await env.fx.app.inject({ method: 'GET', url: '/v1/streams', headers: { authorization: `Bearer ${TOKENS.viewer}` } });
     expect(JSON.parse(json.stdout)).toEqual(api.json());
   });
 
   it('message <id>: record, transitions in time order, parts; smsc <smsc> <id> finds it by its receipt-form id', async () => {
-    await fx.store.createMessage({ id: 'm-cli-1', sys: 'acme', src: 'ACME', dst: '447700900123', rd: 1, state: 'ACCEPTED', at: Date.UTC(2025, 0, 2, 3, 4, 5) });
+    await env.fx.store.createMessage({ id: 'm-cli-1', sys: 'acme', src: 'ACME', dst: '447700900123', rd: 1, state: 'ACCEPTED', at: Date.UTC(2025, 0, 2, 3, 4, 5) });
     // The sender stores the SMSC's decimal id normalised to hex: "255" is ff.
-    await fx.store.recordSubmit('m-cli-1', { part: 0, parts: 1, smsc: 'sim', smscMsgId: 'ff', at: Date.UTC(2025, 0, 2, 3, 4, 6) });
+    await env.fx.store.recordSubmit('m-cli-1', { part: 0, parts: 1, smsc: 'sim', smscMsgId: 'ff', at: Date.UTC(2025, 0, 2, 3, 4, 6) });
     const [msg, bySmsc] = await Promise.all([smsgw(['message', 'm-cli-1'], { token: TOKENS.viewer }), smsgw(['smsc', 'sim', '255'], { token: TOKENS.viewer })]);
     expect(msg.code).toBe(0);
     expect(msg.stdout).toContain('state    SUBMITTED\n');
@@ -125,6 +76,44 @@ describe('smsgw CLI: streams and messages', () => {
     expect(rowOf(msg.stdout, '1')).toEqual(['1', 'not', 'final', 'ff']);
     expect(bySmsc.code).toBe(0);
     expect(bySmsc.stdout).toMatch(/^SMSC id 255 at sim is part 1 of 1 of message m-cli-1\n\nid +m-cli-1\n/);
+  });
+
+  it('messages <client> <destination>: newest first in the window; --json is the API body; a bad destination is the API\'s 400', async () => {
+    for (const [i, min] of [0, 1].entries()) {
+      await env.fx.store.createMessage({ id: `m-cli-s${i}`, sys: 'acme', src: 'ACME', dst: '447700900777', rd: 1, state: 'ROUTED', at: Date.UTC(2025, 0, 2, 3, min) });
+    }
+    const window = ['--from', '2025-01-02T00:00:00Z', '--to', '2025-01-03T00:00:00Z'];
+    const [human, json, bad] = await Promise.all([
+      smsgw(['messages', 'acme', '+447700900777', ...window], { token: TOKENS.viewer }),
+      smsgw(['--json', 'messages', 'acme', '447700900777', ...window, '--limit', '1'], { token: TOKENS.viewer }),
+      smsgw(['messages', 'acme', 'nonsense'], { token: TOKENS.viewer }),
+    ]);
+    expect(human.code).toBe(0);
+    const lines = human.stdout.trimEnd().split('\n');
+    expect(lines[0]).toBe('2 messages of acme to 447700900777 from 2025-01-02T00:00:00.000Z to 2025-01-03T00:00:00.000Z');
+    expect(lines[2]!.split(/\s+/)).toEqual(['ID', 'CREATED', 'STATE', 'SMSC', 'PARTS', 'FROM']);
+    expect(lines.slice(3).map((l) => l.split(/\s+/)[0])).toEqual(['m-cli-s1', 'm-cli-s0']);
+    expect(JSON.parse(json.stdout).messages.map((m: { id: string }) => m.id)).toEqual(['m-cli-s1']);
+    expect(bad).toMatchObject({ code: 1, stdout: '' });
+    expect(bad.stderr).toMatch(/^smsgw: querystring\.destination: destination address is not numeric\n$/);
+  });
+
+  it('cancel <id>: an operator cancels a routed message; a viewer is refused; a finished one is the API\'s 409 message', async () => {
+    await env.fx.store.createMessage({ id: 'm-cli-c', sys: 'acme', src: 'ACME', dst: '447700900888', rd: 1, state: 'ROUTED', at: Date.now() });
+    const denied = await smsgw(['cancel', 'm-cli-c'], { token: TOKENS.viewer });
+    expect(denied).toEqual({ code: 1, stdout: '', stderr: 'smsgw: this needs the operator role; token "ops-viewer" is viewer\n' });
+    // Routed but no longer in the client's backlog (the sender took it): nothing to cancel here, no sender to ask.
+    const gone = await smsgw(['cancel', 'm-cli-c'], { token: TOKENS.operator });
+    expect(gone).toEqual({ code: 1, stdout: '', stderr: 'smsgw: handed to an SMSC already, ended, or unknown\n' });
+    await env.fx.store.transition('m-cli-c', 'DELIVERED', { at: Date.now() });
+    expect((await smsgw(['cancel', 'm-cli-c'], { token: TOKENS.operator })).stderr).toBe('smsgw: message is DELIVERED\n');
+    // Still queued before the policy-worker: cancelled, given its client.
+    const now = Date.now();
+    await createClientBacklog(env.ns.redis, env.ns.prefix).enqueue(env.fx.names.in, {
+      v: 1, id: 'm-cli-q', sys: 'acme', src: { ton: 5, npi: 0, addr: 'ACME', norm: 'ACME' }, dst: { ton: 1, npi: 1, addr: '447700900888', norm: '447700900888' },
+      dc: 0, esm: 0, rd: 1, pid: 0, pri: 0, sm: '', at: now, exp: now + 60_000,
+    });
+    expect(await smsgw(['cancel', 'm-cli-q', '--client', 'acme'], { token: TOKENS.operator })).toEqual({ code: 0, stdout: 'm-cli-q (acme): cancelled before it was sent\n', stderr: '' });
   });
 
   it("an unknown message: the API's message on stderr, exit 1", async () => {
@@ -137,7 +126,7 @@ describe('smsgw CLI: streams and messages', () => {
 describe('smsgw CLI: dead letters', () => {
   it('lists them (content only in --json, from operator up); replay as operator, 403 as viewer, 409 the second time', async () => {
     const data = { id: 'm-dead', sys: 'acme', dst: '447700900999' };
-    const entryId = await deadLetter({ stream: fx.names.out('bulk'), id: '9-0', deliveries: 11, data });
+    const entryId = await deadLetter({ stream: env.fx.names.out('bulk'), id: '9-0', deliveries: 11, data });
     const [list, asViewerJson, asOperatorJson] = await Promise.all([
       smsgw(['dead-letters'], { token: TOKENS.viewer }),
       smsgw(['dead-letters', '--json'], { token: TOKENS.viewer }),
@@ -145,7 +134,7 @@ describe('smsgw CLI: dead letters', () => {
     ]);
     expect(list.code).toBe(0);
     expect(list.stdout.split('\n')[0]!.split(/\s+/)).toEqual(['ENTRY', 'STREAM', 'STREAM', 'ID', 'DELIVERIES', 'REPLAYABLE']);
-    expect(rowOf(list.stdout, entryId)).toEqual([entryId, fx.names.out('bulk'), '9-0', '11', 'yes']);
+    expect(rowOf(list.stdout, entryId)).toEqual([entryId, env.fx.names.out('bulk'), '9-0', '11', 'yes']);
     expect(list.stdout).not.toContain('447700900999');
     expect(JSON.parse(asViewerJson.stdout).entries.find((e: { entryId: string }) => e.entryId === entryId)).not.toHaveProperty('data');
     expect(JSON.parse(asOperatorJson.stdout).entries.find((e: { entryId: string }) => e.entryId === entryId)).toMatchObject({ data });
@@ -156,8 +145,8 @@ describe('smsgw CLI: dead letters', () => {
     const replayed = await smsgw(['dead-letters', 'replay', entryId], { token: TOKENS.operator });
     expect(replayed.code).toBe(0);
     const m = /^replayed (\S+): back on (\S+) as (\d+-\d+)\n$/.exec(replayed.stdout);
-    expect(m?.slice(1, 3)).toEqual([entryId, fx.names.out('bulk')]);
-    const back = await ns.redis.xrange(fx.names.out('bulk'), m![3]!, m![3]!);
+    expect(m?.slice(1, 3)).toEqual([entryId, env.fx.names.out('bulk')]);
+    const back = await env.ns.redis.xrange(env.fx.names.out('bulk'), m![3]!, m![3]!);
     expect(back).toHaveLength(1);
 
     const again = await smsgw(['dead-letters', 'replay', entryId], { token: TOKENS.operator });
@@ -168,11 +157,13 @@ describe('smsgw CLI: dead letters', () => {
 
 describe('smsgw CLI: links', () => {
   it('links: a row per sender of each SMSC; link drain / resume as operator, refused as viewer', async () => {
-    const control = createLinkControl(ns.redis, ns.prefix);
-    await control.report({ instance: 'sender-x', at: Date.now(), links: [{ smsc: 'sim', mode: 'active', sessions: 2, bound: 2, inFlight: 1, lastHeardAt: Date.now() }] }, 10_000);
+    const control = createLinkControl(env.ns.redis, env.ns.prefix);
+    await control.report({ instance: 'sender-x', at: Date.now(), links: [{ smsc: 'sim', mode: 'active', sessions: 2, bound: 2, inFlight: 1, lastHeardAt: Date.now(), sendRate: 12, effectiveRate: null }] }, 10_000);
     const list = await smsgw(['links'], { token: TOKENS.viewer });
     expect(list.code).toBe(0);
     expect(rowOf(list.stdout, 'sim')?.slice(0, 7)).toEqual(['sim', 'active', '-', 'sender-x', 'active', '2/2', '1']);
+    // The fixture's SMSC has no throughput: no limit, so no rate.
+    expect(rowOf(list.stdout, 'sim')?.slice(-2)).toEqual(['12', '-/-']);
     const denied = await smsgw(['link', 'drain', 'sim'], { token: TOKENS.viewer });
     expect(denied).toEqual({ code: 1, stdout: '', stderr: 'smsgw: this needs the operator role; token "ops-viewer" is viewer\n' });
     const drained = await smsgw(['link', 'drain', 'sim'], { token: TOKENS.operator });
@@ -192,7 +183,7 @@ describe('smsgw CLI: lists', () => {
     expect(await smsgw(['list', 'add', 'senders', 'ACME', '--client', 'acme'], op)).toEqual({ code: 0, stdout: 'senders of acme: 1 added\n', stderr: '' });
     expect(await smsgw(['list', 'add', 'blacklist', 'not-a-number'], op)).toMatchObject({ code: 1, stderr: 'smsgw: invalid entries for blacklist: not-a-number\n' });
     expect((await smsgw(['list', 'add', 'blacklist', '1'], { token: TOKENS.viewer })).code).toBe(1);
-    const file = join(dir, 'stop.csv');
+    const file = join(env.dir, 'stop.csv');
     await writeFile(file, 'number\n447700900990\nbad\n');
     expect(await smsgw(['list', 'import', 'optout', file, '--client', 'beta'], op)).toEqual({ code: 0, stdout: 'optout: 1 read, 1 added, 2 invalid\n', stderr: '' });
     expect(await smsgw(['list', 'remove', 'blacklist', '4479*'], op)).toEqual({ code: 0, stdout: 'blacklist: 1 removed\n', stderr: '' });
@@ -212,7 +203,7 @@ describe('smsgw CLI: offline commands', () => {
   });
 
   it('config check: "ok" and a summary of a valid file, read with the environment (${VAR})', async () => {
-    const file = join(dir, 'good.yaml');
+    const file = join(env.dir, 'good.yaml');
     await writeFile(
       file,
       `clients: [{ systemId: acme, password: "\${ACME_PW}" }]
@@ -228,7 +219,7 @@ routes: [{ prefix: "44", smscs: [sim], pool: uk }, { prefix: "", smscs: [sim] }]
   });
 
   it('config check: an invalid file, exit 1 naming the field', async () => {
-    const file = join(dir, 'bad.yaml');
+    const file = join(env.dir, 'bad.yaml');
     await writeFile(file, 'clients: [{ systemId: acme }]\nadmin: { port: "x" }\n');
     const res = await smsgw(['config', 'check', file]);
     expect(res.code).toBe(1);

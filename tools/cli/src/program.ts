@@ -6,13 +6,15 @@ import { registerStreams } from './commands/streams';
 import { registerMessages } from './commands/messages';
 import { registerDeadLetters } from './commands/dead-letters';
 import { registerLinks } from './commands/links';
+import { registerClients } from './commands/clients';
 import { registerLists } from './commands/lists';
+import { registerPolicy } from './commands/policy';
 import { registerSecrets } from './commands/secrets';
 import { registerConfigCheck } from './commands/config-check';
 
 const AFTER_HELP = `
 The admin API (apps/admin) answers whoami, streams, message, smsc, dead-letters, links, link,
-lists and list; clients and route tests are not in the API yet, so not here either. hash-password, hash-token
+clients, client, lists, list, policy and route test. hash-password, hash-token
 and config (check, schema, reference) work offline. Prefer SMSGW_TOKEN to --token: arguments show in the process list.`;
 
 /** `smsgw` as a commander program writing through `io` (main.ts wires the process in). */
@@ -33,7 +35,9 @@ export function createProgram(io: CliIo): Command {
   registerMessages(program, io);
   registerDeadLetters(program, io);
   registerLinks(program, io);
+  registerClients(program, io);
   registerLists(program, io);
+  registerPolicy(program, io);
   registerSecrets(program, io);
   registerConfigCheck(program, io);
   return program;

@@ -17,6 +17,7 @@ interface Rec {
   id?: string;
   ts: number;
   app?: string;
+  instance?: string;
   level?: number;
 }
 
@@ -54,7 +55,7 @@ describe('journals in S3: complete and exactly once', () => {
       s3Endpoint: s3.endpoint,
       extra: {
         s3: { requestTimeoutMs: 2_000 },
-        journal: { maxAgeMs: 1_000, maxRecords: 5_000, claimIdleMs: 3_000, retryMinMs: 200, retryMaxMs: 1_000, statsEveryMinutes: 1, statsGraceMs: 0 },
+        journal: { maxAgeMs: 1_000, maxRecords: 5_000, claimIdleMs: 3_000, retryMinMs: 200, retryMaxMs: 1_000, statsEveryMinutes: 1, statsGraceMs: 0, metricsEveryMs: 1_000 },
       },
       logFile: process.env.E2E_LOG,
     });
@@ -171,6 +172,32 @@ describe('journals in S3: complete and exactly once', () => {
     const sum = [...perHour.values()].reduce((a, b) => ({ delivered: a.delivered + b.delivered, failed: a.failed + b.failed }));
     expect(sum).toEqual({ delivered: 10_000, failed: 0 });
   }, 120_000);
+
+  it("every app's metrics snapshots land under metrics/v1/dt=…/hour=…/ in the proxy bucket", async () => {
+    const snapshots = async () => {
+      const recs: Rec[] = [];
+      const list = await reader.send(new ListObjectsV2Command({ Bucket: 'proxy', Prefix: 'metrics/' }));
+      for (const o of list.Contents ?? []) {
+        expect(o.Key).toMatch(/^metrics\/v1\/dt=\d{4}-\d\d-\d\d\/hour=\d\d\/[^/]+\.ndjson\.gz$/);
+        const obj = await reader.send(new GetObjectCommand({ Bucket: 'proxy', Key: o.Key! }));
+        recs.push(...gunzipSync(Buffer.from(await obj.Body!.transformToByteArray())).toString('utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as Rec));
+      }
+      return recs;
+    };
+    const apps = ['ingress', 'policy-worker', 'sender', 'dlr-worker', 'journal-exporter'];
+    let recs: Rec[] = [];
+    for (const end = Date.now() + 20_000; Date.now() < end; await sleep(500)) {
+      recs = await snapshots();
+      if (apps.every((app) => recs.some((r) => r.app === app))) break;
+    }
+    expect([...new Set(recs.map((r) => r.app))].sort()).toEqual([...apps].sort());
+    expect(recs.every((r) => r.ev === 'metrics' && typeof r.instance === 'string')).toBe(true);
+    // The ingress's own count of what it accepted is in its latest snapshot.
+    type Metric = { name: string; values: Array<{ value: number; labels: Record<string, string> }> };
+    const latest = recs.filter((r) => r.app === 'ingress').sort((a, b) => b.ts - a.ts)[0] as Rec & { metrics: Metric[] };
+    const accepted = latest.metrics.find((m) => m.name === 'smsgw_messages_total')!.values.reduce((n, v) => n + v.value, 0);
+    expect(accepted).toBeGreaterThan(0);
+  });
 
   it('S3 stopped for 30 s: the SMS flow goes on, the stream holds the journal, nothing is lost', async () => {
     await s3!.close();

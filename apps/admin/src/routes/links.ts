@@ -11,6 +11,10 @@ const senderLinkSchema = z.object({
   sessions: z.number().int(),
   inFlight: z.number().int(),
   lastHeardAt: z.number().nullable(),
+  /** The link limiter's rate as this sender last saw it (segments/s); null without a limit. */
+  effectiveRate: z.number().nullable(),
+  /** Submits the SMSC answered per second through this sender (over its last report interval). */
+  sendRate: z.number(),
   reportedAt: z.number(),
 });
 
@@ -22,6 +26,14 @@ const linkSchema = z.object({
   setAt: z.number().nullable(),
   /** The contracted throughput (smscs[].throughput, segments/s; 0 = unlimited). */
   throughput: z.number(),
+  /**
+   * The rate the link's limiter allows now (segments/s, one bucket shared by every sender):
+   * below `throughput` while the SMSC throttles, back up as it recovers; null without a limit
+   * or before a sender reported it.
+   */
+  effectiveRate: z.number().nullable(),
+  /** Submits the SMSC answered per second, over every sender. */
+  sendRate: z.number(),
   /** Sessions bound over every sender, and each sender's view. */
   bound: z.number().int(),
   senders: z.array(senderLinkSchema),
@@ -48,10 +60,16 @@ export function registerLinkRoutes(app: AdminApp, deps: RouteDeps): void {
       const links = [...smscs.values()].map((s) => {
         const set = settings.get(s.id);
         const senders = reports.flatMap((r) =>
-          r.links.filter((l) => l.smsc === s.id).map((l) => ({ instance: r.instance, mode: l.mode, bound: l.bound, sessions: l.sessions, inFlight: l.inFlight, lastHeardAt: l.lastHeardAt, reportedAt: r.at })),
+          r.links.filter((l) => l.smsc === s.id).map((l) => ({
+            instance: r.instance, mode: l.mode, bound: l.bound, sessions: l.sessions, inFlight: l.inFlight, lastHeardAt: l.lastHeardAt,
+            effectiveRate: l.effectiveRate ?? null, sendRate: l.sendRate ?? 0, reportedAt: r.at,
+          })),
         );
+        // The freshest report's view of the shared bucket.
+        const rated = senders.filter((x) => x.effectiveRate !== null).sort((a, b) => b.reportedAt - a.reportedAt)[0];
         return {
           smsc: s.id, mode: set?.mode ?? 'active', setBy: set?.by ?? null, setAt: set?.at ?? null, throughput: s.throughput,
+          effectiveRate: rated?.effectiveRate ?? null, sendRate: senders.reduce((n, x) => n + x.sendRate, 0),
           bound: senders.reduce((n, x) => n + x.bound, 0), senders,
         };
       });

@@ -1,6 +1,5 @@
 import { z } from 'zod';
-import { POLICY_REASONS } from '@smsgw/domain';
-import { GLOBAL_LISTS, LIST_NAMES, NUMBER_LISTS, policyKeys } from '@smsgw/redis';
+import { GLOBAL_LISTS, LIST_NAMES, NUMBER_LISTS, policyKeys } from '@smsgw/mcp';
 import type { AdminApp, RouteDeps } from '../admin-server';
 import { AdminError, errorBodySchema } from '../errors';
 import { createPolicyLists, parseCsvEntries, validEntry } from '../policy-lists';
@@ -13,8 +12,8 @@ const listParams = z.object({ list: z.enum(LIST_NAMES) });
 const changeBody = z.object({ client, entries: z.array(z.string().min(1).max(32)).min(1).max(100_000) });
 
 /**
- * The MCP's lists (senders, opt-in, blacklist, blocked senders, opt-out), global or per client,
- * and the policy settings as this admin app read them. Changes are audited: which list, which
+ * The MCP's lists (senders, opt-in, blacklist, blocked senders, opt-out), global or per client
+ * (the rules are in policy.ts). Changes are audited: which list, which
  * client, how many entries and (for up to 100) which.
  */
 export function registerListRoutes(app: AdminApp, deps: RouteDeps): void {
@@ -22,15 +21,6 @@ export function registerListRoutes(app: AdminApp, deps: RouteDeps): void {
   const sample = (entries: readonly string[]) => (entries.length <= 100 ? entries : [...entries.slice(0, 100), `… ${entries.length - 100} more`]);
 
   app.addContentTypeParser('text/csv', { parseAs: 'string', bodyLimit: MAX_IMPORT_BYTES }, (_req, body, done) => done(null, body));
-
-  app.get(
-    '/v1/policy',
-    {
-      config: { access: 'viewer' },
-      schema: { summary: 'The policy settings (config `policy`) as this admin app loaded them, and the reason codes of rejections', tags: ['policy'] },
-    },
-    async () => ({ policy: deps.config.policy, reasons: POLICY_REASONS }),
-  );
 
   app.get(
     '/v1/lists',

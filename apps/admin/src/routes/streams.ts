@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { streamGroups } from '@smsgw/redis';
+import { readClients, streamGroups } from '@smsgw/redis';
 import type { AdminApp, RouteDeps } from '../admin-server';
 import { ourStreams } from '../our-streams';
 
@@ -30,8 +30,10 @@ export function registerStreamRoutes(app: AdminApp, deps: RouteDeps): void {
       schema: { summary: 'Length and consumer groups (pending, lag, consumers) of every stream', tags: ['streams'], response: { 200: z.object({ streams: z.array(streamSchema) }) } },
     },
     async () => {
+      // Clients added at run time have receipt streams too.
+      const runtime = await readClients(deps.redis, deps.config.redis.prefix, deps.config.clients);
       const streams = await Promise.all(
-        ourStreams(deps.config, deps.names).map(async (s) => {
+        ourStreams(deps.config, deps.names, [...runtime.clients.keys()]).map(async (s) => {
           const [length, groups] = await Promise.all([deps.redis.xlen(s.stream), streamGroups(deps.redis, s.stream)]);
           return { stream: s.stream, kind: s.kind, ...(s.of !== undefined ? { of: s.of } : {}), length, groups };
         }),

@@ -8,8 +8,9 @@ interface Links {
     mode: string;
     setBy: string | null;
     throughput: number;
+    effectiveRate: number | null;
     bound: number;
-    senders: Array<{ instance: string; mode: string; bound: number; sessions: number; inFlight: number; lastHeardAt: number | null }>;
+    senders: Array<{ instance: string; mode: string; bound: number; sessions: number; inFlight: number; lastHeardAt: number | null; sendRate: number }>;
   }>;
 }
 
@@ -19,22 +20,25 @@ interface LinkSet {
   by: string;
 }
 
+/** The limiter's rate now over the configured throughput, segments/s ("-/-" without a limit). */
+const rateOf = (l: Links['links'][number]) => (l.throughput > 0 ? `${l.effectiveRate ?? '?'}/${l.throughput}` : '-/-');
+
 const ago = (at: number | null) => (at === null ? '-' : `${Math.max(0, Math.round((Date.now() - at) / 1000))}s ago`);
 
 export function registerLinks(program: Command, io: CliIo): void {
   program
     .command('links')
-    .description('every SMSC link: its mode, and per sender the sessions bound, requests in flight and when the SMSC was last heard')
+    .description("every SMSC link: its mode, and per sender the sessions bound, requests in flight, when the SMSC was last heard and the submits it answered per second; the link limiter's rate now over the configured throughput")
     .action(async (_opts, cmd: Command) => {
       const ctx = contextOf(cmd, io);
       const body = await ctx.api().get<Links>('/v1/links');
       ctx.print(body, (b) =>
         formatTable(
-          ['SMSC', 'MODE', 'SET BY', 'SENDER', 'SENDER MODE', 'BOUND', 'IN FLIGHT', 'LAST HEARD'],
+          ['SMSC', 'MODE', 'SET BY', 'SENDER', 'SENDER MODE', 'BOUND', 'IN FLIGHT', 'LAST HEARD', 'SENT/S', 'RATE/LIMIT'],
           b.links.flatMap((l) =>
             l.senders.length
-              ? l.senders.map((s) => [l.smsc, l.mode, l.setBy ?? '-', s.instance, s.mode, `${s.bound}/${s.sessions}`, s.inFlight, ago(s.lastHeardAt)])
-              : [[l.smsc, l.mode, l.setBy ?? '-', '(no sender)', '-', '0', 0, '-']],
+              ? l.senders.map((s) => [l.smsc, l.mode, l.setBy ?? '-', s.instance, s.mode, `${s.bound}/${s.sessions}`, s.inFlight, ago(s.lastHeardAt), s.sendRate, rateOf(l)])
+              : [[l.smsc, l.mode, l.setBy ?? '-', '(no sender)', '-', '0', 0, '-', 0, rateOf(l)]],
           ),
         ),
       );

@@ -1,5 +1,6 @@
 import { listCandidates, neededLookups, normaliseListEntry, type EffectivePolicy, type PolicyFacts } from '@smsgw/domain';
-import type { PolicyKeys, Redis } from '@smsgw/redis';
+import type { PolicyKeys } from './policy-keys';
+import type { Redis } from '@smsgw/redis';
 
 export interface LookupItem {
   sys: string;

@@ -3,8 +3,9 @@ import { Cluster, type Command, type Redis } from 'ioredis';
 import type { InEntry } from '@smsgw/contracts';
 import { createPolicyResolver, emptyPolicySettings, type PolicySettings } from '@smsgw/domain';
 import { redisNamespace, type RedisNamespace } from '@smsgw/testing';
-import { createDeferredQueue, policyKeys } from '@smsgw/redis';
+import { createDeferredQueue } from '@smsgw/redis';
 import { createMcp } from './mcp';
+import { policyKeys } from './policy-keys';
 
 let seq = 0;
 const entry = (o: { dst?: string; src?: string; text?: string; sys?: string; id?: string } = {}): InEntry => ({

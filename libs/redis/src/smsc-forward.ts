@@ -1,7 +1,8 @@
 import type { Logger } from '@smsgw/platform';
-import { createSmscOpsClient, SmscOpTimeoutError, type Redis, type SmscOp } from '@smsgw/redis';
 import { STATUS } from '@smsgw/smpp';
 import type { MessageRecord } from '@smsgw/store';
+import type { Redis } from './redis-client';
+import { createSmscOpsClient, SmscOpTimeoutError, type SmscOp } from './smsc-ops';
 
 export type ForwardOutcome = { status: number; reason?: string };
 

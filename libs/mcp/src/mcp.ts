@@ -1,7 +1,8 @@
 import type { InEntry } from '@smsgw/contracts';
 import { evaluatePolicy, type EffectivePolicy, type PolicyInput, type PolicyVerdict, reject } from '@smsgw/domain';
-import type { PolicyKeys, Redis } from '@smsgw/redis';
-import { messageSegments, messageText } from './message-content';
+import { messageSegments, messageText } from '@smsgw/sms-text';
+import type { PolicyKeys } from './policy-keys';
+import type { Redis } from '@smsgw/redis';
 import { createCounter, type CountItem } from './policy-counting';
 import { lookupFacts } from './policy-lookups';
 
@@ -16,10 +17,26 @@ export type BatchPolicy = (items: readonly McpItem[]) => Promise<PolicyVerdict[]
 export interface McpDeps {
   redis: Redis;
   keys: PolicyKeys;
-  /** The effective policy of a client; replaced as a whole when the config is reloaded. */
+  /** The effective policy of a client; replaced as a whole when the rules change. */
   resolve: () => (sys: string) => EffectivePolicy;
   now?: () => number;
 }
+
+/**
+ * What the pure stages see of a message: the text is decoded only when a content rule needs
+ * it, the segments counted only when a max-segments rule does.
+ */
+export function policyInputOf(m: InEntry, pool: string | null, policy: EffectivePolicy, now: number): PolicyInput {
+  const rules = policy.stages['business-rules'];
+  const text = rules && policy.content.length ? messageText(m) : null;
+  return {
+    sys: m.sys, src: m.src.norm, dst: m.dst.norm, dc: m.dc, pool, now, text,
+    segments: rules && policy.maxSegments !== Infinity ? messageSegments(m) : 1,
+  };
+}
+
+/** What the counting checks of a message that passed every pure check are asked with. */
+export const countItemOf = (m: InEntry, counting: CountItem['counting']): CountItem => ({ id: m.id, sys: m.sys, dst: m.dst.norm, sm: m.sm, dc: m.dc, counting });
 
 /**
  * The MCP for one read batch: one pipelined round trip for the list facts of every message,
@@ -38,23 +55,14 @@ export function createMcp(deps: McpDeps): BatchPolicy {
       deps.keys,
       items.map((it, i) => ({ sys: it.entry.sys, src: it.entry.src.norm, dst: it.entry.dst.norm, policy: policies[i]! })),
     );
-    const verdicts = items.map((it, i) => {
-      const policy = policies[i]!;
-      const m = it.entry;
-      const rules = policy.stages['business-rules'];
-      const text = rules && policy.content.length ? messageText(m) : null;
-      const input: PolicyInput = {
-        sys: m.sys, src: m.src.norm, dst: m.dst.norm, dc: m.dc, pool: it.pool, now: t, text,
-        segments: rules && policy.maxSegments !== Infinity ? messageSegments(m) : 1,
-      };
-      return evaluatePolicy({ input, policy, facts: facts[i]! });
-    });
+    const verdicts = items.map((it, i) =>
+      evaluatePolicy({ input: policyInputOf(it.entry, it.pool, policies[i]!, t), policy: policies[i]!, facts: facts[i]! }),
+    );
     const counted: CountItem[] = [];
     const at: number[] = [];
     verdicts.forEach((v, i) => {
       if (!v.pass || !v.counting) return;
-      const m = items[i]!.entry;
-      counted.push({ id: m.id, sys: m.sys, dst: m.dst.norm, sm: m.sm, dc: m.dc, counting: v.counting });
+      counted.push(countItemOf(items[i]!.entry, v.counting));
       at.push(i);
     });
     const results = await count(counted, t);

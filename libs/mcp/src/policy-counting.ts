@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { localDate, type CountingChecks, type PolicyReason } from '@smsgw/domain';
-import type { PolicyKeys, Redis } from '@smsgw/redis';
+import type { PolicyKeys } from './policy-keys';
+import type { Redis } from '@smsgw/redis';
 
 /**
  * Check-and-count in one atomic step per message: the duplicate window and the frequency caps
@@ -10,14 +11,18 @@ import type { PolicyKeys, Redis } from '@smsgw/redis';
  * duplicate key holds the UUID (and time) of the message that set it, so a message is never its
  * own duplicate. Windows are judged by the worker's clock passed in; the TTLs only clean up. Every key carries the client's hash tag.
  *
+ * With `dry` set (the admin API's route test) it answers the same way and writes nothing: no
+ * count, no marker, no duplicate key, not even the trimming of old cap entries.
+ *
  * KEYS: marker, cap zset, dup key, day counter, month counter
- * ARGV: id, now, markerTtlMs, caps "max:windowMs,…", dupWindowMs, dayMax, monthMax, dayTtlMs, monthTtlMs
+ * ARGV: id, now, markerTtlMs, caps "max:windowMs,…", dupWindowMs, dayMax, monthMax, dayTtlMs, monthTtlMs, dry (1/0)
  */
 const COUNT_SCRIPT = `
 if redis.call('EXISTS', KEYS[1]) == 1 then return 'pass' end
 local id = ARGV[1]
 local now = tonumber(ARGV[2])
 local dupMs = tonumber(ARGV[5])
+local dry = ARGV[10] == '1'
 if dupMs > 0 then
   local v = redis.call('GET', KEYS[3])
   if v then
@@ -33,7 +38,7 @@ for max, win in string.gmatch(ARGV[4], '(%d+):(%d+)') do
   if w > longest then longest = w end
 end
 if longest > 0 then
-  redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', '(' .. string.format('%d', now - longest))
+  if not dry then redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', '(' .. string.format('%d', now - longest)) end
   for _, c in ipairs(caps) do
     if redis.call('ZCOUNT', KEYS[2], '(' .. string.format('%d', now - c[2]), '+inf') >= c[1] then return 'frequency-cap' end
   end
@@ -42,6 +47,7 @@ local dayMax = tonumber(ARGV[6])
 local monthMax = tonumber(ARGV[7])
 if dayMax > 0 and tonumber(redis.call('GET', KEYS[4]) or '0') >= dayMax then return 'daily-quota' end
 if monthMax > 0 and tonumber(redis.call('GET', KEYS[5]) or '0') >= monthMax then return 'monthly-quota' end
+if dry then return 'pass' end
 if longest > 0 then
   redis.call('ZADD', KEYS[2], now, id)
   redis.call('PEXPIRE', KEYS[2], longest)
@@ -78,11 +84,14 @@ type CountingRedis = Redis & {
   mcpCount(...args: Array<string | number>): Promise<string>;
 };
 
-/** Returns, per item, 'pass' or the reason it was refused; all items of a batch in one round trip. */
+/**
+ * Returns, per item, 'pass' or the reason it was refused; all items of a batch in one round trip.
+ * `dry`: the same checks, nothing counted (what the item would get now).
+ */
 export function createCounter(redis: Redis, keys: PolicyKeys) {
   const r = redis as CountingRedis;
   if (typeof r.mcpCount !== 'function') r.defineCommand('mcpCount', { numberOfKeys: 5, lua: COUNT_SCRIPT });
-  return async (items: readonly CountItem[], now: number): Promise<Array<'pass' | PolicyReason>> => {
+  return async (items: readonly CountItem[], now: number, dry = false): Promise<Array<'pass' | PolicyReason>> => {
     if (!items.length) return [];
     // One script call per item, sent together (one round trip; auto-pipelined) but not as one
     // pipeline: items of different clients touch keys of different cluster slots.
@@ -106,6 +115,7 @@ export function createCounter(redis: Redis, keys: PolicyKeys) {
         q?.month ?? 0,
         DAY_TTL_MS,
         MONTH_TTL_MS,
+        dry ? 1 : 0,
       ) as Promise<'pass' | PolicyReason>;
     }));
   };

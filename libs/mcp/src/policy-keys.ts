@@ -1,4 +1,4 @@
-import { deferredKey } from './deferred-queue';
+import { deferredKey } from '@smsgw/redis';
 
 /**
  * Redis key layout of the MCP. Lists are sets read with one SMISMEMBER per list per read
