@@ -23,3 +23,14 @@ export function pidOf(comm: string): number | undefined {
   }
   return undefined;
 }
+
+/** Resident memory of a process in bytes (VmRSS, Linux); undefined elsewhere or when gone. */
+export function procRssBytes(pid: number | undefined): number | undefined {
+  if (!pid) return undefined;
+  try {
+    const m = /^VmRSS:\s+(\d+) kB$/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return m ? Number(m[1]) * 1024 : undefined;
+  } catch {
+    return undefined;
+  }
+}

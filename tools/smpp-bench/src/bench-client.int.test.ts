@@ -20,4 +20,14 @@ describe('smpp-bench', () => {
     expect(sim.stats.submits).toBe(300);
     expect(s.submitToReceiptMs.p50).toBeGreaterThan(0);
   });
+
+  it('paced at an offered rate: message i is not sent before i / rate, and the summary says the rate', async () => {
+    const before = sim.stats.submits;
+    // 100 messages at 200/s: the last may not go before ~495 ms, however fast the server answers.
+    const s = await runBench({ host: '127.0.0.1', port: sim.port, systemId: 'x', password: 'y', count: 100, window: 50, rate: 200, receipts: false });
+    expect(s.accepted).toBe(100);
+    expect(sim.stats.submits - before).toBe(100);
+    expect(s.offeredPerSec).toBe(200);
+    expect(s.submitSeconds).toBeGreaterThanOrEqual(0.49);
+  });
 });

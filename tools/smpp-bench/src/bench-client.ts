@@ -9,6 +9,11 @@ export interface BenchOptions {
   count: number;
   /** Submits outstanding at once (per session). */
   window: number;
+  /**
+   * Offered load, submits per second over every session: message i is not sent before
+   * start + i / rate (still at most `window` outstanding). Absent: as fast as the window allows.
+   */
+  rate?: number;
   sessions?: number;
   /** Wait for a receipt per accepted message. */
   receipts?: boolean;
@@ -27,6 +32,8 @@ export interface BenchSummary {
   submitPerSec: number;
   endToEndSeconds: number;
   endToEndPerSec: number;
+  /** The offered rate, when the run was paced (BenchOptions.rate). */
+  offeredPerSec?: number;
   submitToRespMs: { p50: number; p99: number };
   submitToReceiptMs: { p50: number; p99: number };
 }
@@ -85,6 +92,10 @@ export async function runBench(o: BenchOptions): Promise<BenchSummary> {
   const worker = async (session: SmppSession) => {
     while (next < o.count) {
       const i = next++;
+      if (o.rate) {
+        const wait = start + (i * 1000) / o.rate - performance.now();
+        if (wait > 1) await new Promise((r) => setTimeout(r, wait));
+      }
       const t0 = performance.now();
       const resp = await session.request({
         command: 'submit_sm',
@@ -131,6 +142,7 @@ export async function runBench(o: BenchOptions): Promise<BenchSummary> {
     submitPerSec: Math.round(o.count / submitSeconds),
     endToEndSeconds: Math.round(endToEndSeconds * 1000) / 1000,
     endToEndPerSec: Math.round(accepted / endToEndSeconds),
+    ...(o.rate ? { offeredPerSec: o.rate } : {}),
     submitToRespMs: { p50: pct(respMs, 50), p99: pct(respMs, 99) },
     submitToReceiptMs: { p50: pct(receiptMs, 50), p99: pct(receiptMs, 99) },
   };

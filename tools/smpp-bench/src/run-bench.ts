@@ -1,22 +1,43 @@
-import { cpus, totalmem } from 'node:os';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { cpus, tmpdir, totalmem } from 'node:os';
+import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
+import { streamNames } from '@smsgw/contracts';
 import { deleteByPrefix, redisCpuSeconds } from '@smsgw/redis';
-import { APPS, freePort, pidOf, procCpuSeconds, startStack, supervise, type App } from '@smsgw/tool-run-local';
+import { APPS, freePort, pidOf, procCpuSeconds, procRssBytes, REPO_ROOT, startStack, supervise, type App } from '@smsgw/tool-run-local';
 import { runBench } from './bench-client';
+import { startBenchRedis } from './bench-redis';
+import { memorySeries, type MemorySample } from './memory-series';
+import { summariseDir } from './profile-top';
 
 /**
  * `npm run bench`: the whole gateway (five processes, Redis state store — or Aerospike with
  * `STATE_BACKEND=aerospike` and `AEROSPIKE_HOSTS` —, embedded S3) with the SMSC simulator as a
  * separate process, driven by smpp-bench. Prints one JSON line.
- * `BENCH_INSTANCES=sender=3,dlr-worker=2` runs several processes of an app (scaling runs).
+ * - `BENCH_PERSISTENCE`: the bench's own Redis with AOF `everysec` (default), `always`, `none`,
+ *   or `external` (REDIS_URL as it is).
+ * - `BENCH_RATE=5000`: offered load in submits/s (default: as fast as the window allows).
+ * - `BENCH_SOAK_SECONDS=600`: run that long at BENCH_RATE and sample every process' RSS and the
+ *   streams' lengths every BENCH_SAMPLE_SECONDS (default 30): `npm run bench:soak`.
+ * - `BENCH_INSTANCES=sender=3,dlr-worker=2` runs several processes of an app (scaling runs).
+ * - `BENCH_PROFILE=1`: every process runs with --cpu-prof; the summary gets each one's top
+ *   functions by self time and its split between our code, dependencies, Node and GC.
  */
-const count = Number(process.env.BENCH_MESSAGES ?? 20_000);
-const window = Number(process.env.BENCH_WINDOW ?? 200);
-const redisUrl = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
-const instances = parseInstances(process.env.BENCH_INSTANCES ?? '');
+const env = process.env;
+const rate = env.BENCH_RATE ? positive('BENCH_RATE', env.BENCH_RATE) : undefined;
+const soakSeconds = env.BENCH_SOAK_SECONDS ? positive('BENCH_SOAK_SECONDS', env.BENCH_SOAK_SECONDS) : undefined;
+if (soakSeconds && !rate) throw new Error('BENCH_SOAK_SECONDS needs BENCH_RATE (the offered load to hold)');
+const sampleSeconds = positive('BENCH_SAMPLE_SECONDS', env.BENCH_SAMPLE_SECONDS ?? '30');
+const count = soakSeconds ? Math.round(rate! * soakSeconds) : Number(env.BENCH_MESSAGES ?? 20_000);
+const window = Number(env.BENCH_WINDOW ?? 200);
+const instances = parseInstances(env.BENCH_INSTANCES ?? '');
 const prefix = `bench:${randomBytes(4).toString('hex')}`;
+// Profiles are written when each process exits (the supervisor passes SMSGW_NODE_ARGS on).
+const profileDir = env.BENCH_PROFILE === '1' ? mkdtempSync(join(tmpdir(), 'smsgw-bench-prof-')) : undefined;
+if (profileDir) env.SMSGW_NODE_ARGS = `${env.SMSGW_NODE_ARGS ?? ''} --cpu-prof --cpu-prof-dir=${profileDir}`.trim();
 
+const redis = await startBenchRedis(env.BENCH_PERSISTENCE ?? 'everysec', env.REDIS_URL ?? 'redis://127.0.0.1:6379');
 const simPort = await freePort();
 const sim = supervise({
   name: 'smsc-sim',
@@ -25,13 +46,13 @@ const sim = supervise({
   output: () => undefined,
 });
 const stack = await startStack({
-  redisUrl,
+  redisUrl: redis.url,
   prefix,
   smsc: { host: '127.0.0.1', port: simPort, sessions: 2, window: 500 },
   clients: [{ systemId: 'bench', password: 'bench' }],
   instances,
   extra: { ingress: { host: '127.0.0.1' }, journal: { maxAgeMs: 5_000 } },
-  logFile: process.env.BENCH_LOG,
+  logFile: env.BENCH_LOG,
 });
 // Every instance of every app: `sender`, `sender-2`, … (CPU counted per process).
 const procs: Array<readonly [string, { pid?: number }]> = [
@@ -42,27 +63,75 @@ if (stack.state.backend === 'aerospike') {
   const pid = pidOf('asd');
   if (pid) procs.push(['aerospike', { pid }]);
 }
+if (redis.pid) procs.push(['redis-server', { pid: redis.pid }]);
 const before = new Map(procs.map(([n, p]) => [n, procCpuSeconds(p.pid) ?? 0]));
 const benchCpu0 = process.cpuUsage();
 // Redis' own CPU (INFO cpu): the one server every stage shares.
-const redisInfo = new Redis(redisUrl);
+const redisInfo = new Redis(redis.url);
 const redisCpu = () => redisCpuSeconds(redisInfo);
 const redisCpu0 = await redisCpu();
+const names = streamNames(prefix);
+const streams = [names.in, names.out('sim'), names.dlrIn, names.journal, names.dlr('bench')];
+const sample = async (): Promise<MemorySample> => ({
+  at: Date.now(),
+  rss: Object.fromEntries(procs.map(([n, p]) => [n, procRssBytes(p.pid) ?? 0])),
+  streams: Object.fromEntries(await Promise.all(streams.map(async (s) => [s.slice(prefix.length + 1), await redisInfo.xlen(s).catch(() => 0)] as const))),
+});
+const series = memorySeries();
+const sampler = soakSeconds ? setInterval(() => void sample().then(series.add), sampleSeconds * 1000) : undefined;
 try {
-  const summary = await runBench({ host: '127.0.0.1', port: stack.ingressPort, systemId: 'bench', password: 'bench', count, window });
+  series.add(await sample());
+  const summary = await runBench({ host: '127.0.0.1', port: stack.ingressPort, systemId: 'bench', password: 'bench', count, window, rate });
+  clearInterval(sampler);
+  series.add(await sample());
   const machine = { cpus: cpus().length, cpu: cpus()[0]?.model, memGiB: Math.round(totalmem() / 2 ** 30), node: process.version };
   // CPU per message of each process during the run: where the cost of a message goes.
   const cpuUsPerMsg: Record<string, number> = {};
-  for (const [n, p] of procs) cpuUsPerMsg[n] = Math.round((((procCpuSeconds(p.pid) ?? 0) - before.get(n)!) * 1e6) / count);
+  for (const [n, p] of procs) if (n !== 'redis-server') cpuUsPerMsg[n] = Math.round((((procCpuSeconds(p.pid) ?? 0) - before.get(n)!) * 1e6) / count);
   const b = process.cpuUsage(benchCpu0);
   cpuUsPerMsg['smpp-bench'] = Math.round((b.user + b.system) / count);
+  // INFO's figure counts the server's own threads (AOF fsync included) like /proc would.
   cpuUsPerMsg.redis = Math.round((((await redisCpu()) - redisCpu0) * 1e6) / count);
-  console.log(JSON.stringify({ ...summary, window, instances, backend: stack.state.backend, cpuUsPerMsg, machine }));
-} finally {
+  const gateway = APPS.reduce((n, app) => n + Object.entries(cpuUsPerMsg).filter(([k]) => k === app || k.startsWith(`${app}-`)).reduce((m, [, v]) => m + v, 0), 0) + cpuUsPerMsg.redis;
+  const rssMiB = Object.fromEntries(Object.entries(series.last()!.rss).map(([n, v]) => [n, Math.round(v / 2 ** 20)]));
+  const soak = soakSeconds ? { soak: { seconds: soakSeconds, sampleSeconds, ...series.report(60_000, 0.1) } } : {};
+  const pids = new Map(procs.map(([n, p]) => [String(p.pid), n]));
   await stack.stop();
   await sim.stop();
-  await deleteByPrefix(redisInfo, `${prefix}:`);
+  const profile = profileDir ? { profile: profilesByProcess(profileDir, pids) } : {};
+  console.log(JSON.stringify({
+    ...summary, window, instances, backend: stack.state.backend, redis: { persistence: redis.persistence },
+    cpuUsPerMsg, gatewayCpuUsPerMsg: gateway, rssMiB, ...soak, ...profile, machine,
+  }));
+} finally {
+  clearInterval(sampler);
+  // Stopped already after a run that got this far; a second stop is a no-op.
+  await stack.stop().catch(() => undefined);
+  await sim.stop();
+  await deleteByPrefix(redisInfo, `${prefix}:`).catch(() => undefined);
   redisInfo.disconnect();
+  await redis.stop();
+}
+
+/**
+ * `CPU.<date>.<time>.<pid>.<tid>.<seq>.cpuprofile` of each process by its name in the summary:
+ * the main thread (tid 0) as `<name>`, any other thread (tsx's module loader) as `<name>#<tid>`.
+ */
+function profilesByProcess(dir: string, pids: Map<string, string>) {
+  const out: Record<string, ReturnType<typeof summariseDir>[string]> = {};
+  for (const [file, s] of Object.entries(summariseDir(dir, REPO_ROOT, 10))) {
+    const [, , , pid = '', tid = '0'] = file.split('.');
+    const name = pids.get(pid) ?? file;
+    out[tid === '0' ? name : `${name}#${tid}`] = s;
+  }
+  rmSync(dir, { recursive: true, force: true });
+  return out;
+}
+
+function positive(name: string, v: string): number {
+  const n = Number(v);
+  if (!Number.isFinite(n) || n <= 0) throw new Error(`${name}: "${v}" is not a positive number`);
+  return n;
 }
 
 /** `sender=3,dlr-worker=2` → { sender: 3, 'dlr-worker': 2 }; an unknown app or a bad count stops the bench. */

@@ -1,0 +1,32 @@
+import { describe, expect, it } from 'vitest';
+import { summariseProfile, type CpuProfile } from './profile-top';
+
+const frame = (functionName: string, url = '', lineNumber = 0) => ({ functionName, url, lineNumber });
+
+describe('cpu profile summary', () => {
+  it('adds each sample\'s time to its function, leaves idle out, and groups by area', () => {
+    const p: CpuProfile = {
+      nodes: [
+        { id: 1, callFrame: frame('(root)') },
+        { id: 2, callFrame: frame('handle', 'file:///repo/apps/sender/src/message-sender.ts', 9) },
+        { id: 3, callFrame: frame('encode', 'file:///repo/node_modules/ioredis/built/x.js', 0) },
+        { id: 4, callFrame: frame('(garbage collector)') },
+        { id: 5, callFrame: frame('(idle)') },
+        { id: 6, callFrame: frame('writeGeneric', 'node:internal/stream_base_commons', 3) },
+      ],
+      startTime: 0,
+      endTime: 1_000_000,
+      // The delta before sample i is sample i-1's time: handle 600 µs, encode 200, gc 100, idle 5000, node 100.
+      samples: [2, 3, 4, 5, 6, 2],
+      timeDeltas: [0, 600, 200, 100, 5_000, 100, 0],
+    };
+    const s = summariseProfile(p, '/repo', 3);
+    expect(s.busyMs).toBe(1);
+    expect(s.top.map((t) => [t.where, t.selfPct])).toEqual([
+      ['handle (apps/sender/src/message-sender.ts:10)', 60],
+      ['encode (node_modules/ioredis/built/x.js:1)', 20],
+      ['(garbage collector)', 10],
+    ]);
+    expect(s.byArea).toEqual({ ours: 60, dependencies: 20, node: 10, gc: 10, other: 0 });
+  });
+});
