@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { encodeEntry } from '@smsgw/redis';
+import { hashPassword } from '@smsgw/platform';
+import { createClientControl, encodeEntry } from '@smsgw/redis';
 import { redisNamespace, type RedisNamespace } from '@smsgw/testing';
 import { bearer, startAdmin, type AdminFixture } from './admin-fixture';
 
@@ -99,6 +100,17 @@ describe('dead letters', () => {
     const answers = await Promise.all([replay(entryId, 'operator'), replay(entryId, 'admin')]);
     expect(answers.map((r) => r.statusCode).sort()).toEqual([200, 409]);
     expect(await entriesOf(fx.names.dlr('beta'))).toHaveLength(1);
+  });
+
+  it('a client added at run time after the admin app started: its receipt stream is replayable', async () => {
+    const entryId = await deadLetter({ stream: fx.names.dlr('rt9'), id: '11-0', deliveries: 11, data: { k: 'receipt', id: 'm-rt' } });
+    const listed = async () => (await fx.app.inject({ method: 'GET', url: '/v1/dead-letters?count=1000', headers: bearer('operator') })).json().entries.find((e: { entryId: string }) => e.entryId === entryId);
+    expect((await listed()).replayable).toBe(false);
+    expect((await replay(entryId, 'operator')).statusCode).toBe(409);
+    await createClientControl(ns.redis, ns.prefix).put({ systemId: 'rt9', passwordHash: await hashPassword('rt9pw') });
+    expect((await listed()).replayable).toBe(true);
+    expect((await replay(entryId, 'operator')).statusCode).toBe(200);
+    expect(await entriesOf(fx.names.dlr('rt9'))).toHaveLength(1);
   });
 
   it('replay: 404 for an unknown entry id, 400 naming the field of a malformed one', async () => {

@@ -25,8 +25,11 @@ export interface ReplayResult {
 export interface DeadLettersDeps {
   redis: Redis;
   deadStream: string;
-  /** The streams an entry may be put back on (the configuration's; never `dead` itself). */
-  replayTargets: ReadonlySet<string>;
+  /**
+   * The streams an entry may be put back on now (the configuration's, with the `dlr:{client}`
+   * of each client added at run time; never `dead` itself): asked once per request.
+   */
+  replayTargets: () => Promise<ReadonlySet<string>>;
   now: () => number;
   /** How long a replay is remembered, so that a second one is refused (409) rather than unknown (404). */
   markerTtlSeconds?: number;
@@ -37,7 +40,7 @@ export function createDeadLetters(deps: DeadLettersDeps) {
   const ttl = deps.markerTtlSeconds ?? 30 * 24 * 3600;
   const marker = (entryId: string) => `${deadStream}:replayed:${entryId}`;
 
-  const toDeadLetter = (entryId: string, fields: string[]): DeadLetter => {
+  const toDeadLetter = (entryId: string, fields: string[], replayTargets: ReadonlySet<string>): DeadLetter => {
     const v = decodeFields(fields).data as Partial<{ stream: unknown; id: unknown; deliveries: unknown; data: unknown }> | undefined;
     const stream = typeof v?.stream === 'string' ? v.stream : null;
     const known = v !== undefined && 'data' in v && v.data !== undefined;
@@ -55,7 +58,8 @@ export function createDeadLetters(deps: DeadLettersDeps) {
     /** Up to `count` dead letters after `after` (exclusive), oldest first. */
     async list(count: number, after?: string): Promise<DeadLetter[]> {
       const rows = (await redis.xrange(deadStream, after ? `(${after}` : '-', '+', 'COUNT', count)) as [string, string[]][];
-      return rows.map(([entryId, fields]) => toDeadLetter(entryId, fields));
+      const targets = await replayTargets();
+      return rows.map(([entryId, fields]) => toDeadLetter(entryId, fields, targets));
     },
 
     /**
@@ -77,7 +81,7 @@ export function createDeadLetters(deps: DeadLettersDeps) {
         }
         throw new AdminError('not_found', `no dead letter ${entryId}`);
       }
-      const dl = toDeadLetter(row[0], row[1]);
+      const dl = toDeadLetter(row[0], row[1], await replayTargets());
       if (!dl.replayable || dl.stream === null) {
         const why = dl.stream === null || !('data' in dl) ? 'its original entry is not readable' : `${dl.stream} is not a stream of this gateway's configuration`;
         throw new AdminError('conflict', `dead letter ${entryId} cannot be replayed: ${why}`);

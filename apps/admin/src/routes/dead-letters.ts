@@ -18,7 +18,9 @@ const deadLetterSchema = z.object({
 
 /** The dead-letter stream: entries that failed too often, and putting one back on its stream. */
 export function registerDeadLetterRoutes(app: AdminApp, deps: RouteDeps): void {
-  const replayTargets = new Set(ourStreams(deps.config, deps.names).filter((s) => s.kind !== 'dead').map((s) => s.stream));
+  // Run-time clients' receipt streams too: a client added through the API after this app started.
+  const replayTargets = async () =>
+    new Set(ourStreams(deps.config, deps.names, (await deps.clients()).map((c) => c.systemId)).filter((s) => s.kind !== 'dead').map((s) => s.stream));
   const dead = createDeadLetters({ redis: deps.redis, deadStream: deps.names.dead, replayTargets, now: deps.now });
 
   app.get(
