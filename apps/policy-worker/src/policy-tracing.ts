@@ -1,5 +1,5 @@
 import type { InEntry, JournalEntry } from '@smsgw/contracts';
-import { SPAN_ATTR, type Tracing } from '@smsgw/platform';
+import { runInSpan, SPAN_ATTR, type Tracing } from '@smsgw/platform';
 import type { EntryOutcome } from '@smsgw/redis';
 
 /** The journal events that say what the policy decided (`accepted` only records the acceptance). */
@@ -16,17 +16,12 @@ export function tracePolicy(tracing: Tracing) {
   return async (m: InEntry, start: number, run: (m: InEntry) => Promise<EntryOutcome>, o: { pool?: string; otherwise: string }): Promise<EntryOutcome> => {
     const span = m.tp ? tracing.child('policy check', m.tp, 'consumer', { [SPAN_ATTR.messageId]: m.id, [SPAN_ATTR.client]: m.sys, [SPAN_ATTR.pool]: o.pool }, start) : undefined;
     if (!span) return run(m);
-    try {
+    return runInSpan(span, async () => {
       const out = await run({ ...m, tp: span.tp });
       const decision = out.journal?.findLast((j) => DECISIONS.has(j.ev));
       span.set({ [SPAN_ATTR.outcome]: decision?.ev ?? o.otherwise, [SPAN_ATTR.reason]: decision?.reason });
       if (decision?.ev === 'rejected') span.fail(decision.reason ?? 'rejected by policy');
       return out;
-    } catch (err) {
-      span.fail((err as Error).message);
-      throw err;
-    } finally {
-      span.end();
-    }
+    });
   };
 }

@@ -1,5 +1,5 @@
 import type { OutEntry } from '@smsgw/contracts';
-import { SPAN_ATTR, type Tracing } from '@smsgw/platform';
+import { runInSpan, SPAN_ATTR, type Tracing } from '@smsgw/platform';
 import type { Outcome } from './message-endings';
 
 /**
@@ -13,7 +13,7 @@ export function traceSend(tracing: Tracing) {
   return async (m: OutEntry & { tp: string }, send: (m: OutEntry) => Promise<Outcome>): Promise<Outcome> => {
     const span = tracing.child('sender submit_sm', m.tp, 'client', { [SPAN_ATTR.messageId]: m.id, [SPAN_ATTR.client]: m.sys, [SPAN_ATTR.pool]: m.pool });
     if (!span) return send(m);
-    try {
+    return runInSpan(span, async () => {
       const out = await send({ ...m, tp: span.tp });
       const submitted = out.journal?.findLast((j) => j.ev === 'submitted' && j.id === m.id);
       const refused = out.journal?.find((j) => j.ev === 'submit_failed' && j.id === m.id);
@@ -24,11 +24,6 @@ export function traceSend(tracing: Tracing) {
       });
       if (out.result === 'failed') span.fail(refused ? `SMSC refused it: status 0x${(refused.err ?? 0).toString(16)}` : 'ended before it was submitted (expired or cancelled)');
       return out;
-    } catch (err) {
-      span.fail((err as Error).message);
-      throw err;
-    } finally {
-      span.end();
-    }
+    });
   };
 }

@@ -69,3 +69,15 @@ export function endWithStatus(span: StageSpan, status: number | undefined, reaso
   if (status !== 0) span.fail(reason ?? (status === undefined ? 'no answer' : `command_status 0x${status.toString(16).padStart(8, '0')}`));
   span.end();
 }
+
+/** Runs a stage's work inside its span: a throw fails the span (and goes on up); the span ends either way. */
+export async function runInSpan<T>(span: StageSpan, work: () => Promise<T>): Promise<T> {
+  try {
+    return await work();
+  } catch (err) {
+    span.fail((err as Error).message);
+    throw err;
+  } finally {
+    span.end();
+  }
+}
