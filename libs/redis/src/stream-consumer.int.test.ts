@@ -168,6 +168,45 @@ describe('stream consumer (real Redis)', () => {
     await until(async () => ((await ns.redis.xpending(stream, 'g')) as [number])[0] === 0);
   });
 
+  it('acks a pending entry trimmed away, never one another consumer claimed between its XPENDING and XCLAIM', async () => {
+    const ns = await redisNamespace('claimrace');
+    const stream = `${ns.prefix}:s`;
+    cleanups.push(() => ns.cleanup());
+    await ensureGroup(ns.redis, stream, 'g');
+    const raced = (await xaddEntry(ns.redis, stream, { m: 1 }))!;
+    const trimmed = (await xaddEntry(ns.redis, stream, { m: 2 }))!;
+    await ns.redis.xreadgroup('GROUP', 'g', 'crashed', 'COUNT', 10, 'STREAMS', stream, '>');
+    await ns.redis.xdel(stream, trimmed);
+    await new Promise((r) => setTimeout(r, 150));
+    // Another consumer (a second sender reclaiming at the same moment) takes `raced` right
+    // after this one's XPENDING listed it as idle.
+    const redis = new Proxy(ns.redis, {
+      get(target, prop) {
+        if (prop === 'xpending') {
+          return async (...args: Parameters<typeof target.xpending>) => {
+            const res = await target.xpending(...args);
+            await target.xclaim(stream, 'g', 'other', 0, raced, 'JUSTID');
+            return res;
+          };
+        }
+        const v = Reflect.get(target, prop, target) as unknown;
+        return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(target) : v;
+      },
+    });
+    const got: unknown[] = [];
+    const c = createStreamConsumer({
+      redis, blocking: createBlockingRedis(ns.target), stream, group: 'g', consumer: 'late',
+      handler: async (e) => { e.forEach((x) => got.push(x.data)); return { ack: e.map((x) => x.id) }; },
+      blockMs: 50, claimIdleMs: 100,
+    });
+    cleanups.push(() => c.stop());
+    expect(await c.reclaim()).toBe(0);
+    expect(got).toEqual([]);
+    // `raced` stays pending on its new owner; the trimmed one left the pending list.
+    const pending = (await ns.redis.xpending(stream, 'g', '-', '+', 10)) as [string, string, number, number][];
+    expect(pending.map(([id, owner]) => [id, owner])).toEqual([[raced, 'other']]);
+  });
+
   it('a second consumer takes over the entries of a dead one (XCLAIM after idle)', async () => {
     const ns = await redisNamespace('takeover');
     const stream = `${ns.prefix}:s`;

@@ -188,8 +188,14 @@ export function createStreamConsumer(o: StreamConsumerOptions): StreamConsumer {
     const dead = entries.filter((e) => e.deliveries > maxDeliveries);
     for (const e of dead) await deadLetter(e);
     const live = entries.filter((e) => e.deliveries <= maxDeliveries);
-    // Entries that were trimmed away while pending: nothing left to do but ack them.
-    const gone = retry.filter((id) => !entries.some((e) => e.id === id));
+    // An id XCLAIM did not return was either trimmed away while pending (nothing left to do but
+    // ack it) or claimed by another consumer between our XPENDING and XCLAIM (its idle time
+    // reset): that one is not ours to ack — acking it would drop it from the pending list, and a
+    // failure of its new owner would never be retried.
+    const returned = new Set(entries.map((e) => e.id));
+    const unclaimed = retry.filter((id) => !returned.has(id));
+    const gone: string[] = [];
+    for (const id of unclaimed) if (!((await o.redis.xrange(o.stream, id, id)) as unknown[]).length) gone.push(id);
     if (gone.length) await o.redis.xack(o.stream, o.group, ...gone);
     total += live.length;
     return { total, running: live.length ? run(live) : Promise.resolve() };
