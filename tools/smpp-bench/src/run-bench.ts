@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { cpus, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
@@ -23,6 +24,8 @@ import { summariseDir } from './profile-top';
  * - `BENCH_INSTANCES=sender=3,dlr-worker=2` runs several processes of an app (scaling runs).
  * - `BENCH_PROFILE=1`: every process runs with --cpu-prof; the summary gets each one's top
  *   functions by self time and its split between our code, dependencies, Node and GC.
+ * - The apps and the simulator run as in production, their bundles from dist/ (built first,
+ *   `npm run build`); `BENCH_TSX=1` runs them from source through tsx instead, for comparison.
  */
 const env = process.env;
 const rate = env.BENCH_RATE ? positive('BENCH_RATE', env.BENCH_RATE) : undefined;
@@ -35,6 +38,12 @@ const instances = parseInstances(env.BENCH_INSTANCES ?? '');
 const prefix = `bench:${randomBytes(4).toString('hex')}`;
 // Profiles are written when each process exits (the supervisor passes SMSGW_NODE_ARGS on).
 const profileDir = env.BENCH_PROFILE === '1' ? mkdtempSync(join(tmpdir(), 'smsgw-bench-prof-')) : undefined;
+// The supervisor (and startStack's, through it) reads this for every process it starts.
+const apps = env.BENCH_TSX === '1' ? 'tsx' : 'compiled';
+env.SMSGW_COMPILED = apps === 'compiled' ? '1' : '0';
+// Built here, not left to the npm script: a bench run straight through tsx never measures a
+// dist/ older than the sources.
+if (apps === 'compiled') execFileSync(process.execPath, ['--import', 'tsx', join(REPO_ROOT, 'tools/run-local/src/build.ts')], { cwd: REPO_ROOT, stdio: ['ignore', 'ignore', 'inherit'] });
 if (profileDir) env.SMSGW_NODE_ARGS = `${env.SMSGW_NODE_ARGS ?? ''} --cpu-prof --cpu-prof-dir=${profileDir}`.trim();
 
 const redis = await startBenchRedis(env.BENCH_PERSISTENCE ?? 'everysec', env.REDIS_URL ?? 'redis://127.0.0.1:6379');
@@ -100,7 +109,7 @@ try {
   await sim.stop();
   const profile = profileDir ? { profile: profilesByProcess(profileDir, pids) } : {};
   console.log(JSON.stringify({
-    ...summary, window, instances, backend: stack.state.backend, redis: { persistence: redis.persistence },
+    ...summary, window, instances, apps, backend: stack.state.backend, redis: { persistence: redis.persistence },
     cpuUsPerMsg, gatewayCpuUsPerMsg: gateway, rssMiB, ...soak, ...profile, machine,
   }));
 } finally {

@@ -1,11 +1,23 @@
 import { createHash } from 'node:crypto';
-import { readdirSync, readFileSync } from 'node:fs';
-import { extname, join, relative, sep } from 'node:path';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { dirname, extname, join, relative, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { AdminApp } from '../admin-server';
 
-/** Where the console's files are: apps/admin/console, beside src. */
-export const CONSOLE_DIR = fileURLToPath(new URL('../../console/', import.meta.url));
+/**
+ * Where the console's files are: apps/admin/console, beside src, under the repository root
+ * (the package.json named smsgw) found above this file — this source file, or the bundle it is
+ * part of in dist/admin/main.js (`npm run build`, the Docker image).
+ */
+export const CONSOLE_DIR = join(repoRootAbove(dirname(fileURLToPath(import.meta.url))), 'apps/admin/console');
+
+function repoRootAbove(from: string): string {
+  for (let dir = from; ; dir = dirname(dir)) {
+    const pkg = join(dir, 'package.json');
+    if (existsSync(pkg) && (JSON.parse(readFileSync(pkg, 'utf8')) as { name?: string }).name === 'smsgw') return dir;
+    if (dirname(dir) === dir) throw new Error(`the web console: no package.json named "smsgw" at or above ${from}`);
+  }
+}
 
 const TYPES: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',
