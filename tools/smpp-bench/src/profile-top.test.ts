@@ -29,4 +29,19 @@ describe('cpu profile summary', () => {
     ]);
     expect(s.byArea).toEqual({ ours: 60, dependencies: 20, node: 10, gc: 10, other: 0 });
   });
+
+  it('counts a compiled bundle (dist/<app>/main.js) as our code', () => {
+    const p: CpuProfile = {
+      nodes: [
+        { id: 1, callFrame: frame('(root)') },
+        { id: 2, callFrame: frame('sendClaimed', 'file:///repo/dist/sender/main.js', 6226) },
+        { id: 3, callFrame: frame('Command', 'file:///repo/node_modules/ioredis/built/Command.js', 62) },
+      ],
+      startTime: 0,
+      endTime: 1_000,
+      samples: [2, 3, 2],
+      timeDeltas: [0, 750, 250],
+    };
+    expect(summariseProfile(p, '/repo', 2).byArea).toMatchObject({ ours: 75, dependencies: 25 });
+  });
 });

@@ -29,7 +29,8 @@ const areaOf = (url: string, fn: string): keyof ProfileSummary['byArea'] => {
   if (fn === '(garbage collector)') return 'gc';
   if (url.includes('/node_modules/')) return 'dependencies';
   if (url.startsWith('node:') || (!url && fn !== '(program)')) return 'node';
-  if (/\/(apps|libs|tools)\//.test(url)) return 'ours';
+  // Our sources, or their bundles (dist/<app>/main.js: npm packages stay outside them).
+  if (/\/(apps|libs|tools|dist)\//.test(url)) return 'ours';
   return 'other';
 };
 
