@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { redisNamespace } from '@smsgw/testing';
 import { clientBacklogKey, createClientBacklog } from './client-backlog';
 import { clientCancelledKey } from './cancel-scripts';
@@ -41,6 +41,42 @@ describe('cancel_sm against the hand-off to an SMSC (real Redis)', () => {
       expect(await backlog.cancel('globex', 'm2')).toBe(false);
       expect(await backlog.has('acme', 'm2')).toBe(true);
       expect(await backlog.cancel('acme', 'unknown')).toBe(false);
+    } finally {
+      await ns.cleanup();
+    }
+  });
+
+  it('hand-offs of one client in the same tick share one script call, each answered as if alone', async () => {
+    const ns = await redisNamespace('handoff-batch');
+    const backlog = createClientBacklog(ns.redis, ns.prefix);
+    try {
+      const exp = Date.now() + 60_000;
+      const at = exp - 60_000;
+      const indexed = (id: string) => ({ id, sys: 'acme', at, exp, src: { norm: 'ACME' }, dst: { norm: '447700900001' } });
+      await backlog.enqueueAll(`${ns.prefix}:in`, [indexed('go'), entry('cancelled', 'acme', exp), entry('replaced', 'acme', exp), entry('other', 'globex', exp)]);
+      expect(await backlog.cancel('acme', 'cancelled')).toBe(true);
+      expect(await backlog.replace('acme', 'replaced', { sm: 'bmV3' })).toBe(1);
+      const script = vi.spyOn(ns.redis as unknown as { smsgwHandoff: (...a: unknown[]) => Promise<unknown> }, 'smsgwHandoff');
+      const results = await Promise.all([
+        backlog.handoff('acme', 'go', { pending: backlog.pendingPlace(indexed('go')) }),
+        backlog.handoff('acme', 'cancelled'),
+        backlog.handoff('acme', 'replaced', { rv: 0 }),
+        backlog.handoff('acme', 'never-counted'),
+        backlog.handoff('globex', 'other'),
+      ]);
+      expect(results[0]).toBe('go');
+      expect(results[1]).toBe('cancelled');
+      expect(results[2]).toMatchObject({ replaced: { v: 1 } });
+      expect(results[3]).toBe('gone');
+      expect(results[4]).toBe('go');
+      // The indexed message left the pending index with its hand-off.
+      expect(await backlog.pending('acme', 'ACME', '447700900001')).toEqual([]);
+      expect(await backlog.has('acme', 'go')).toBe(false);
+      expect(await backlog.has('acme', 'replaced')).toBe(true);
+      // One script call per client, not one per message.
+      // (ioredis' auto-pipelining re-enters the command's method: count distinct calls.)
+      const calls = [...new Set(script.mock.calls.map((c) => JSON.stringify(c)))].map((c) => JSON.parse(c) as unknown[]);
+      expect(calls.map((c) => c[0])).toEqual([7, 4]);
     } finally {
       await ns.cleanup();
     }

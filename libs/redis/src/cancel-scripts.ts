@@ -1,5 +1,6 @@
 import { parseReplacement, type Replacement, type VersionedReplacement } from '@smsgw/contracts';
-import type { Redis } from './redis-client';
+import { defineDynamicKeyCommand, type Redis } from './redis-client';
+import { createTickBatch } from './tick-batch';
 
 /**
  * cancel_sm (SMPP v3.4 §4.9) against the hand-off to an SMSC. A message's id in its client's
@@ -32,24 +33,36 @@ return 1
 `;
 
 /**
- * KEYS: backlog, cancelled, replaced, pending. ARGV: id, the copy's replacement version (0:
- * none), its pending-index member ('' when none). Returns 1 to submit (the id left the backlog
- * here), 0 when the message was cancelled, 2 when the id is in neither set — handed off before
- * by another copy, or never counted: only the state store can say whether it went —, or the
- * replacement (`<v>|<json>`) when the copy is older than it and the message is still the
- * client's to change: the copy is not sent, the replaced message goes instead.
+ * KEYS: backlog, cancelled, replaced, then one pending key per message (any key of the client's
+ * slot when it has none). ARGV: per message its id, the copy's replacement version (0: none),
+ * its pending-index member ('' when none). Answers per message, in order: 1 to submit (the id
+ * left the backlog here), 0 when the message was cancelled, 2 when the id is in neither set —
+ * handed off before by another copy, or never counted: only the state store can say whether it
+ * went —, or the replacement (`<v>|<json>`) when the copy is older than it and the message is
+ * still the client's to change: the copy is not sent, the replaced message goes instead. The
+ * hand-offs of one client made in the same tick share one call (all its keys are in its slot).
  */
 const HANDOFF_SCRIPT = `
-if redis.call('ZSCORE', KEYS[1], ARGV[1]) then
-  local r = redis.call('HGET', KEYS[3], ARGV[1])
-  if r and tonumber(string.match(r, '^(%d+)|')) > tonumber(ARGV[2]) then return r end
-  redis.call('ZREM', KEYS[1], ARGV[1])
-  if r then redis.call('HDEL', KEYS[3], ARGV[1]) end
-  if ARGV[3] ~= '' then redis.call('ZREM', KEYS[4], ARGV[3]) end
-  return 1
+local out = {}
+for i = 1, #ARGV, 3 do
+  local id, member = ARGV[i], ARGV[i + 2]
+  local res = 2
+  if redis.call('ZSCORE', KEYS[1], id) then
+    local r = redis.call('HGET', KEYS[3], id)
+    if r and tonumber(string.match(r, '^(%d+)|')) > tonumber(ARGV[i + 1]) then
+      res = r
+    else
+      redis.call('ZREM', KEYS[1], id)
+      if r then redis.call('HDEL', KEYS[3], id) end
+      if member ~= '' then redis.call('ZREM', KEYS[3 + (i + 2) / 3], member) end
+      res = 1
+    end
+  elseif redis.call('ZSCORE', KEYS[2], id) then
+    res = 0
+  end
+  out[#out + 1] = res
 end
-if redis.call('ZSCORE', KEYS[2], ARGV[1]) then return 0 end
-return 2
+return out
 `;
 
 /**
@@ -99,7 +112,7 @@ export type HandoffResult = 'go' | 'gone' | 'cancelled' | { replaced: VersionedR
 
 type CancelRedis = Redis & {
   smsgwCancel(backlog: string, cancelled: string, replaced: string, id: string): Promise<number>;
-  smsgwHandoff(backlog: string, cancelled: string, replaced: string, pending: string, id: string, rv: number, member: string): Promise<number | string>;
+  smsgwHandoff(numKeys: number, ...keysAndArgs: (string | number)[]): Promise<(number | string)[]>;
   smsgwReplace(backlog: string, replaced: string, id: string, set: string): Promise<number>;
 };
 
@@ -117,7 +130,12 @@ export function createCancelScripts(
 ) {
   const r = redis as CancelRedis;
   if (typeof r.smsgwCancel !== 'function') r.defineCommand('smsgwCancel', { numberOfKeys: 3, lua: CANCEL_SCRIPT });
-  if (typeof r.smsgwHandoff !== 'function') r.defineCommand('smsgwHandoff', { numberOfKeys: 4, lua: HANDOFF_SCRIPT });
+  defineDynamicKeyCommand(redis, 'smsgwHandoff', HANDOFF_SCRIPT);
+  const handoffs = createTickBatch<{ id: string; copy: HandoffCopy }, number | string>((sys, items) => {
+    const keys = [backlogKey(sys), cancelledKey(sys), replacedKey(sys), ...items.map((it) => it.copy.pending?.key ?? replacedKey(sys))];
+    const args = items.flatMap((it) => [it.id, it.copy.rv ?? 0, it.copy.pending?.member ?? '']);
+    return r.smsgwHandoff(keys.length, ...keys, ...args);
+  });
   if (typeof r.smsgwReplace !== 'function') r.defineCommand('smsgwReplace', { numberOfKeys: 2, lua: REPLACE_SCRIPT });
   return {
     /**
@@ -142,8 +160,7 @@ export function createCancelScripts(
      * 'go', no cancel or replace of that message can succeed any more.
      */
     async handoff(sys: string, id: string, copy: HandoffCopy = {}): Promise<HandoffResult> {
-      const pending = copy.pending;
-      const out = await r.smsgwHandoff(backlogKey(sys), cancelledKey(sys), replacedKey(sys), pending?.key ?? replacedKey(sys), id, copy.rv ?? 0, pending?.member ?? '');
+      const out = await handoffs(sys, { id, copy });
       if (out === 1) return 'go';
       if (out === 2) return 'gone';
       if (out === 0) return 'cancelled';

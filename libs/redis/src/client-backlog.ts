@@ -1,7 +1,8 @@
 import { ENTRY_FIELD } from '@smsgw/contracts';
-import type { Redis } from './redis-client';
+import { defineDynamicKeyCommand, type Redis } from './redis-client';
 import { encodeEntry, xaddEntry } from './stream-entry';
 import { clientCancelledKey, clientReplacedKey, createCancelScripts } from './cancel-scripts';
+import { createTickBatch } from './tick-batch';
 import { COUNT_SCRIPT, pendingKey, pendingOf, pendingPlace, type PendingEntry, type PendingMessage } from './pending-index';
 
 /**
@@ -19,7 +20,7 @@ export interface BacklogMessage {
 
 const indexed = (m: BacklogMessage): m is PendingMessage => !!m.src && !!m.dst && m.at !== undefined;
 
-type CountRedis = Redis & { smsgwCount(backlog: string, pending: string, score: number, id: string, member: string, expireAt: number): Promise<number> };
+type CountRedis = Redis & { smsgwCount(numKeys: number, ...keysAndArgs: (string | number)[]): Promise<number> };
 
 /** How long past its expiry a message may still be counted before the sweep drops it. */
 export const BACKLOG_GRACE_MS = 10 * 60_000;
@@ -44,13 +45,41 @@ export function createClientBacklog(redis: Redis, prefix: string) {
   const cancelledKey = (sys: string) => clientCancelledKey(prefix, sys);
   const replacedKey = (sys: string) => clientReplacedKey(prefix, sys);
   const r = redis as CountRedis;
-  if (typeof r.smsgwCount !== 'function') r.defineCommand('smsgwCount', { numberOfKeys: 2, lua: COUNT_SCRIPT });
-  /** Counts one message (and indexes it when it has addresses): one command either way. */
-  const count = (m: BacklogMessage, score: number) => {
-    if (!indexed(m)) return redis.zadd(key(m.sys), score, m.id);
-    const place = pendingPlace(prefix, m);
-    return r.smsgwCount(key(m.sys), place.key, score, m.id, place.member, score + BACKLOG_GRACE_MS);
+  defineDynamicKeyCommand(redis, 'smsgwCount', COUNT_SCRIPT);
+  /** KEYS and ARGV of COUNT_SCRIPT for these messages of one client. */
+  const countCall = (sys: string, items: readonly { m: BacklogMessage; score: number }[]) => {
+    const keys = [key(sys)];
+    const args: (string | number)[] = [];
+    for (const { m, score } of items) {
+      if (indexed(m)) {
+        const place = pendingPlace(prefix, m);
+        keys.push(place.key);
+        args.push(score, m.id, place.member, score + BACKLOG_GRACE_MS);
+      } else {
+        keys.push(keys[0]!);
+        args.push(score, m.id, '', 0);
+      }
+    }
+    return r.smsgwCount(keys.length, ...keys, ...args);
   };
+  type Enqueued = { ok: true; id: string | null } | { ok: false; err: unknown };
+  /**
+   * The submits of one client in one tick: ONE counting script for all of them, issued before
+   * their XADDs (so on one connection the count lands first: a message in a stream is always
+   * counted), then the XADDs. Each answers once its XADD is durable and the count is in; if only
+   * the count failed the message is still accepted (just not counted); a message whose XADD
+   * failed is taken back out of the backlog (best effort — the sweep drops it otherwise).
+   */
+  const enqueueBatch = createTickBatch<{ stream: string; entry: BacklogMessage; score: number }, Enqueued>(async (sys, items) => {
+    const counted = countCall(sys, items.map((it) => ({ m: it.entry, score: it.score }))).catch(() => undefined);
+    const added = await Promise.allSettled(items.map((it) => xaddEntry(redis, it.stream, it.entry)));
+    // Counted before the client hears ESME_ROK (same round trip; on a cluster another node):
+    // a query_sm right after the answer finds the message (`has`).
+    await counted;
+    const failed = items.filter((_, i) => added[i]!.status === 'rejected').map((it) => it.entry.id);
+    if (failed.length) await redis.zrem(key(sys), ...failed).catch(() => undefined);
+    return added.map((a) => (a.status === 'fulfilled' ? { ok: true as const, id: a.value } : { ok: false as const, err: a.reason as unknown }));
+  });
   return {
     // cancel_sm and replace_sm: cancel, replace, handoff, cancelledOf, replacementsOf, isCancelled (cancel-scripts.ts).
     ...createCancelScripts(redis, key, cancelledKey, replacedKey),
@@ -59,26 +88,16 @@ export function createClientBacklog(redis: Redis, prefix: string) {
     /** This client's messages from `src` to `dst` (normalised) not yet handed off, latest first. */
     pending: (sys: string, src: string, dst: string): Promise<PendingEntry[]> => pendingOf(redis, pendingKey(prefix, sys, src, dst)),
     /**
-     * Appends an accepted message to `stream` and counts it, in one round trip (the ZADD goes
-     * first, so a message in a stream is always counted). Not a MULTI: the two keys are in
-     * different slots on Redis Cluster. Resolves once the XADD is durable; if only the ZADD
-     * failed the message is still accepted (it is just not counted); if the XADD failed, the
-     * id is taken back out (best effort — the sweep drops it otherwise). The entry is written
-     * as it is; ingress always sets `exp`, an entry without one is scored as living `fallbackAgeMs`.
+     * Appends an accepted message to `stream` and counts it, in one round trip (the count goes
+     * first, so a message in a stream is always counted; see enqueueBatch). Not a MULTI: the
+     * two keys are in different slots on Redis Cluster. Resolves once the XADD is durable. The
+     * entry is written as it is; ingress always sets `exp`, an entry without one is scored as
+     * living `fallbackAgeMs`.
      */
     async enqueue<E extends BacklogMessage & { at: number; exp?: number }>(stream: string, entry: E, fallbackAgeMs = 48 * 3_600_000): Promise<string | null> {
-      const counted = count(entry, entry.exp ?? entry.at + fallbackAgeMs).catch(() => undefined);
-      try {
-        const id = await xaddEntry(redis, stream, entry);
-        // Counted before the client hears ESME_ROK (same round trip; on a cluster another
-        // node): a query_sm right after the answer finds the message (`has`).
-        await counted;
-        return id;
-      } catch (err) {
-        await counted;
-        await redis.zrem(key(entry.sys), entry.id).catch(() => undefined);
-        throw err;
-      }
+      const res = await enqueueBatch(entry.sys, { stream, entry, score: entry.exp ?? entry.at + fallbackAgeMs });
+      if (!res.ok) throw res.err;
+      return res.id;
     },
     /**
      * Several accepted messages at once (the destinations of one submit_multi): all of them are
@@ -97,7 +116,7 @@ export function createClientBacklog(redis: Redis, prefix: string) {
         bySys.set(e.sys, c);
       }
       // One call per message (concurrent: they share round trips).
-      const counted = Promise.all(entries.map((e) => count(e, e.exp ?? e.at + fallbackAgeMs))).catch(() => undefined);
+      const counted = Promise.all([...bySys].map(([sys]) => countCall(sys, entries.filter((e) => e.sys === sys).map((m) => ({ m, score: m.exp ?? m.at + fallbackAgeMs }))))).catch(() => undefined);
       try {
         const tx = redis.multi();
         for (const e of entries) tx.xadd(stream, '*', ENTRY_FIELD, encodeEntry(e));

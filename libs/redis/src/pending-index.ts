@@ -30,14 +30,21 @@ export interface PendingMessage {
 export const pendingPlace = (prefix: string, m: PendingMessage) => ({ key: pendingKey(prefix, m.sys, m.src.norm, m.dst.norm), member: pendingMember(m.svc, m.at, m.id) });
 
 /**
- * KEYS: backlog, pending. ARGV: expiry (the score), id, pending member, when the pending key may
- * expire. Counts an accepted message and indexes it in one call; the key's expiry only ever
- * moves later (PEXPIRETIME, Redis 7).
+ * KEYS: backlog, then one pending key per message (the backlog's key again for a message not
+ * indexed). ARGV: per message its expiry (the score), id, pending member ('' = not indexed), when
+ * the pending key may expire. Counts accepted messages and indexes them in one call — the
+ * submits of one client in one tick share it; a pending key's expiry only ever moves later
+ * (PEXPIRETIME, Redis 7).
  */
 export const COUNT_SCRIPT = `
-redis.call('ZADD', KEYS[1], ARGV[1], ARGV[2])
-redis.call('ZADD', KEYS[2], ARGV[1], ARGV[3])
-if redis.call('PEXPIRETIME', KEYS[2]) < tonumber(ARGV[4]) then redis.call('PEXPIREAT', KEYS[2], ARGV[4]) end
+for i = 1, #ARGV, 4 do
+  redis.call('ZADD', KEYS[1], ARGV[i], ARGV[i + 1])
+  if ARGV[i + 2] ~= '' then
+    local k = KEYS[1 + (i + 3) / 4]
+    redis.call('ZADD', k, ARGV[i], ARGV[i + 2])
+    if redis.call('PEXPIRETIME', k) < tonumber(ARGV[i + 3]) then redis.call('PEXPIREAT', k, ARGV[i + 3]) end
+  end
+end
 return 1
 `;
 

@@ -57,9 +57,11 @@ export function createRedis(target: string | RedisTarget, opts: { commandTimeout
   };
   return open(
     target,
-    { ...node, enableAutoPipelining: true, enableOfflineQueue: true, retryStrategy: retry, lazyConnect: false },
+    { ...node, enableAutoPipelining: true, autoPipeliningIgnoredCommands: [], enableOfflineQueue: true, retryStrategy: retry, lazyConnect: false },
     {
       enableAutoPipelining: true,
+      // Its own list (defineDynamicKeyCommand adds to it), not the library's shared default.
+      autoPipeliningIgnoredCommands: [],
       enableOfflineQueue: true,
       // Reads and writes go to masters: the gateway reads what it just wrote.
       scaleReads: 'master',
@@ -117,4 +119,17 @@ export async function pingRedis(redis: Redis, target: string | RedisTarget, time
   } finally {
     clearTimeout(timer);
   }
+}
+
+/**
+ * Defines a script whose number of keys varies per call (the caller passes it first, as EVALSHA
+ * does). Such a command is kept out of auto-pipelining: ioredis groups an auto-pipelined custom
+ * command by its first argument, here the key count, so on a Cluster calls for different slots
+ * would share a pipeline and fail; sent on its own, the cluster client routes it by its keys.
+ */
+export function defineDynamicKeyCommand(redis: Redis, name: string, lua: string): void {
+  if (typeof (redis as unknown as Record<string, unknown>)[name] === 'function') return;
+  redis.defineCommand(name, { lua });
+  const ignored = (redis.options as { autoPipeliningIgnoredCommands?: string[] }).autoPipeliningIgnoredCommands;
+  if (ignored && !ignored.includes(name)) ignored.push(name);
 }
