@@ -36,8 +36,6 @@ export interface SimReplace {
 /** An accepted message whose receipt has not gone yet: it can still be cancelled or replaced. */
 export interface SimPending {
   submit: Pdu;
-  /** Its receipt timers; a cancel clears them and the receipt never goes. */
-  timers: NodeJS.Timeout[];
   /** Rewrites the receipt text after a replace. */
   retext?: (text: string) => void;
 }
@@ -48,7 +46,6 @@ export interface SimCancelReplaceOptions {
   /** Answer every replace_sm with this status (still recorded); default ROK for a pending message, else ESME_RREPLACEFAIL. */
   replaceStatus?: number;
   gsmPacked?: boolean;
-  clearTimer(t: NodeJS.Timeout): void;
 }
 
 const address = (ton: number | undefined, npi: number | undefined, addr: string | undefined): SimAddress => ({ ton: ton ?? 0, npi: npi ?? 0, addr: addr ?? '' });
@@ -73,10 +70,8 @@ export function createSimCancelReplace(opts: SimCancelReplaceOptions) {
   const cancel = (p: Pdu): number => {
     const m = find(p);
     const status = opts.cancelStatus ?? (m ? STATUS.ESME_ROK : STATUS.ESME_RCANCELFAIL);
-    if (m && status === STATUS.ESME_ROK) {
-      for (const t of m.timers) opts.clearTimer(t);
-      pending.delete(p.message_id!);
-    }
+    // Leaving `pending` is what stops its receipt: the simulator's due queue skips a message no longer there.
+    if (m && status === STATUS.ESME_ROK) pending.delete(p.message_id!);
     cancels.push({
       messageId: p.message_id ?? '',
       serviceType: p.service_type ?? '',

@@ -103,6 +103,31 @@ describe('SMSC simulator + test client', () => {
     expect(receiptId(client.receipts[0]!)).toBe(resp.message_id);
   });
 
+  it('duplicateReceipts: every receipt twice; a cancel before the first stops both', async () => {
+    const { sim, client } = await setup({ receiptDelayMs: 30, duplicateReceipts: true });
+    const kept = await client.submit({ source_addr: 'ACME', destination_addr: '1', short_message: Buffer.from('twice'), registered_delivery: 1 });
+    const cancelled = await client.submit({ source_addr: 'ACME', destination_addr: '2', short_message: Buffer.from('never'), registered_delivery: 1 });
+    const c = await client.session.request({ command: 'cancel_sm', message_id: cancelled.message_id, source_addr: 'ACME' });
+    expect(c.status).toBe(STATUS.ESME_ROK);
+    const start = Date.now();
+    await client.waitForReceipts(2);
+    expect(client.receipts.map(receiptId)).toEqual([kept.message_id, kept.message_id]);
+    await new Promise((r) => setTimeout(r, 80 - (Date.now() - start)));
+    expect(client.receipts).toHaveLength(2);
+    expect(sim.stats.receiptsSent).toBe(2);
+  });
+
+  it('respondDelayMs: the submit_sm_resp waits, the receipt (sooner) comes first, in submit order', async () => {
+    const { client } = await setup({ respondDelayMs: 60, receiptDelayMs: 5 });
+    const t0 = Date.now();
+    const [a, b] = await Promise.all([
+      client.submit({ destination_addr: '1', short_message: Buffer.from('a'), registered_delivery: 1 }),
+      client.submit({ destination_addr: '2', short_message: Buffer.from('b'), registered_delivery: 1 }),
+    ]);
+    expect(Date.now() - t0).toBeGreaterThanOrEqual(55);
+    expect(client.receipts.map(receiptId)).toEqual([a.message_id, b.message_id]);
+  });
+
   it('checks credentials and bind state', async () => {
     const sim = await startSmscSim({ systemId: 'acme', password: 'secret' });
     closers.push(() => sim.close());

@@ -1,8 +1,9 @@
 import type { Server } from 'node:net';
 import type { TlsOptions } from 'node:tls';
 import { createSmppServer, createSmppTlsServer, cstringTlv, ESM_CLASS, getTlv, listen, MESSAGE_STATE, SessionClosedError, SmppTimeoutError, STATUS, TLV, tlvUint32, uint8Tlv, type Pdu, type PduInit, type SmppLogger, type SmppSession } from '@smsgw/smpp';
-import { encodeGsm7, formatReceiptText } from '@smsgw/sms-text';
-import { createSimCancelReplace, type SimCancel, type SimPending, type SimReplace } from './sim-cancel-replace';
+import { createSimCancelReplace, type SimCancel, type SimReplace } from './sim-cancel-replace';
+import { DueQueue } from './smsc-sim-due';
+import { deliveredReceiptText, SimReceipt, type ReceiptBuilder } from './smsc-sim-receipt';
 import { describeSubmit, reassemble, type SimMessage, type SimSubmit } from './sim-submits';
 
 export type { SimAddress, SimCancel, SimReplace } from './sim-cancel-replace';
@@ -94,6 +95,13 @@ interface QueuedReceipt {
   pdu: PduInit;
   attempts: number;
 }
+interface DueResponse {
+  session: SmppSession;
+  pdu: Pdu;
+  smscMsgId: string;
+}
+
+const DELIVERED_STATE = uint8Tlv(TLV.message_state, MESSAGE_STATE.DELIVERED);
 
 // A receipt is tried this often (refusals retried after 0.5, 1, 2 … 32 s: over a minute in all).
 const MAX_RECEIPT_ATTEMPTS = 8;
@@ -111,7 +119,6 @@ export async function startSmscSim(opts: SmscSimOptions = {}): Promise<SmscSim> 
   const bound = new Map<SmppSession, Bound>();
   const sessions = new Set<SmppSession>();
   const queue: QueuedReceipt[] = [];
-  const timers = new Set<NodeJS.Timeout>();
   let nextId = 1;
   let rateSecond = 0;
   let rateCount = 0;
@@ -121,11 +128,21 @@ export async function startSmscSim(opts: SmscSimOptions = {}): Promise<SmscSim> 
     cancelStatus: opts.cancelStatus,
     replaceStatus: opts.replaceStatus,
     gsmPacked: opts.gsmPacked,
-    clearTimer: (t) => {
-      clearTimeout(t);
-      timers.delete(t);
-    },
   });
+  // Receipts, their duplicates and delayed responses each a fixed delay after the submit, on one timer.
+  const due = new DueQueue();
+  const receipts = due.lane<SimReceipt>(receiptDelayMs, (r) => {
+    // A cancel_sm took the message out of the pending map: its receipt never goes.
+    if (changes.pending.get(r.smscMsgId) !== r) return void (r.cancelled = true);
+    changes.pending.delete(r.smscMsgId);
+    deliver(r, r.session);
+  });
+  const duplicates = opts.duplicateReceipts
+    ? due.lane<SimReceipt>(receiptDelayMs + 20, (r) => {
+        if (!r.cancelled) deliver({ systemId: r.systemId, pdu: r.pdu, attempts: 0 }, r.session);
+      })
+    : undefined;
+  const responses = opts.respondDelayMs ? due.lane<DueResponse>(opts.respondDelayMs, (r) => r.session.respond(r.pdu, { message_id: r.smscMsgId })) : undefined;
 
   const formatId = (n: number, format: 'hex' | 'dec' | undefined, upper = false) => {
     if (format === 'dec') return String(n);
@@ -185,11 +202,11 @@ export async function startSmscSim(opts: SmscSimOptions = {}): Promise<SmscSim> 
     for (const r of mine) deliver(r);
   };
 
-  const receiptPdu = (p: Pdu, smscMsgId: string, text: string, submitDate: Date): PduInit => {
-    const body = formatReceiptText({ id: smscMsgId, submitDate, doneDate: new Date(), stat: 'DELIVRD', err: 0, text: gsmSafe(text) });
-    const encoded = encodeGsm7(body) ?? Buffer.from(body, 'latin1');
-    const tlvs = [cstringTlv(TLV.receipted_message_id, smscMsgId), uint8Tlv(TLV.message_state, MESSAGE_STATE.DELIVERED)];
-    const fields = {
+  const receiptPdu: ReceiptBuilder = (p, smscMsgId, text, submitDate) => {
+    const encoded = deliveredReceiptText(smscMsgId, text, submitDate, new Date());
+    const tlvs = [cstringTlv(TLV.receipted_message_id, smscMsgId), DELIVERED_STATE];
+    const receipt = {
+      command: 'deliver_sm' as const,
       source_addr_ton: p.dest_addr_ton,
       source_addr_npi: p.dest_addr_npi,
       source_addr: p.destination_addr,
@@ -199,10 +216,13 @@ export async function startSmscSim(opts: SmscSimOptions = {}): Promise<SmscSim> 
       // §5.2.12: the same receipt bits in deliver_sm and data_sm.
       esm_class: ESM_CLASS.DELIVERY_RECEIPT,
       data_coding: 0,
+      short_message: encoded,
+      tlvs,
     };
+    if (opts.receiptsAs !== 'data_sm') return receipt;
     // data_sm (§4.7.1) has no short_message: the text goes in message_payload.
-    if (opts.receiptsAs === 'data_sm') return { command: 'data_sm', service_type: '', ...fields, registered_delivery: 0, tlvs: [{ tag: TLV.message_payload, value: encoded }, ...tlvs] };
-    return { command: 'deliver_sm', ...fields, short_message: encoded, tlvs };
+    const { short_message: _text, ...fields } = receipt;
+    return { ...fields, command: 'data_sm', service_type: '', registered_delivery: 0, tlvs: [{ tag: TLV.message_payload, value: encoded }, ...tlvs] };
   };
 
   const onSubmit = (s: SmppSession, b: Bound | undefined, p: Pdu) => {
@@ -229,42 +249,28 @@ export async function startSmscSim(opts: SmscSimOptions = {}): Promise<SmscSim> 
     const smscMsgId = formatId(n, opts.idFormat);
     const receiptId = opts.receiptIdFormat ? formatId(n, opts.receiptIdFormat, true) : smscMsgId;
     const at = Date.now();
-    const rec: SimSubmitted = { ...describeSubmit(p, smscMsgId, at, { gsmPacked: opts.gsmPacked }), command: p.command === 'data_sm' ? 'data_sm' : 'submit_sm' };
+    const rec = describeSubmit(p, smscMsgId, at, { gsmPacked: opts.gsmPacked }) as SimSubmitted;
+    rec.command = p.command === 'data_sm' ? 'data_sm' : 'submit_sm';
     const ttl = tlvUint32(getTlv(p, TLV.qos_time_to_live));
     if (ttl !== undefined) rec.ttl = ttl;
     if (record) submits.push(rec);
-    const receipt = wantReceipts && (p.registered_delivery ?? 0) & 1 ? { systemId: b.systemId, pdu: receiptPdu(p, receiptId, rec.text, new Date(at)), attempts: 0 } : undefined;
-    if (receipt && opts.receiptBeforeResp) deliver(receipt, s);
-    // Pending until its receipt goes; without a receipt, for good (kept only when submits are, or a load run would grow it).
-    const pending: SimPending | undefined = (receipt && !opts.receiptBeforeResp) || (!receipt && record) ? { submit: p, timers: [] } : undefined;
-    if (pending) changes.pending.set(smscMsgId, pending);
-    if (pending && receipt) pending.retext = (text) => void (receipt.pdu = receiptPdu(p, receiptId, text, new Date(at)));
-    if (receipt && opts.duplicateReceipts) {
-      const t = setTimeout(() => {
-        timers.delete(t);
-        deliver({ ...receipt, attempts: 0 }, s);
-      }, receiptDelayMs + 20);
-      timers.add(t);
-      pending?.timers.push(t);
+    // Pending (cancel_sm, replace_sm) until its receipt goes; without a receipt, for good (kept
+    // only when submits are, or a load run would grow it).
+    if (!(wantReceipts && (p.registered_delivery ?? 0) & 1)) {
+      if (record) changes.pending.set(smscMsgId, { submit: p });
+      return respond(s, p, smscMsgId);
     }
-    if (opts.respondDelayMs) {
-      const t = setTimeout(() => {
-        timers.delete(t);
-        s.respond(p, { message_id: smscMsgId });
-      }, opts.respondDelayMs);
-      timers.add(t);
-    } else {
-      s.respond(p, { message_id: smscMsgId });
-    }
-    if (receipt && !opts.receiptBeforeResp) {
-      const t = setTimeout(() => {
-        timers.delete(t);
-        changes.pending.delete(smscMsgId);
-        deliver(receipt, s);
-      }, receiptDelayMs);
-      timers.add(t);
-      pending?.timers.push(t);
-    }
+    const receipt = new SimReceipt(b.systemId, s, smscMsgId, p, receiptId, at, receiptPdu, rec.text);
+    if (opts.receiptBeforeResp) deliver(receipt, s);
+    else changes.pending.set(smscMsgId, receipt);
+    if (duplicates) duplicates.add(receipt);
+    respond(s, p, smscMsgId);
+    if (!opts.receiptBeforeResp) receipts.add(receipt);
+  };
+
+  const respond = (s: SmppSession, p: Pdu, smscMsgId: string) => {
+    if (responses) responses.add({ session: s, pdu: p, smscMsgId });
+    else s.respond(p, { message_id: smscMsgId });
   };
 
   /** cancel_sm (§4.9) and replace_sm (§4.10), like submits only in BOUND_TX / BOUND_TRX (§2.3). */
@@ -314,17 +320,9 @@ export async function startSmscSim(opts: SmscSimOptions = {}): Promise<SmscSim> 
     messages: () => reassemble(submits),
     close: async () => {
       closing = true;
-      for (const t of timers) clearTimeout(t);
-      timers.clear();
+      due.close();
       for (const s of sessions) s.destroy();
       await new Promise<void>((resolve) => server.close(() => resolve()));
     },
   };
-}
-
-/** The receipt carries the first 20 characters; replace what GSM cannot show. */
-function gsmSafe(text: string): string {
-  return Array.from(text.slice(0, 40))
-    .map((ch) => (encodeGsm7(ch) ? ch : '?'))
-    .join('');
 }
