@@ -5,20 +5,21 @@ import { forwardSteps } from './transition-rules';
  * WATCH and costs one round trip; each script touches one key (KEYS[1]) so it runs on Redis
  * Cluster. Message hash fields (see redis-store.ts for the full layout):
  *   st state · ua updatedAt · n parts · sg segments · sdc SMSC data_coding · t:<STATE> time · p:<i> final state of part i · s:<i> SMSC id of part i · r:<i> its raw form
+ * Redis runs a script's whole body on every call, and each redis.call costs about as much as a
+ * command from a client: the hot scripts read what they decide on with one HMGET, gather their
+ * writes and make them with one HSET, then EXPIRE.
  */
 
-// Keeps updatedAt monotonic (events can be processed out of order) and refreshes the TTL.
-const TOUCH = `
-local function touch(key, at, ttl)
-  local ua = tonumber(redis.call('HGET', key, 'ua') or '0')
-  if tonumber(at) > ua then redis.call('HSET', key, 'ua', at) end
-  redis.call('EXPIRE', key, ttl)
-end
+/**
+ * Every forward step as `|FROM>TO|` in one string constant: a plain find per check, where a Lua
+ * table of the steps would be built again on every call.
+ */
+const ALLOWED = `local ALLOWED = '|${forwardSteps().join('|')}|'
+local function allowed(from, to) return string.find(ALLOWED, '|' .. from .. '>' .. to .. '|', 1, true) ~= nil end
 `;
 
-const ALLOWED = `local ALLOWED = {${forwardSteps()
-  .map((s) => `['${s}']=true`)
-  .join(',')}}\n`;
+const PUSH = `local function push(t, k, v) t[#t + 1] = k; t[#t + 1] = v end
+`;
 
 /** ARGV: ttl, field, value, ... → 1 created, 0 existed. */
 export const CREATE_LUA = `
@@ -41,15 +42,21 @@ redis.call('EXPIRE', KEYS[1], ARGV[5])
 return 1
 `;
 
-/** ARGV: to, at, ttl, err ('' = none), smsc ('' = none) → {applied, prev} or {0} when absent. */
-export const TRANSITION_LUA = `${ALLOWED}${TOUCH}
-local cur = redis.call('HGET', KEYS[1], 'st')
+/**
+ * ARGV: to, at, ttl, err ('' = none), smsc ('' = none) → {applied, prev} or {0} when absent.
+ * updatedAt stays monotonic (events can be processed out of order); the TTL is refreshed.
+ */
+export const TRANSITION_LUA = `${ALLOWED}${PUSH}
+local h = redis.call('HMGET', KEYS[1], 'st', 'ua')
+local cur = h[1]
 if not cur then return {0} end
-if not ALLOWED[cur .. '>' .. ARGV[1]] then return {0, cur} end
-redis.call('HSET', KEYS[1], 'st', ARGV[1], 't:' .. ARGV[1], ARGV[2])
-if ARGV[4] ~= '' then redis.call('HSET', KEYS[1], 'err', ARGV[4]) end
-if ARGV[5] ~= '' then redis.call('HSET', KEYS[1], 'smsc', ARGV[5]) end
-touch(KEYS[1], ARGV[2], ARGV[3])
+if not allowed(cur, ARGV[1]) then return {0, cur} end
+local w = {'st', ARGV[1], 't:' .. ARGV[1], ARGV[2]}
+if ARGV[4] ~= '' then push(w, 'err', ARGV[4]) end
+if ARGV[5] ~= '' then push(w, 'smsc', ARGV[5]) end
+if tonumber(ARGV[2]) > tonumber(h[2] or '0') then push(w, 'ua', ARGV[2]) end
+redis.call('HSET', KEYS[1], unpack(w))
+redis.call('EXPIRE', KEYS[1], ARGV[3])
 return {1, cur}
 `;
 
@@ -58,53 +65,128 @@ return {1, cur}
  * ('' = none; kept only where it differs from smscMsgId, and a resend's replaces it), dc ('' = as
  * created), rd ('' = as created), traceparent ('' = none) → 1 recorded, 2 recorded
  * and every part is now acknowledged (the message moved to SUBMITTED), 0 message absent.
+ * The one read takes the SMSC ids of the other parts the caller counts (ARGV parts); only a
+ * record that counts more parts than that needs a second read.
  */
-export const SUBMIT_LUA = `${ALLOWED}${TOUCH}
-if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
-redis.call('HSET', KEYS[1], 's:' .. ARGV[1], ARGV[4], 'smsc', ARGV[3])
-if ARGV[7] ~= '' then redis.call('HSET', KEYS[1], 'sg', ARGV[7]) end
-if ARGV[8] ~= '' then redis.call('HSET', KEYS[1], 'sdc', ARGV[8]) end
-if ARGV[10] ~= '' then redis.call('HSET', KEYS[1], 'dc', ARGV[10]) end
-if ARGV[11] ~= '' then redis.call('HSET', KEYS[1], 'rd', ARGV[11]) end
-if ARGV[12] ~= '' then redis.call('HSET', KEYS[1], 'tp', ARGV[12]) end
-if ARGV[9] ~= '' and ARGV[9] ~= ARGV[4] then
-  redis.call('HSET', KEYS[1], 'r:' .. ARGV[1], ARGV[9])
-else
-  redis.call('HDEL', KEYS[1], 'r:' .. ARGV[1])
+export const SUBMIT_LUA = `${ALLOWED}${PUSH}
+local k, part, parts = KEYS[1], tonumber(ARGV[1]), tonumber(ARGV[2])
+local f = {'st', 'n', 'ua', 'r:' .. ARGV[1]}
+for i = 0, parts - 1 do
+  if i ~= part then f[#f + 1] = 's:' .. i end
 end
-local n = tonumber(redis.call('HGET', KEYS[1], 'n') or '0')
-if tonumber(ARGV[2]) > n then
-  n = tonumber(ARGV[2])
-  redis.call('HSET', KEYS[1], 'n', n)
+local h = redis.call('HMGET', k, unpack(f))
+local cur = h[1]
+if not cur then return 0 end
+local w = {'s:' .. ARGV[1], ARGV[4], 'smsc', ARGV[3]}
+if ARGV[7] ~= '' then push(w, 'sg', ARGV[7]) end
+if ARGV[8] ~= '' then push(w, 'sdc', ARGV[8]) end
+if ARGV[10] ~= '' then push(w, 'dc', ARGV[10]) end
+if ARGV[11] ~= '' then push(w, 'rd', ARGV[11]) end
+if ARGV[12] ~= '' then push(w, 'tp', ARGV[12]) end
+local raw = ARGV[9] ~= '' and ARGV[9] ~= ARGV[4]
+if raw then push(w, 'r:' .. ARGV[1], ARGV[9]) end
+local n = tonumber(h[2] or '0')
+if parts > n then
+  n = parts
+  push(w, 'n', n)
 end
-touch(KEYS[1], ARGV[5], ARGV[6])
-for i = 0, n - 1 do
-  if redis.call('HEXISTS', KEYS[1], 's:' .. i) == 0 then return 1 end
+if tonumber(ARGV[5]) > tonumber(h[3] or '0') then push(w, 'ua', ARGV[5]) end
+-- Every part 0..n-1 acknowledged, this one included: the message moves to SUBMITTED in this write.
+local all = true
+for j = 5, #h do
+  if not h[j] then all = false break end
 end
-local cur = redis.call('HGET', KEYS[1], 'st')
-if ALLOWED[cur .. '>SUBMITTED'] then
-  redis.call('HSET', KEYS[1], 'st', 'SUBMITTED', 't:SUBMITTED', ARGV[5])
-  return 2
+if all and n > parts then
+  local more = {}
+  for i = parts, n - 1 do
+    if i ~= part then more[#more + 1] = 's:' .. i end
+  end
+  if #more > 0 then
+    for _, v in ipairs(redis.call('HMGET', k, unpack(more))) do
+      if not v then all = false break end
+    end
+  end
 end
-return 1
+local res = 1
+if all and allowed(cur, 'SUBMITTED') then
+  push(w, 'st', 'SUBMITTED')
+  push(w, 't:SUBMITTED', ARGV[5])
+  res = 2
+end
+redis.call('HSET', k, unpack(w))
+if h[4] and not raw then redis.call('HDEL', k, 'r:' .. ARGV[1]) end
+redis.call('EXPIRE', k, ARGV[6])
+return res
 `;
 
 /**
- * ARGV: part, state, at, ttl, err ('' = none) → {applied, field, value, field, value, …}: the
- * whole hash after the write, so the caller needs no second read; {-1} when absent.
+ * The fields PART_FINAL_LUA hands back, in this order, then `p:<i>`, `s:<i>` of every part
+ * 0 … max(n, part + 1) - 1: what a receipt is built from (PartFinalRecord), not the whole hash.
  */
-export const PART_FINAL_LUA = `${TOUCH}
-if redis.call('EXISTS', KEYS[1]) == 0 then return {-1} end
-local f = 'p:' .. ARGV[1]
-local applied = 0
-if redis.call('HSETNX', KEYS[1], f, ARGV[2]) == 1 then
-  applied = 1
-  if ARGV[5] ~= '' then redis.call('HSET', KEYS[1], 'err', ARGV[5]) end
-  touch(KEYS[1], ARGV[3], ARGV[4])
+export const PART_FINAL_FIELDS = ['sys', 'src', 'dst', 'rd', 'st', 'n', 'sg', 'ca', 'ua', 'smsc', 'err', 'cid', 'tp', 't:SUBMITTED'] as const;
+/** Lua (1-based) index of a field of PART_FINAL_FIELDS in the HMGET reply. */
+const at = (f: (typeof PART_FINAL_FIELDS)[number]) => PART_FINAL_FIELDS.indexOf(f) + 1;
+
+/** PART_FINAL_LUA's second reply element: what became of the whole message in that write. */
+export const WHOLE_NOT_ASKED = 0;
+export const WHOLE_MOVED = 1;
+export const WHOLE_REFUSED = 2;
+
+/**
+ * ARGV: part, state, at, ttl, err ('' = none), whole ('' = none: the message's own state when
+ * this part is its only one), whole err ('' = none) → {applied, whole, PART_FINAL_FIELDS values
+ * after the write…, p:0, s:0, p:1, s:1, …}, a missing field as nil; {-1} when absent.
+ * `whole` is applied — a forward step only, in the same HSET — when this write set the part and
+ * the message has one part (n ≤ 1, part 0); the reply's `whole` says WHOLE_MOVED or
+ * WHOLE_REFUSED then, WHOLE_NOT_ASKED otherwise (a multipart message: the caller decides on the
+ * part states returned). The one read takes parts 0 … part; only parts beyond need a second.
+ */
+export const PART_FINAL_LUA = `${ALLOWED}${PUSH}
+local k, part = KEYS[1], tonumber(ARGV[1])
+local FIXED = ${PART_FINAL_FIELDS.length}
+local f = {${PART_FINAL_FIELDS.map((x) => `'${x}'`).join(', ')}}
+for i = 0, part do push(f, 'p:' .. i, 's:' .. i) end
+local h = redis.call('HMGET', k, unpack(f))
+local st = h[${at('st')}]
+if not st then return {-1} end
+local n = tonumber(h[${at('n')}] or '0')
+if n > part + 1 then
+  local more = {}
+  for i = part + 1, n - 1 do push(more, 'p:' .. i, 's:' .. i) end
+  for _, v in ipairs(redis.call('HMGET', k, unpack(more))) do h[#h + 1] = v end
 end
-local out = redis.call('HGETALL', KEYS[1])
-table.insert(out, 1, applied)
-return out
+local applied, whole = 0, ${WHOLE_NOT_ASKED}
+local pi = FIXED + 2 * part + 1
+if not h[pi] then
+  applied = 1
+  h[pi] = ARGV[2]
+  local w = {'p:' .. ARGV[1], ARGV[2]}
+  if tonumber(ARGV[3]) > tonumber(h[${at('ua')}] or '0') then
+    push(w, 'ua', ARGV[3])
+    h[${at('ua')}] = ARGV[3]
+  end
+  local err = ARGV[5]
+  if ARGV[6] ~= '' and part == 0 and n <= 1 then
+    if allowed(st, ARGV[6]) then
+      whole = ${WHOLE_MOVED}
+      push(w, 'st', ARGV[6])
+      push(w, 't:' .. ARGV[6], ARGV[3])
+      h[${at('st')}] = ARGV[6]
+      if ARGV[7] ~= '' then err = ARGV[7] end
+    else
+      whole = ${WHOLE_REFUSED}
+    end
+  end
+  if err ~= '' then
+    push(w, 'err', err)
+    h[${at('err')}] = err
+  end
+  redis.call('HSET', k, unpack(w))
+  redis.call('EXPIRE', k, ARGV[4])
+end
+table.insert(h, 1, whole)
+table.insert(h, 1, applied)
+return h
 `;
 
 /** ARGV: field (state), ttl. One call instead of HINCRBY + EXPIRE. */

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { Cluster, type Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MESSAGE_STATES, canTransition } from '@smsgw/contracts';
 import { redisNamespace } from '../../testing/src/redis-namespace';
@@ -36,6 +37,79 @@ describe('redis state store specifics', () => {
       }
     }
     await Promise.all(checks);
+  });
+
+  /**
+   * The commands Redis ran on `key` while `run` ran, in order, those a script ran included (MONITOR
+   * on every master: the tests share the server, so only this key's are kept), a script call as
+   * SCRIPT (ioredis sends EVAL where the node lacks the script: a cluster's other shards). A TYPE
+   * of the key after `run` marks the end of its commands in the feed.
+   */
+  async function commandsOn(key: string, run: () => Promise<unknown>): Promise<string[]> {
+    const client = ns.redis as unknown;
+    const nodes: Redis[] = client instanceof Cluster ? client.nodes('master') : [ns.redis];
+    const monitors = await Promise.all(nodes.map((n) => n.monitor()));
+    const seen: string[] = [];
+    let ended = false;
+    for (const m of monitors) {
+      m.on('monitor', (_time: string, args: string[]) => {
+        if (!args.includes(key) || ended) return;
+        const name = args[0]!.toUpperCase();
+        if (name === 'TYPE') ended = true;
+        else seen.push(name === 'EVALSHA' || name === 'EVAL' ? 'SCRIPT' : name);
+      });
+    }
+    try {
+      await run();
+      await ns.redis.type(key);
+      for (const end = Date.now() + 5_000; !ended && Date.now() < end;) await new Promise((r) => setTimeout(r, 10));
+      expect(ended, 'the MONITOR feed reached the end marker').toBe(true);
+      return seen;
+    } finally {
+      for (const m of monitors) m.disconnect();
+    }
+  }
+
+  it('runs a message through the store with few commands: one script per write, one read, one write, one EXPIRE', async () => {
+    const store = createRedisStateStore({ redis: ns.redis, prefix: ns.prefix });
+    const keys = redisStoreKeys(ns.prefix);
+    const whole = { of: (ps: (string | null)[]) => (ps.every(Boolean) ? ('DELIVERED' as const) : null) };
+    const message = async (parts: number) => {
+      const id = randomUUID();
+      await store.createMessage({ id, sys: 's', src: '1', dst: '2', rd: 1, state: 'ROUTED', at: 1 });
+      return { id, key: keys.msg(id), submit: (part: number, at = 2) => store.recordSubmit(id, { part, parts, smsc: 'a', smscMsgId: `${id}-${part}`, at }) };
+    };
+    const write = ['SCRIPT', 'HMGET', 'HSET', 'EXPIRE'];
+
+    // One part: the receipt's write moves the message too, in the same script.
+    const one = await message(1);
+    expect(await commandsOn(one.key, () => one.submit(0))).toEqual(write);
+    expect((await store.get(one.id))?.state).toBe('SUBMITTED');
+    const final = await commandsOn(one.key, () => store.recordPartFinal(one.id, 0, 'DELIVERED', { at: 3, whole }));
+    expect(final).toEqual(write);
+    expect((await store.get(one.id))?.state).toBe('DELIVERED');
+    // A duplicate receipt only reads.
+    expect(await commandsOn(one.key, () => store.recordPartFinal(one.id, 0, 'DELIVERED', { at: 4, whole }))).toEqual(['SCRIPT', 'HMGET']);
+    expect(await commandsOn(one.key, () => store.transition(one.id, 'EXPIRED', { at: 5 }))).toEqual(['SCRIPT', 'HMGET']);
+
+    // Two parts: the first receipt's write reads its parts in one HMGET; the receipt of part 0
+    // reads the other part with a second; the last one moves the message with a second script.
+    const two = await message(2);
+    expect(await commandsOn(two.key, () => two.submit(1))).toEqual(write);
+    expect(await commandsOn(two.key, () => two.submit(0))).toEqual(write);
+    expect((await store.get(two.id))?.state).toBe('SUBMITTED');
+    expect(await commandsOn(two.key, () => store.recordPartFinal(two.id, 1, 'DELIVERED', { at: 3, whole }))).toEqual(write);
+    expect(await commandsOn(two.key, () => store.recordPartFinal(two.id, 0, 'DELIVERED', { at: 4, whole }))).toEqual([
+      'SCRIPT', 'HMGET', 'HMGET', 'HSET', 'EXPIRE', ...write,
+    ]);
+    expect((await store.get(two.id))?.state).toBe('DELIVERED');
+    // A resend's id without a raw form removes the one the part had: the only extra command.
+    const raw = await message(1);
+    await store.recordSubmit(raw.id, { part: 0, parts: 1, smsc: 'a', smscMsgId: 'x1', rawSmscMsgId: '0X1', at: 2 });
+    expect(await commandsOn(raw.key, () => store.recordSubmit(raw.id, { part: 0, parts: 1, smsc: 'a', smscMsgId: 'x2', at: 3 }))).toEqual([
+      'SCRIPT', 'HMGET', 'HSET', 'HDEL', 'EXPIRE',
+    ]);
+    expect((await store.get(raw.id))?.rawSmscIds).toBeUndefined();
   });
 
   it('puts the TTL on every key it writes', async () => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { TRANSITION_LUA } from './redis-scripts';
-import { parseMessageHash, redisStoreKeys } from './redis-store';
+import { PART_FINAL_FIELDS, PART_FINAL_LUA, SUBMIT_LUA, TRANSITION_LUA } from './redis-scripts';
+import { parseMessageHash, parsePartFinalReply, redisStoreKeys } from './redis-store';
 import { forwardSteps } from './transition-rules';
 
 describe('redis store layout', () => {
@@ -11,11 +11,27 @@ describe('redis store layout', () => {
     expect(k.stats('2024-03-01', 'acme', 'smsc-a')).toBe('gw:stats:{2024-03-01:acme:smsc-a}');
   });
 
-  it('embeds the forward steps of contracts in the transition script', () => {
+  it('embeds the forward steps of contracts in the scripts as one string, not a table built per call', () => {
     expect(forwardSteps()).toContain('ACCEPTED>ROUTED');
     expect(forwardSteps()).not.toContain('SUBMITTED>ROUTED');
     expect(forwardSteps().some((s) => s.startsWith('DELIVERED>'))).toBe(false);
-    for (const s of forwardSteps()) expect(TRANSITION_LUA).toContain(`['${s}']=true`);
+    for (const lua of [TRANSITION_LUA, SUBMIT_LUA, PART_FINAL_LUA]) {
+      expect(lua).toContain(`local ALLOWED = '|${forwardSteps().join('|')}|'`);
+      expect(lua).not.toMatch(/\['[A-Z_]+>[A-Z_]+'\]=true/);
+    }
+  });
+
+  it('reads the part-final reply: the receipt\'s fields, then each part\'s final state and SMSC id', () => {
+    const fixed: Record<(typeof PART_FINAL_FIELDS)[number], string | null> = {
+      sys: 'acme', src: '1', dst: '2', rd: '1', st: 'SUBMITTED', n: '3', sg: null, ca: '10', ua: '40', smsc: 'a',
+      err: null, cid: 'c1', tp: null, 't:SUBMITTED': '30',
+    };
+    const parts = ['DELIVERED', 'X0', null, 'X1', 'EXPIRED', null];
+    expect(parsePartFinalReply('u1', [...PART_FINAL_FIELDS.map((f) => fixed[f]), ...parts])).toEqual({
+      id: 'u1', cid: 'c1', sys: 'acme', src: '1', dst: '2', rd: 1, state: 'SUBMITTED', smsc: 'a', parts: 3, segments: 3,
+      partStates: ['DELIVERED', null, 'EXPIRED'], smscIds: ['X0', 'X1', null],
+      times: { SUBMITTED: 30 }, createdAt: 10, updatedAt: 40,
+    });
   });
 
   it('parses the message hash, parts included', () => {

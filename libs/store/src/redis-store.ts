@@ -1,7 +1,9 @@
 import type { Cluster, Redis } from 'ioredis';
 import type { MessageState } from '@smsgw/contracts';
-import { SEARCH_INDEX_CAP, type Correlation, type MessageRecord, type PartFinalResult, type StateStore } from './state-store';
-import { CREATE_LUA, INCR_STATS_LUA, INDEX_LUA, PART_FINAL_LUA, SUBMIT_LUA, TRANSITION_LUA } from './redis-scripts';
+import { SEARCH_INDEX_CAP, type Correlation, type MessageRecord, type PartFinalRecord, type PartFinalResult, type StateStore } from './state-store';
+import {
+  CREATE_LUA, INCR_STATS_LUA, INDEX_LUA, PART_FINAL_FIELDS, PART_FINAL_LUA, SUBMIT_LUA, TRANSITION_LUA, WHOLE_MOVED, WHOLE_NOT_ASKED,
+} from './redis-scripts';
 import { assertDay, assertFinalState, assertPartIndex, denseParts, isMessageState } from './transition-rules';
 
 export const DEFAULT_TTL_SECONDS = 7 * 24 * 3600;
@@ -34,8 +36,8 @@ export interface RedisStateStoreOptions {
  *   <prefix>:stats:{<day>:<client>:<smsc>}   hash, field = state, value = count
  *   <prefix>:mi:{<client>:<dst>}             sorted set, member = message id, score = createdAt:
  *                                            the search index (the last TTL, SEARCH_INDEX_CAP at most)
- * Per-part fields rather than a JSON array let the scripts set one part with a single HSETNX and
- * no JSON decode. Every write refreshes the key's TTL.
+ * Per-part fields rather than a JSON array let the scripts read and set one part by name (HMGET,
+ * HSET) with no JSON decode. Every write refreshes the key's TTL.
  */
 
 type ScriptCall = (key: string, ...args: (string | number)[]) => Promise<unknown>;
@@ -126,19 +128,28 @@ export function createRedisStateStore(opts: RedisStateStoreOptions): StateStore 
     async recordPartFinal(id, part, state, input) {
       assertPartIndex(part);
       assertFinalState(state);
-      const res = (await cmd.smsgwStorePartFinal(keys.msg(id), part, state, input.at, ttl, input.err ?? '')) as (
+      // A message of one part is final with it: its own state is what `whole.of` makes of this
+      // part alone, asked here so that the script moves it in the same write. A multipart message
+      // needs the other parts' states, which only the write returns.
+      const solo = part === 0 && input.whole ? input.whole.of([state]) : null;
+      const res = (await cmd.smsgwStorePartFinal(keys.msg(id), part, state, input.at, ttl, input.err ?? '', solo ?? '', input.whole?.err ?? '')) as (
         | number
         | string
+        | null
       )[];
       if (res[0] === -1) return { applied: false, partStates: [], record: null };
-      const h: Record<string, string> = {};
-      for (let i = 1; i + 1 < res.length; i += 2) h[String(res[i])] = String(res[i + 1]);
-      // parseMessageHash sizes the parts to cover p:<part>, so the part just written is in it.
-      const record = parseMessageHash(id, h);
+      const record = parsePartFinalReply(id, res.slice(2));
       const result: PartFinalResult = { applied: res[0] === 1, partStates: record.partStates, record };
-      const whole = result.applied ? input.whole?.of(record.partStates) : null;
+      if (!result.applied) return result;
+      if (res[1] !== WHOLE_NOT_ASKED) {
+        result.whole = { state: solo!, applied: res[1] === WHOLE_MOVED };
+        if (result.whole.applied) record.times = { ...record.times, [solo!]: input.at };
+        return result;
+      }
+      const whole = input.whole?.of(record.partStates);
       if (whole) {
-        // A second script call: the forward-step check lives in TRANSITION_LUA.
+        // Multipart: the script cannot ask `whole.of`, so the move is a second call, made only
+        // by the receipt that completes the message (TRANSITION_LUA: forward steps only).
         const moved = await store.transition(id, whole, { at: input.at, err: input.whole!.err });
         result.whole = { state: whole, applied: moved.applied };
         if (moved.applied) {
@@ -182,6 +193,22 @@ export function createRedisStateStore(opts: RedisStateStoreOptions): StateStore 
     },
   };
   return store;
+}
+
+/**
+ * PART_FINAL_LUA's values (PART_FINAL_FIELDS, then p:<i>, s:<i> of every part) → the record it
+ * describes. Exported for unit tests of the layout.
+ */
+export function parsePartFinalReply(id: string, values: readonly (string | number | null)[]): PartFinalRecord {
+  const h: Record<string, string> = {};
+  PART_FINAL_FIELDS.forEach((f, i) => {
+    if (values[i] !== null && values[i] !== undefined) h[f] = String(values[i]);
+  });
+  for (let j = PART_FINAL_FIELDS.length, i = 0; j < values.length; j += 2, i++) {
+    if (values[j] !== null && values[j] !== undefined) h[`p:${i}`] = String(values[j]);
+    if (values[j + 1] !== null && values[j + 1] !== undefined) h[`s:${i}`] = String(values[j + 1]);
+  }
+  return parseMessageHash(id, h);
 }
 
 /** Hash fields → MessageRecord. Exported for unit tests of the layout. */

@@ -109,16 +109,27 @@ export interface PartFinalInput extends TransitionInput {
   /**
    * The message's own final state once its parts say so (e.g. aggregatePartStates): asked with
    * the part states after this write; when it names a state, the message moves there in the same
-   * write where the backend can (Aerospike), as `transition` would. `err` goes with that move.
+   * write where the backend can, as `transition` would. `err` goes with that move. `of` must be
+   * pure: Redis asks it beforehand about `[state]` alone, which is what the part states are when
+   * the message has one part (moved in the same write), and again after the write for a
+   * multipart message (moved by a second write).
    */
   whole?: { of: (partStates: (MessageState | null)[]) => MessageState | null; err?: number };
 }
 
+/**
+ * The record recordPartFinal hands back (what a receipt is built from) without what a receipt
+ * does not use: pool, the data_codings, the SMSC's raw ids. Its `times` hold at least SUBMITTED
+ * and the state this write moved the message to (Redis reads no others).
+ */
+export type PartFinalRecord = Omit<MessageRecord, 'pool' | 'dc' | 'sdc' | 'rawSmscIds'>;
+
 export interface PartFinalResult {
   applied: boolean; // false when that part was already final (duplicate receipt)
+  /** Final state of each part 0 … max(parts, part + 1) - 1, null while not final (Aerospike also lists a part written beyond `parts`, a caller's bug). */
   partStates: (MessageState | null)[];
   /** The record after the write (no second read needed); null when the message is absent. */
-  record: MessageRecord | null;
+  record: PartFinalRecord | null;
   /** Only when this write set the part (applied) and `whole.of` named a state: did the message move there. */
   whole?: { state: MessageState; applied: boolean };
 }
