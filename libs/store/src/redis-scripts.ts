@@ -189,9 +189,9 @@ table.insert(h, 1, applied)
 return h
 `;
 
-/** ARGV: field (state), ttl. One call instead of HINCRBY + EXPIRE. */
+/** ARGV: ttl, then field (state), count, field, count…: the counts of one stats key in one call, its TTL refreshed. */
 export const INCR_STATS_LUA = `
-redis.call('HINCRBY', KEYS[1], ARGV[1], 1)
-redis.call('EXPIRE', KEYS[1], ARGV[2])
+for i = 2, #ARGV, 2 do redis.call('HINCRBY', KEYS[1], ARGV[i], ARGV[i + 1]) end
+redis.call('EXPIRE', KEYS[1], ARGV[1])
 return 1
 `;

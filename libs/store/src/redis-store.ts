@@ -74,6 +74,8 @@ export function createRedisStateStore(opts: RedisStateStoreOptions): StateStore 
   redis.defineCommand('smsgwStoreIncrStats', { numberOfKeys: 1, lua: INCR_STATS_LUA });
   redis.defineCommand('smsgwStoreIndex', { numberOfKeys: 1, lua: INDEX_LUA });
   const cmd = redis as unknown as StoreCommands;
+  /** Stats counts waiting for the end of this turn of the event loop, per stats key. */
+  const statsDue = new Map<string, { counts: Map<string, number>; written: Promise<void> }>();
 
   const store: StateStore = {
     async createMessage(input) {
@@ -171,9 +173,22 @@ export function createRedisStateStore(opts: RedisStateStoreOptions): StateStore 
       return ids.flatMap((id, i) => (Object.keys(hashes[i]!).length ? [parseMessageHash(id, hashes[i]!)] : []));
     },
 
-    async incrementStats(day, client, smsc, state) {
+    incrementStats(day, client, smsc, state) {
       assertDay(day);
-      await cmd.smsgwStoreIncrStats(keys.stats(day, client, smsc), state, ttl);
+      // The counts of one turn of the event loop go per stats key in one call (a read batch's
+      // receipts mostly share day, client and SMSC): one script per key, not per message.
+      const key = keys.stats(day, client, smsc);
+      let due = statsDue.get(key);
+      if (!due) {
+        const counts = new Map<string, number>();
+        const written = new Promise<void>((resolve) => setImmediate(resolve)).then(async () => {
+          statsDue.delete(key);
+          await cmd.smsgwStoreIncrStats(key, ttl, ...[...counts].flat());
+        });
+        statsDue.set(key, (due = { counts, written }));
+      }
+      due.counts.set(state, (due.counts.get(state) ?? 0) + 1);
+      return due.written;
     },
 
     async getStats(day, client, smsc) {

@@ -401,8 +401,10 @@ export function describeStateStoreContract(
 
     it('counts stats, also under 50 concurrent increments', async () => {
       const client = `c-${randomUUID().slice(0, 8)}`;
-      await Promise.all(Array.from({ length: 50 }, () => store.incrementStats('2024-03-01', client, 'smsc-a', 'DELIVERED')));
-      await store.incrementStats('2024-03-01', client, 'smsc-a', 'UNDELIVERABLE');
+      // Several states and keys in one turn of the event loop (the Redis store writes them per key in one call).
+      const inc = (state: 'DELIVERED' | 'UNDELIVERABLE', smsc = 'smsc-a') => store.incrementStats('2024-03-01', client, smsc, state);
+      await Promise.all([...Array.from({ length: 50 }, () => inc('DELIVERED')), inc('UNDELIVERABLE'), inc('DELIVERED', 'smsc-c')]);
+      expect(await store.getStats('2024-03-01', client, 'smsc-c')).toEqual({ DELIVERED: 1 });
       await store.incrementStats('2024-03-02', client, 'smsc-a', 'DELIVERED');
       await store.incrementStats('2024-03-01', client, 'smsc-b', 'DELIVERED');
       expect(await store.getStats('2024-03-01', client, 'smsc-a')).toEqual({ DELIVERED: 50, UNDELIVERABLE: 1 });
