@@ -18,10 +18,10 @@ function memoryStore(instance: string) {
   let hold = false;
   const store: ObjectStore = {
     keyFor: (kind, range, at) => journalObjectKey(kind, instance, range, at),
-    putRecords: async (bucket, key, records) => {
+    putNdjson: async (bucket, key, ndjson) => {
       if (hold) return new Promise(() => undefined);
       puts.push(`${bucket}/${key}`);
-      objects.set(`${bucket}/${key}`, records);
+      objects.set(`${bucket}/${key}`, Buffer.concat(ndjson).toString('utf8').split('\n').slice(0, -1).map((l) => JSON.parse(l) as object));
     },
     exists: async (bucket, key) => objects.has(`${bucket}/${key}`),
   };
@@ -131,7 +131,7 @@ describe('journal batcher against Redis: exactly-once objects', () => {
     await xaddEntry(ns.redis, stream, [ev('x')]);
     let fail = 3;
     const mem = memoryStore('A');
-    const store: ObjectStore = { ...mem.store, putRecords: async (...args) => (fail-- > 0 ? Promise.reject(new Error('S3 away')) : mem.store.putRecords(...args)) };
+    const store: ObjectStore = { ...mem.store, putNdjson: async (...args) => (fail-- > 0 ? Promise.reject(new Error('S3 away')) : mem.store.putNdjson(...args)) };
     const A = exporter('A', store);
     await A.batcher.handler(await read('A'));
     const flushing = A.batcher.flush();

@@ -5,7 +5,8 @@ import type { BatchLedger, BatchManifest } from './batch-ledger';
 
 export interface ObjectStore {
   keyFor(kind: string, range: { first: string; last: string }, at: Date): string;
-  putRecords(bucket: Bucket, key: string, records: object[]): Promise<unknown>;
+  /** Stores the object's NDJSON (consecutive UTF-8 chunks; gzip is the store's business) under `key`, replacing any. */
+  putNdjson(bucket: Bucket, key: string, ndjson: readonly Uint8Array[]): Promise<unknown>;
   exists(bucket: Bucket, key: string): Promise<boolean>;
 }
 
@@ -99,7 +100,7 @@ export function createJournalBatcher(deps: JournalBatcherDeps) {
       // A recorded batch rebuilt from the same entries has the same groups; anything else is a bug.
       if (!key) throw new Error(`batch ${m.batch}: no recorded key for ${obj.group}`);
       if (onlyIfAbsent && (await persist('s3_head', () => store.exists(obj.bucket, key), { batch: m.batch }))) continue;
-      await persist('s3_upload', () => store.putRecords(obj.bucket, key, obj.records), { batch: m.batch, key, records: obj.records.length });
+      await persist('s3_upload', () => store.putNdjson(obj.bucket, key, obj.ndjson), { batch: m.batch, key, records: obj.entries.length });
     }
   };
 

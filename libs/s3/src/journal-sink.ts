@@ -1,8 +1,25 @@
 import { promisify } from 'node:util';
-import { gzip as gzipCb } from 'node:zlib';
+import { createGzip, gzip as gzipCb, type ZlibOptions } from 'node:zlib';
 import { CreateBucketCommand, HeadObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 
 const gzip = promisify(gzipCb);
+
+/**
+ * gzip of consecutive chunks, without joining them first: deflate's output does not depend on
+ * how its input is split (no flush before the end), so the bytes are those of gzip() of the
+ * whole (journal-sink.test.ts checks it); a batch's NDJSON is never copied into one buffer.
+ */
+export function gzipChunks(chunks: readonly Uint8Array[], options: ZlibOptions): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const z = createGzip(options);
+    const out: Buffer[] = [];
+    z.on('data', (c: Buffer) => out.push(c));
+    z.on('end', () => resolve(Buffer.concat(out)));
+    z.on('error', reject);
+    for (const c of chunks) z.write(c);
+    z.end();
+  });
+}
 
 export type JournalBucket = 'proxy' | 'mcp';
 
@@ -35,6 +52,11 @@ export interface JournalSink {
   keyFor(kind: string, range: JournalRange, at: Date): string;
   /** Uploads records as gzip NDJSON under a key computed earlier (possibly by another instance). */
   putRecords(bucket: JournalBucket, key: string, records: object[]): Promise<{ key: string; bytes: number }>;
+  /**
+   * Uploads NDJSON made already (one JSON document per line) as gzip, like putRecords: a string,
+   * or its UTF-8 bytes, whole or in consecutive chunks.
+   */
+  putNdjson(bucket: JournalBucket, key: string, ndjson: string | Uint8Array | readonly Uint8Array[]): Promise<{ key: string; bytes: number }>;
   /** Uploads one JSON document (statistics snapshots). */
   putJson(bucket: JournalBucket, key: string, value: unknown): Promise<{ key: string; bytes: number }>;
   /** Whether the object exists (false on 404 only; other errors throw). */
@@ -81,10 +103,11 @@ export function toNdjson(records: object[]): string {
 export function createJournalSink(opts: JournalSinkOptions): JournalSink {
   const { client, buckets, instance } = opts;
   assertSegment('instance', instance);
-  const putRecords = async (bucket: JournalBucket, key: string, records: object[]) => {
-    if (records.length === 0) throw new RangeError('putRecords needs at least one record');
+  const putNdjson = async (bucket: JournalBucket, key: string, ndjson: string | Uint8Array | readonly Uint8Array[]) => {
+    const chunks = typeof ndjson === 'string' ? [Buffer.from(ndjson)] : ndjson instanceof Uint8Array ? [ndjson] : ndjson;
+    if (!chunks.some((c) => c.length > 0)) throw new RangeError('putNdjson needs at least one record');
     // Level 3: a quarter of the CPU of the default level 6 for objects ~5% larger (measured).
-    const body = await gzip(Buffer.from(toNdjson(records)), { level: 3 });
+    const body = await (chunks.length === 1 ? gzip(chunks[0], { level: 3 }) : gzipChunks(chunks, { level: 3 }));
     await client.send(
       new PutObjectCommand({
         Bucket: buckets[bucket],
@@ -97,9 +120,14 @@ export function createJournalSink(opts: JournalSinkOptions): JournalSink {
     );
     return { key, bytes: body.length };
   };
+  const putRecords = async (bucket: JournalBucket, key: string, records: object[]) => {
+    if (records.length === 0) throw new RangeError('putRecords needs at least one record');
+    return putNdjson(bucket, key, toNdjson(records));
+  };
   return {
     keyFor: (kind, range, at) => journalObjectKey(kind, instance, range, at),
     putRecords,
+    putNdjson,
     putBatch: (bucket, kind, records, range, at) => putRecords(bucket, journalObjectKey(kind, instance, range, at), records),
     async putJson(bucket, key, value) {
       const body = Buffer.from(`${JSON.stringify(value)}\n`);
