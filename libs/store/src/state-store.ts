@@ -138,7 +138,7 @@ export interface PartFinalResult {
  * The state store contract. Every write is conditional so that redelivered stream entries and
  * concurrent workers converge: the lifecycle only moves forward, a final state never changes.
  * Implementations: Redis (embedded default) and Aerospike (production); both pass
- * `state-store.contract.ts`.
+ * `state-store.contract.ts` (receipts: `state-store-receipts.contract.ts`).
  */
 export interface StateStore {
   /** Creates the record if absent. Returns false when it already existed (a redelivery). */
