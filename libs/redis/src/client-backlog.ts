@@ -104,19 +104,19 @@ export function createClientBacklog(redis: Redis, prefix: string) {
      * in `stream` or none is. The XADDs go in one MULTI/EXEC on the one stream key (one slot on
      * Redis Cluster as well): Redis runs a transaction whole, refuses the EXEC as a whole when
      * out of memory, and XADDs with `*` to one key fail alike (WRONGTYPE) or not at all. Counted
-     * as in `enqueue`: the ZADDs (one per client) go first, and are taken back if the
+     * as in `enqueue`: the counts (one call per client) go first, and are taken back if the
      * transaction failed. Resolves with the stream ids in entry order.
      */
     async enqueueAll<E extends BacklogMessage & { at: number; exp?: number }>(stream: string, entries: readonly E[], fallbackAgeMs = 48 * 3_600_000): Promise<string[]> {
       if (!entries.length) return [];
-      const bySys = new Map<string, { ids: string[] }>();
+      const bySys = new Map<string, E[]>();
       for (const e of entries) {
-        const c = bySys.get(e.sys) ?? { ids: [] };
-        c.ids.push(e.id);
-        bySys.set(e.sys, c);
+        const of = bySys.get(e.sys) ?? [];
+        of.push(e);
+        bySys.set(e.sys, of);
       }
-      // One call per message (concurrent: they share round trips).
-      const counted = Promise.all([...bySys].map(([sys]) => countCall(sys, entries.filter((e) => e.sys === sys).map((m) => ({ m, score: m.exp ?? m.at + fallbackAgeMs }))))).catch(() => undefined);
+      // One counting call per client (concurrent: they share round trips).
+      const counted = Promise.all([...bySys].map(([sys, es]) => countCall(sys, es.map((m) => ({ m, score: m.exp ?? m.at + fallbackAgeMs }))))).catch(() => undefined);
       try {
         const tx = redis.multi();
         for (const e of entries) tx.xadd(stream, '*', ENTRY_FIELD, encodeEntry(e));
@@ -128,7 +128,7 @@ export function createClientBacklog(redis: Redis, prefix: string) {
         return res.map(([, id]) => id as string);
       } catch (err) {
         await counted;
-        await Promise.all([...bySys].map(([sys, c]) => redis.zrem(key(sys), ...c.ids))).catch(() => undefined);
+        await Promise.all([...bySys].map(([sys, es]) => redis.zrem(key(sys), ...es.map((e) => e.id)))).catch(() => undefined);
         throw err;
       }
     },
