@@ -1,6 +1,6 @@
 import { parseReplacement, type Replacement, type VersionedReplacement } from '@smsgw/contracts';
 import { defineDynamicKeyCommand, type Redis } from './redis-client';
-import { createTickBatch } from './tick-batch';
+import { createTickBatch } from '@smsgw/store';
 
 /**
  * cancel_sm (SMPP v3.4 §4.9) against the hand-off to an SMSC. A message's id in its client's

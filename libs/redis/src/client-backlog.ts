@@ -2,7 +2,7 @@ import { ENTRY_FIELD } from '@smsgw/contracts';
 import { defineDynamicKeyCommand, type Redis } from './redis-client';
 import { encodeEntry, xaddEntry } from './stream-entry';
 import { clientCancelledKey, clientReplacedKey, createCancelScripts } from './cancel-scripts';
-import { createTickBatch } from './tick-batch';
+import { createTickBatch } from '@smsgw/store';
 import { COUNT_SCRIPT, pendingKey, pendingOf, pendingPlace, type PendingEntry, type PendingMessage } from './pending-index';
 
 /**

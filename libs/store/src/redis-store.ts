@@ -4,6 +4,7 @@ import { SEARCH_INDEX_CAP, type Correlation, type MessageRecord, type PartFinalR
 import {
   CREATE_LUA, INCR_STATS_LUA, INDEX_LUA, PART_FINAL_FIELDS, PART_FINAL_LUA, SUBMIT_LUA, TRANSITION_LUA, WHOLE_MOVED, WHOLE_NOT_ASKED,
 } from './redis-scripts';
+import { createTickBatch } from './tick-batch';
 import { assertDay, assertFinalState, assertPartIndex, denseParts, isMessageState } from './transition-rules';
 
 export const DEFAULT_TTL_SECONDS = 7 * 24 * 3600;
@@ -74,8 +75,16 @@ export function createRedisStateStore(opts: RedisStateStoreOptions): StateStore 
   redis.defineCommand('smsgwStoreIncrStats', { numberOfKeys: 1, lua: INCR_STATS_LUA });
   redis.defineCommand('smsgwStoreIndex', { numberOfKeys: 1, lua: INDEX_LUA });
   const cmd = redis as unknown as StoreCommands;
-  /** Stats counts waiting for the end of this turn of the event loop, per stats key. */
-  const statsDue = new Map<string, { counts: Map<string, number>; written: Promise<void> }>();
+  /**
+   * The stats counts of one turn of the event loop go per stats key in one call (a read batch's
+   * receipts mostly share day, client and SMSC): one script per key, not per message.
+   */
+  const stats = createTickBatch<MessageState, void>(async (key, states) => {
+    const counts = new Map<string, number>();
+    for (const s of states) counts.set(s, (counts.get(s) ?? 0) + 1);
+    await cmd.smsgwStoreIncrStats(key, ttl, ...[...counts].flat());
+    return states.map(() => undefined);
+  });
 
   const store: StateStore = {
     async createMessage(input) {
@@ -175,20 +184,7 @@ export function createRedisStateStore(opts: RedisStateStoreOptions): StateStore 
 
     incrementStats(day, client, smsc, state) {
       assertDay(day);
-      // The counts of one turn of the event loop go per stats key in one call (a read batch's
-      // receipts mostly share day, client and SMSC): one script per key, not per message.
-      const key = keys.stats(day, client, smsc);
-      let due = statsDue.get(key);
-      if (!due) {
-        const counts = new Map<string, number>();
-        const written = new Promise<void>((resolve) => setImmediate(resolve)).then(async () => {
-          statsDue.delete(key);
-          await cmd.smsgwStoreIncrStats(key, ttl, ...[...counts].flat());
-        });
-        statsDue.set(key, (due = { counts, written }));
-      }
-      due.counts.set(state, (due.counts.get(state) ?? 0) + 1);
-      return due.written;
+      return stats(keys.stats(day, client, smsc), state);
     },
 
     async getStats(day, client, smsc) {
