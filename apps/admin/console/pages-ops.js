@@ -28,7 +28,8 @@ export function overviewPage(main) {
       cards.replaceChildren(
         card('in', 'msg/s in (accepted)', rate('in')),
         card('out', 'msg/s out (routed to SMSCs)', rate('out')),
-        card('receipts', 'receipts/s from SMSCs', rate('dlr-in')),
+        // Counted apart from dlr-in's entries: a sender writes the receipts of one moment as one entry.
+        card('receipts', 'receipts/s from SMSCs', dt > 0 ? (Math.max(0, o.receiptsIn - prev.receiptsIn) / dt).toFixed(1) : '…'),
         card('links-up', 'links up', o.links.up),
         card('links-down', 'links down', o.links.down, o.links.down > 0),
         card('links-stopped', 'links drained or suspended', o.links.stopped),

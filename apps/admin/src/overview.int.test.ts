@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { receiptsInKey } from '@smsgw/contracts';
 import { createLinkControl } from '@smsgw/redis';
 import { statsDay } from '@smsgw/store';
 import { redisNamespace, type RedisNamespace } from '@smsgw/testing';
@@ -38,6 +39,7 @@ describe('GET /v1/overview', () => {
     expect(row(o, fx.names.in)).toEqual({ stream: fx.names.in, kind: 'in', entriesAdded: 0, length: 0, lag: null, pending: null });
     expect(o.links).toEqual({ up: 0, down: 1, stopped: 0 });
     expect(o.deadLetters).toBe(0);
+    expect(o.receiptsIn).toBe(0);
     expect(o.today).toEqual({});
     expect(o.at).toBe(NOW);
   });
@@ -52,6 +54,11 @@ describe('GET /v1/overview', () => {
     await ns.redis.xdel(fx.names.in, ids[0]!);
     // The rate the console computes from entriesAdded must not go backwards when entries are trimmed.
     expect(row(await overview(), fx.names.in)).toMatchObject({ entriesAdded: 3, length: 2, pending: 0 });
+  });
+
+  it('counts the receipts the senders wrote, not dlr-in\'s entries (one entry may carry several)', async () => {
+    await ns.redis.incrby(receiptsInKey(ns.prefix), 7);
+    expect((await overview()).receiptsIn).toBe(7);
   });
 
   it('links up when a sender reports a session bound, stopped when operators drained it', async () => {

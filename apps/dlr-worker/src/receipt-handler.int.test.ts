@@ -128,6 +128,31 @@ describe('dlr-worker receipt handling (real Redis)', () => {
     expect((await clientReceipts()).find((r) => r.id === 'solo')).not.toHaveProperty('cid');
   });
 
+  it('a `receipts` entry: each receipt handled as its own; one too early goes back alone, a malformed one to dead letters', async () => {
+    const { ns, names, store, clientReceipts, create } = await setup();
+    for (const id of ['b-1', 'b-2', 'b-3']) await create(id);
+    await store.recordSubmit('b-1', { part: 0, parts: 1, smsc: 'sim', smscMsgId: 'bb1', at: Date.now() });
+    await store.recordSubmit('b-2', { part: 0, parts: 1, smsc: 'sim', smscMsgId: 'bb2', at: Date.now() });
+    // b-3's submit_sm_resp mapping is not stored yet when its receipt comes.
+    const items = [receiptEntry('bb1'), receiptEntry('bb2', 'UNDELIV'), { k: 'receipt', smsc: 'sim' }, receiptEntry('bb3')];
+    const id = await xaddEntry(ns.redis, names.dlrIn, { k: 'receipts', items });
+    await until(async () => (await clientReceipts()).length === 2);
+    expect((await clientReceipts()).map((r) => `${r.id}:${r.stat}`).sort()).toEqual(['b-1:DELIVRD', 'b-2:UNDELIV']);
+    // The bad item is dead-lettered by itself, with its place in the entry.
+    const dead = ((await ns.redis.xrange(names.dead, '-', '+')) as [string, string[]][]).map(([, f]) => JSON.parse(f[1]!));
+    expect(dead).toEqual([{ stream: names.dlrIn, id, item: 2, error: 'malformed', data: { k: 'receipt', smsc: 'sim' } }]);
+    // The early one went back alone (with when it was first seen); the entry is acked.
+    await until(async () => ((await ns.redis.xpending(names.dlrIn, GROUPS.dlr)) as [number])[0] <= 1 && (await ns.redis.xlen(names.dlrIn)) >= 2);
+    await store.recordSubmit('b-3', { part: 0, parts: 1, smsc: 'sim', smscMsgId: 'bb3', at: Date.now() });
+    await until(async () => (await clientReceipts()).length === 3);
+    const again = ((await ns.redis.xrange(names.dlrIn, '-', '+')) as [string, string[]][]).slice(1).map(([, f]) => JSON.parse(f[1]!));
+    // (Each 100 ms until it correlated: every copy is that one receipt, alone, first-seen time kept.)
+    expect(again.length).toBeGreaterThanOrEqual(1);
+    for (const a of again) expect(a).toEqual({ ...items[3], first: again[0].first });
+    await until(async () => ((await ns.redis.xpending(names.dlrIn, GROUPS.dlr)) as [number])[0] === 0);
+    expect(await clientReceipts()).toHaveLength(3);
+  });
+
   it('a receipt that never correlates is journaled as orphaned, not dropped silently', async () => {
     const { ns, names } = await setup(200);
     await xaddEntry(ns.redis, names.dlrIn, receiptEntry('nobody'));

@@ -1,5 +1,5 @@
 import {
-  dlrInEntrySchema, isFinalState, journalEventId, RECEIPT_STAT, stateFromStat, stateFromTlv,
+  dlrInEntrySchema, dlrInReceiptSchema, isFinalState, journalEventId, RECEIPT_STAT, stateFromStat, stateFromTlv,
   type ClientMo, type ClientReceipt, type DlrInEntry, type DlrInMo, type DlrInFailure, type DlrInReceipt, type JournalEntry, type MessageState, type StreamNames,
 } from '@smsgw/contracts';
 import { aggregatePartStates, normaliseSmscMsgId, wantsReceipt, type SmscIdFormat } from '@smsgw/domain';
@@ -32,7 +32,8 @@ export interface ReceiptHandlerDeps {
   now?: () => number;
 }
 
-type Result = { done: boolean; journal?: JournalEntry[]; first?: number };
+/** `pending`: a `receipts` entry's items to handle again later (with `first` set). */
+type Result = { done: boolean; journal?: JournalEntry[]; first?: number; pending?: DlrInReceipt[] };
 
 const errField = (n: number) => String(n % 1000).padStart(3, '0');
 
@@ -172,24 +173,63 @@ export function createReceiptHandler(deps: ReceiptHandlerDeps): { handle: BatchH
     return { done: true, journal: [{ ...base, id, sys, ev: 'mo_received' }] };
   };
 
+  /** A malformed entry (or item of a `receipts` entry) goes to the dead-letter stream as it was. */
+  const deadLetter = async (e: StreamEntry, data: unknown, item?: number) => {
+    metrics.errors.inc({ kind: 'malformed_entry' });
+    await redis.xadd(names.dead, '*', 'd', JSON.stringify({ stream: names.dlrIn, id: e.id, ...(item === undefined ? {} : { item }), error: 'malformed', data }));
+  };
+
+  const onReceiptTraced = (d: DlrInReceipt) => (traced ? traced('dlr receipt', (open) => onReceipt(d, open)) : onReceipt(d));
+
+  /**
+   * The receipts a sender grouped in one entry, each handled as its own entry would be, together.
+   * The entry is done when all are; those that came too early go back to `dlr-in` (as `pending`)
+   * with the time each was first seen. A throw from any leaves the whole entry pending: handling
+   * one again is harmless (the state only moves forward, client receipts are written once).
+   */
+  const onReceipts = async (e: StreamEntry, items: unknown[]): Promise<Result> => {
+    const results = await Promise.allSettled(
+      items.map(async (item, i): Promise<Result & { item: unknown }> => {
+        const parsed = dlrInReceiptSchema.safeParse(item);
+        if (!parsed.success) {
+          await deadLetter(e, item, i);
+          return { done: true, item };
+        }
+        return { ...(await onReceiptTraced(parsed.data)), item };
+      }),
+    );
+    const failed = results.find((r) => r.status === 'rejected');
+    if (failed) throw (failed as PromiseRejectedResult).reason;
+    const journal: JournalEntry[] = [];
+    const pending: DlrInReceipt[] = [];
+    for (const r of results as PromiseFulfilledResult<Result & { item: unknown }>[]) {
+      if (r.value.journal) journal.push(...r.value.journal);
+      if (!r.value.done) pending.push({ ...(r.value.item as DlrInReceipt), first: r.value.first ?? now() });
+    }
+    return { done: !pending.length, journal, pending };
+  };
+
   const handleOne = async (e: StreamEntry): Promise<Result> => {
     const parsed = dlrInEntrySchema.safeParse(e.data);
     if (!parsed.success) {
-      metrics.errors.inc({ kind: 'malformed_entry' });
-      await redis.xadd(names.dead, '*', 'd', JSON.stringify({ stream: names.dlrIn, id: e.id, error: 'malformed', data: e.data }));
+      await deadLetter(e, e.data);
       return { done: true };
     }
     const d: DlrInEntry = parsed.data;
-    if (d.k === 'receipt') return traced ? traced('dlr receipt', (open) => onReceipt(d, open)) : onReceipt(d);
+    if (d.k === 'receipt') return onReceiptTraced(d);
+    if (d.k === 'receipts') return onReceipts(e, d.items);
     if (d.k === 'fail') return traced && d.tp ? traced('dlr failure', (open) => onFailure(d, open), d.tp) : onFailure(d);
     return onMo(e, d);
   };
 
-  /** A receipt that came too early goes back into `dlr-in` after a delay; the original is acked then. */
-  const requeueLater = (e: StreamEntry, first: number) => {
-    const r = e.data as DlrInReceipt;
+  /**
+   * A receipt that came too early goes back into `dlr-in` after a delay (the receipts of a
+   * `receipts` entry that did, together in one entry); the original is acked then. Its journal
+   * records (of the receipts of the entry that were done) are written now, with the batch's.
+   */
+  const requeueLater = (e: StreamEntry, again: DlrInReceipt[]) => {
     setTimeout(() => {
-      xaddEntry(redis, names.dlrIn, { ...r, first })
+      xaddEntry(redis, names.dlrIn, again.length === 1 ? again[0] : { k: 'receipts', items: again })
         .then(() => redis.xack(names.dlrIn, deps.group, e.id))
         .catch((err) => logger.warn({ err }, 'receipt requeue failed; it comes back by reclaim'));
     }, deps.retryDelayMs).unref();
@@ -200,7 +240,7 @@ export function createReceiptHandler(deps: ReceiptHandlerDeps): { handle: BatchH
       entries,
       async (e) => {
         const res = await handleOne(e);
-        if (!res.done) requeueLater(e, res.first ?? now());
+        if (!res.done) requeueLater(e, res.pending ?? [{ ...(e.data as DlrInReceipt), first: res.first ?? now() }]);
         return { ack: res.done, journal: res.journal };
       },
       {

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { pino } from 'pino';
-import { streamNames, type DlrInEntry, type OutEntry } from '@smsgw/contracts';
+import { dlrInItems, streamNames, type DlrInEntry, type OutEntry } from '@smsgw/contracts';
 import { normaliseSmscMsgId } from '@smsgw/domain';
 import { createAppMetrics, createMetricsRegistry, smscSchema } from '@smsgw/platform';
 import { decodeFields, type StreamEntry } from '@smsgw/redis';
@@ -42,7 +42,7 @@ describe('sender and data_sm (SMPP v3.4 §4.7; real Redis, SMSC simulator over T
     });
     const metrics = createAppMetrics(createMetricsRegistry('sender-data-sm'));
     const names = streamNames(ns.prefix);
-    const onDeliver = createDeliverHandler({ redis: ns.redis, names, metrics });
+    const onDeliver = createDeliverHandler({ redis: ns.redis, names, prefix: ns.prefix, metrics });
     const link = createSmscLink({ smsc, logger, onDeliver: (pdu) => onDeliver('sim', pdu) });
     link.start();
     const store = createRedisStateStore({ redis: ns.redis, prefix: ns.prefix });
@@ -52,9 +52,11 @@ describe('sender and data_sm (SMPP v3.4 §4.7; real Redis, SMSC simulator over T
     });
     cleanups.push(ns.cleanup, () => sim.close(), () => link.stop());
     expect(await link.waitBound(5_000)).toBe(true);
+    // Receipts that reached the sender in one tick share an entry: counted one by one.
+    const written = async () => (await ns.redis.xrange(names.dlrIn, '-', '+')).flatMap(([, f]) => dlrInItems(decodeFields(f).data) as DlrInEntry[]);
     const dlrIn = async (n: number): Promise<DlrInEntry[]> => {
-      await expect.poll(() => ns.redis.xlen(names.dlrIn), { timeout: 5_000 }).toBeGreaterThanOrEqual(n);
-      return (await ns.redis.xrange(names.dlrIn, '-', '+')).map(([, f]) => decodeFields(f).data as DlrInEntry);
+      await expect.poll(async () => (await written()).length, { timeout: 5_000 }).toBeGreaterThanOrEqual(n);
+      return written();
     };
     return { sim, store, handler, dlrIn };
   }

@@ -15,7 +15,7 @@ await bootApp('sender', process, async (ctx) => {
   const rt = createStageRuntime(ctx);
   const { redis, names } = rt;
   const store = await openStateStore(config.state, redis, config.redis.prefix, storeObserver(metrics));
-  const onDeliver = createDeliverHandler({ redis, names, metrics });
+  const onDeliver = createDeliverHandler({ redis, names, prefix: config.redis.prefix, metrics });
   const links = new Map<string, SmscLink>();
   // Each SMSC's text options: what submits are encoded with, and a forwarded replace_sm too.
   const text = new Map(config.smscs.map((s) => [s.id, s.text]));

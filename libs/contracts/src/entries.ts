@@ -106,8 +106,24 @@ export const dlrInMoSchema = z.object({
   sm: z.string(),
   at: z.number(),
 });
-export const dlrInEntrySchema = z.discriminatedUnion('k', [dlrInReceiptSchema, dlrInFailureSchema, dlrInMoSchema]);
+/**
+ * Several SMSC receipts in one `dlr-in` entry: the deliver_sms a sender took in one turn of its
+ * event loop (a lone one is written as its own `receipt` entry). The dlr-worker handles each as if
+ * it were its own entry; MOs and failures are never grouped.
+ */
+export const dlrInReceiptsSchema = z.object({
+  k: z.literal('receipts'),
+  items: z.array(z.unknown()).min(1), // each a DlrInReceipt, checked one by one (a bad one does not sink the rest)
+});
+export const dlrInEntrySchema = z.discriminatedUnion('k', [dlrInReceiptSchema, dlrInFailureSchema, dlrInMoSchema, dlrInReceiptsSchema]);
 export type DlrInEntry = z.infer<typeof dlrInEntrySchema>;
+export type DlrInReceipts = z.infer<typeof dlrInReceiptsSchema>;
+
+/** What a `dlr-in` entry's data holds, one by one: a `receipts` entry's items, else the entry itself. */
+export function dlrInItems(data: unknown): unknown[] {
+  const d = data as { k?: unknown; items?: unknown } | null | undefined;
+  return d && d.k === 'receipts' && Array.isArray(d.items) ? d.items : [data];
+}
 export type DlrInReceipt = z.infer<typeof dlrInReceiptSchema>;
 export type DlrInFailure = z.infer<typeof dlrInFailureSchema>;
 export type DlrInMo = z.infer<typeof dlrInMoSchema>;

@@ -24,6 +24,12 @@ export function streamNames(prefix: string): StreamNames {
   };
 }
 
+/**
+ * A counter of the SMSC receipts the senders have written to `dlr-in` (INCRBY per write): an
+ * entry of `dlr-in` may carry several receipts, so its entry count is not theirs.
+ */
+export const receiptsInKey = (prefix: string) => `${prefix}:dlr-in:receipts`;
+
 /** Consumer group of each stage (ARCHITECTURE.md). */
 export const GROUPS = {
   policy: 'policy',

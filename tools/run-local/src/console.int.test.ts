@@ -62,6 +62,8 @@ describe('web console in Chromium', () => {
     await expect.poll(() => text(operator, '[data-card="links-up"] .value')).toBe('1');
     expect(await text(operator, '[data-card="dead-letters"] .value')).toBe('0');
     await expect.poll(() => text(operator, '[data-card="in"] .value'), { timeout: 10_000 }).toMatch(/^\d+\.\d$/);
+    // Receipts/s from the senders' count (not dlr-in's entries): a number too, never NaN.
+    await expect.poll(() => text(operator, '[data-card="receipts"] .value'), { timeout: 10_000 }).toMatch(/^\d+\.\d$/);
   });
 
   it('shows link sim bound; Drain empties it (every sender obeys: bound 0), Resume binds it again', async () => {

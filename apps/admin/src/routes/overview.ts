@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { MESSAGE_STATES, type MessageState } from '@smsgw/contracts';
+import { MESSAGE_STATES, receiptsInKey, type MessageState } from '@smsgw/contracts';
 import { createLinkControl, readClients, streamGroups, type Redis } from '@smsgw/redis';
 import { statsDay } from '@smsgw/store';
 import type { AdminApp, RouteDeps } from '../admin-server';
@@ -24,6 +24,8 @@ export const overviewSchema = z.object({
   /** Configured SMSC links: up (active, a session bound), down (active, none bound), stopped (drained or suspended by operators). */
   links: z.object({ up: z.number().int(), down: z.number().int(), stopped: z.number().int() }),
   deadLetters: z.number().int(),
+  /** SMSC receipts the senders have written to `dlr-in`, ever (monotonic: two polls give receipts/s; an entry may hold several). */
+  receiptsIn: z.number().int(),
   /** Final states counted today (UTC) from receipts and cancels, over the configured clients and SMSCs; null when there are too many pairs to read cheaply. */
   today: z.partialRecord(z.enum(MESSAGE_STATES), z.number().int()).nullable(),
 });
@@ -43,7 +45,8 @@ async function streamCounts(redis: Redis, stream: string): Promise<{ length: num
 /**
  * One cheap snapshot for the console's overview: per stream its lifetime entry count (the
  * console turns two of them into msg/s), length and its group's lag; links up or down; dead
- * letters; today's final states. Two or three Redis calls per stream, one per link setting read.
+ * letters; the receipts written to `dlr-in` (a count of its own: one entry may hold several);
+ * today's final states. Two or three Redis calls per stream, one per link setting read.
  */
 export function registerOverviewRoute(app: AdminApp, deps: RouteDeps): void {
   const control = createLinkControl(deps.redis, deps.config.redis.prefix);
@@ -72,7 +75,7 @@ export function registerOverviewRoute(app: AdminApp, deps: RouteDeps): void {
       // Clients added at run time have receipt streams and counters too.
       const clients = [...(await readClients(deps.redis, deps.config.redis.prefix, deps.config.clients)).clients.keys()];
       const streams = ourStreams(deps.config, deps.names, clients);
-      const [rows, settings, reports, counts] = await Promise.all([
+      const [rows, settings, reports, counts, receiptsIn] = await Promise.all([
         Promise.all(
           streams.map(async (s) => {
             const [c, groups] = await Promise.all([streamCounts(deps.redis, s.stream), s.group ? streamGroups(deps.redis, s.stream) : Promise.resolve([])]);
@@ -83,6 +86,7 @@ export function registerOverviewRoute(app: AdminApp, deps: RouteDeps): void {
         control.settings(),
         control.reports(at),
         today(at, clients),
+        deps.redis.get(receiptsInKey(deps.config.redis.prefix)),
       ]);
       const links = { up: 0, down: 0, stopped: 0 };
       for (const smsc of smscIds) {
@@ -92,7 +96,7 @@ export function registerOverviewRoute(app: AdminApp, deps: RouteDeps): void {
         else links.down++;
       }
       const deadLetters = rows.find((r) => r.kind === 'dead')?.length ?? 0;
-      return { at, streams: rows, links, deadLetters, today: counts };
+      return { at, streams: rows, links, deadLetters, receiptsIn: Number(receiptsIn ?? 0), today: counts };
     },
   );
 }
