@@ -49,3 +49,26 @@ export async function redisCpuSeconds(redis: Redis): Promise<number> {
   }
   return total;
 }
+
+/**
+ * Calls per command the Redis server — every master of a cluster — has served since it started
+ * (INFO commandstats; a script's own calls count under their command too): for benchmarks,
+ * which subtract two readings.
+ */
+export async function redisCommandCalls(redis: Redis): Promise<Record<string, number>> {
+  const out: Record<string, number> = {};
+  for (const node of await masters(redis)) {
+    const info = await node.info('commandstats');
+    for (const m of info.matchAll(/^cmdstat_([^:]+):calls=(\d+)/gm)) out[m[1]!] = (out[m[1]!] ?? 0) + Number(m[2]);
+  }
+  return out;
+}
+
+/** What `after` adds to `before`, per message, largest first (commands below 0.01 per message left out). */
+export function commandsPerMessage(before: Record<string, number>, after: Record<string, number>, messages: number): Record<string, number> {
+  const rows = Object.entries(after)
+    .map(([cmd, n]) => [cmd, Math.round(((n - (before[cmd] ?? 0)) / messages) * 100) / 100] as const)
+    .filter(([, v]) => v >= 0.01)
+    .sort((a, b) => b[1] - a[1]);
+  return Object.fromEntries(rows);
+}

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { Redis } from 'ioredis';
+import { commandsPerMessage, redisCommandCalls } from '@smsgw/redis';
 import { redisNamespace } from '@smsgw/testing';
 import { persistenceOf, startBenchRedis } from './bench-redis';
 
@@ -32,5 +33,23 @@ describe('the bench Redis', () => {
       await ns.cleanup();
     }
     await expect(startBenchRedis('fast', 'redis://unused')).rejects.toThrow(/BENCH_PERSISTENCE: "fast" is not one of everysec, always, none, external/);
+  });
+
+  it('counts the commands the server served per message, a script\'s own calls included', async () => {
+    const r = await startBenchRedis('none', 'redis://unused');
+    const c = new Redis(r.url);
+    try {
+      const before = await redisCommandCalls(c);
+      for (let i = 0; i < 4; i++) await c.eval("redis.call('SET', KEYS[1], ARGV[1]); return redis.call('INCR', KEYS[2])", 2, `k${i}`, `n${i}`, 'v');
+      await c.set('x', '1');
+      const per = commandsPerMessage(before, await redisCommandCalls(c), 2);
+      // 4 EVALs, each a SET and an INCR, and one SET more, over 2 messages; the first reading's
+      // own INFO shows in the second (a bench's two readings are lost in its thousands of messages).
+      expect(per).toEqual({ eval: 2, set: 2.5, incr: 2, info: 0.5 });
+      expect(Object.keys(per)).toEqual(['set', 'eval', 'incr', 'info']);
+    } finally {
+      c.disconnect();
+      await r.stop();
+    }
   });
 });

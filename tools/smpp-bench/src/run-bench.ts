@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { streamNames } from '@smsgw/contracts';
-import { deleteByPrefix, redisCpuSeconds } from '@smsgw/redis';
+import { commandsPerMessage, deleteByPrefix, redisCommandCalls, redisCpuSeconds } from '@smsgw/redis';
 import { APPS, freePort, pidOf, procCpuSeconds, procRssBytes, REPO_ROOT, startStack, supervise, type App } from '@smsgw/tool-run-local';
 import { runBench } from './bench-client';
 import { startBenchRedis } from './bench-redis';
@@ -22,6 +22,8 @@ import { summariseDir } from './profile-top';
  * - `BENCH_SOAK_SECONDS=600`: run that long at BENCH_RATE and sample every process' RSS and the
  *   streams' lengths every BENCH_SAMPLE_SECONDS (default 30): `npm run bench:soak`.
  * - `BENCH_INSTANCES=sender=3,dlr-worker=2` runs several processes of an app (scaling runs).
+ * - `redisCommandsPerMsg`: the commands Redis served per message by name (INFO commandstats),
+ *   the calls scripts make included.
  * - `BENCH_PROFILE=1`: every process runs with --cpu-prof; the summary gets each one's top
  *   functions by self time and its split between our code, dependencies, Node and GC.
  * - The apps and the simulator run as in production, their bundles from dist/ (built first,
@@ -79,6 +81,7 @@ const benchCpu0 = process.cpuUsage();
 const redisInfo = new Redis(redis.url);
 const redisCpu = () => redisCpuSeconds(redisInfo);
 const redisCpu0 = await redisCpu();
+const redisCalls0 = await redisCommandCalls(redisInfo);
 const names = streamNames(prefix);
 const streams = [names.in, names.out('sim'), names.dlrIn, names.journal, names.dlr('bench')];
 const sample = async (): Promise<MemorySample> => ({
@@ -101,6 +104,8 @@ try {
   cpuUsPerMsg['smpp-bench'] = Math.round((b.user + b.system) / count);
   // INFO's figure counts the server's own threads (AOF fsync included) like /proc would.
   cpuUsPerMsg.redis = Math.round((((await redisCpu()) - redisCpu0) * 1e6) / count);
+  // Commands Redis served per message, scripts' own calls included (EVALSHA counts once more).
+  const redisCommandsPerMsg = commandsPerMessage(redisCalls0, await redisCommandCalls(redisInfo), count);
   const gateway = APPS.reduce((n, app) => n + Object.entries(cpuUsPerMsg).filter(([k]) => k === app || k.startsWith(`${app}-`)).reduce((m, [, v]) => m + v, 0), 0) + cpuUsPerMsg.redis;
   const rssMiB = Object.fromEntries(Object.entries(series.last()!.rss).map(([n, v]) => [n, Math.round(v / 2 ** 20)]));
   const soak = soakSeconds ? { soak: { seconds: soakSeconds, sampleSeconds, ...series.report(60_000, 0.1) } } : {};
@@ -110,7 +115,7 @@ try {
   const profile = profileDir ? { profile: profilesByProcess(profileDir, pids) } : {};
   console.log(JSON.stringify({
     ...summary, window, instances, apps, backend: stack.state.backend, redis: { persistence: redis.persistence },
-    cpuUsPerMsg, gatewayCpuUsPerMsg: gateway, rssMiB, ...soak, ...profile, machine,
+    cpuUsPerMsg, gatewayCpuUsPerMsg: gateway, redisCommandsPerMsg, rssMiB, ...soak, ...profile, machine,
   }));
 } finally {
   clearInterval(sampler);
