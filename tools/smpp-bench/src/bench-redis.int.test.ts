@@ -46,7 +46,7 @@ describe('the bench Redis', () => {
       // 4 EVALs, each a SET and an INCR, and one SET more, over 2 messages; the first reading's
       // own INFO shows in the second (a bench's two readings are lost in its thousands of messages).
       expect(per).toEqual({ eval: 2, set: 2.5, incr: 2, info: 0.5 });
-      expect(Object.keys(per)).toEqual(['set', 'eval', 'incr', 'info']);
+      expect(Object.keys(per)[0]).toBe('set'); // largest first
     } finally {
       c.disconnect();
       await r.stop();
