@@ -22,6 +22,7 @@ await import('./client-backlog.int.test');
 await import('./cancel-scripts.int.test');
 await import('./dead-letter.int.test');
 await import('./periodic-jobs.int.test');
+await import('./receipt-emitter.int.test');
 
 describe('the connection factory on a Redis Cluster', () => {
   it('the suites above really run on the cluster: three masters behind one client', async () => {
