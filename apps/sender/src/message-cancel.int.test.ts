@@ -6,7 +6,7 @@ import { createClientBacklog, type StreamEntry } from '@smsgw/redis';
 import { createRedisStateStore } from '@smsgw/store';
 import { redisNamespace, startSmscSim, type SmscSim } from '@smsgw/testing';
 import { encodeGsm7 } from '@smsgw/sms-text';
-import { createMessageSender } from './message-sender';
+import { createMessageSender, senderLeaseKey } from './message-sender';
 import { createSmscLink } from './smsc-link';
 
 const logger = pino({ level: 'silent' });
@@ -72,7 +72,7 @@ describe('sender: cancel_sm and replace_sm against the hand-off (real Redis, SMS
     const done = handler([e]);
     // The handler claimed it and waits for a bound session: it has not handed it off (the id is
     // still in the backlog), so the client's cancel wins.
-    while (!(await ns.redis.exists(`${ns.prefix}:lease:{m1}`))) await new Promise((r) => setTimeout(r, 10));
+    while (!(await ns.redis.exists(senderLeaseKey(ns.prefix, 'acme', 'm1')))) await new Promise((r) => setTimeout(r, 10));
     await new Promise((r) => setTimeout(r, 200));
     expect(await backlog.has('acme', 'm1')).toBe(true);
     expect(await backlog.cancel('acme', 'm1')).toBe(true);
@@ -119,7 +119,7 @@ describe('sender: cancel_sm and replace_sm against the hand-off (real Redis, SMS
     const { ns, link, store, backlog, handler, routed, failures, inStream } = await setup(port);
     const e = await routed('r1');
     const done = handler([e]);
-    while (!(await ns.redis.exists(`${ns.prefix}:lease:{r1}`))) await new Promise((r) => setTimeout(r, 10));
+    while (!(await ns.redis.exists(senderLeaseKey(ns.prefix, 'acme', 'r1')))) await new Promise((r) => setTimeout(r, 10));
     const newText = encodeGsm7('replaced text')!.toString('base64');
     expect(await backlog.replace('acme', 'r1', { sm: newText, rd: 0 })).toBe(1);
     const sim = await startSim(port);
@@ -130,7 +130,7 @@ describe('sender: cancel_sm and replace_sm against the hand-off (real Redis, SMS
     const [again] = await inStream();
     expect(again).toMatchObject({ id: 'r1', rv: 1, sm: newText, rd: 0 });
     expect(again).not.toHaveProperty('pool');
-    expect(await ns.redis.exists(`${ns.prefix}:lease:{r1}`)).toBe(0);
+    expect(await ns.redis.exists(senderLeaseKey(ns.prefix, 'acme', 'r1'))).toBe(0);
     expect(await backlog.has('acme', 'r1')).toBe(true);
     // Routed again by the policy-worker: the copy of version 1 is submitted, with the new text.
     const routedAgain = entry({ ...outEntry('r1'), ...again, pool: 'sim', smscs: ['sim'], rt: Date.now() });

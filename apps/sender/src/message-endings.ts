@@ -12,7 +12,7 @@ export interface MessageEndingsDeps {
   names: StreamNames;
   metrics: AppMetrics;
   logger: Logger;
-  leaseKey: (id: string) => string;
+  leaseKey: (m: { sys: string; id: string }) => string;
   /** Messages whose replaced copy went back to `in`: still in flight, they stay in their client's backlog. */
   reinjected: Set<string>;
 }
@@ -61,7 +61,7 @@ export function createMessageEndings(deps: MessageEndingsDeps) {
     const { pool: _pool, smscs: _smscs, weights: _weights, backup: _backup, rt: _rt, ...entry } = applyReplacement(m, r);
     await xaddEntry(redis, names.in, entry satisfies InEntry);
     reinjected.add(m.id);
-    await redis.del(leaseKey(m.id)).catch(() => undefined);
+    await redis.del(leaseKey(m)).catch(() => undefined);
     metrics.messages.inc({ stage: 'sender', outcome: 'replaced' });
     logger.info({ msgId: m.id, systemId: m.sys, version: r.v }, 'replaced message back to policy');
     return { result: 'replaced' };
@@ -86,7 +86,7 @@ export function createMessageEndings(deps: MessageEndingsDeps) {
 
   /** Shutting down while the message waits: it goes back to its stream at once, failed for nothing. */
   const giveBack = async (m: OutEntry): Promise<Outcome> => {
-    await redis.del(leaseKey(m.id)).catch(() => undefined);
+    await redis.del(leaseKey(m)).catch(() => undefined);
     return { result: 'requeue' };
   };
 

@@ -6,7 +6,7 @@ import { createRateLimiter, rateLimitKey, type BacklogMessage, type ClientBacklo
 import { createRedisStateStore } from '@smsgw/store';
 import { redisNamespace, startSmscSim, type SmscSim } from '@smsgw/testing';
 import { encodeGsm7 } from '@smsgw/sms-text';
-import { createMessageSender } from './message-sender';
+import { createMessageSender, senderLeaseKey } from './message-sender';
 import { createSmscLink, type SmscLink } from './smsc-link';
 
 const logger = pino({ level: 'silent' });
@@ -89,7 +89,7 @@ describe('sender (real Redis, SMSC simulator over TCP)', () => {
     expect(await handler([e])).toEqual({ ack: [], requeue: [e.id] });
     expect(sim.stats.submits).toBeGreaterThan(3); // retried with backoff
     expect(await ns.redis.xlen(names.dlrIn)).toBe(0); // nothing marked failed
-    expect(await ns.redis.exists(`${ns.prefix}:lease:{m3}`)).toBe(0); // the next sender may claim it at once
+    expect(await ns.redis.exists(senderLeaseKey(ns.prefix, 'acme', 'm3'))).toBe(0); // the next sender may claim it at once
   });
 
   it('ends a message UNDELIVERABLE after delivery.retry.maxAttempts temporary errors, with the SMSC status', async () => {
@@ -105,7 +105,7 @@ describe('sender (real Redis, SMSC simulator over TCP)', () => {
     const { ns, sim, store, handler } = await setup();
     await store.createMessage({ id: 'm4', sys: 'acme', src: 'ACME', dst: '447700900123', rd: 1, state: 'ROUTED', at: Date.now() });
     await handler([entry(outEntry('m4', 'hello'))]);
-    await ns.redis.del(`${ns.prefix}:lease:{m4}`); // the lease expired
+    await ns.redis.del(senderLeaseKey(ns.prefix, 'acme', 'm4')); // the lease expired
     const late = { ...outEntry('m4', 'hello'), at: Date.now() - 10 * 60_000, rt: Date.now() - 10 * 60_000 }; // routed long ago
     const copy = entry(late, 1);
     expect(await handler([copy])).toEqual({ ack: [copy.id], requeue: [] });
@@ -115,22 +115,39 @@ describe('sender (real Redis, SMSC simulator over TCP)', () => {
   it('takes over a lease its own failed handler left (its DEL ran while Redis was away); waits for one another sender holds instead of counting a failed delivery', async () => {
     const { ns, sim, store, handler } = await setup({}, { instance: 'sender-a' });
     await store.createMessage({ id: 'm6', sys: 'acme', src: 'ACME', dst: '447700900123', rd: 1, state: 'ROUTED', at: Date.now() });
-    await ns.redis.set(`${ns.prefix}:lease:{m6}`, 'sender-a', 'PX', 60_000);
+    await ns.redis.set(senderLeaseKey(ns.prefix, 'acme', 'm6'), 'sender-a', 'PX', 60_000);
     const stale = entry(outEntry('m6', 'hello'), 2);
     expect(await handler([stale])).toEqual({ ack: [stale.id], requeue: [] });
     expect(sim.stats.submits).toBe(1);
 
     await store.createMessage({ id: 'm7', sys: 'acme', src: 'ACME', dst: '447700900123', rd: 1, state: 'ROUTED', at: Date.now() });
-    await ns.redis.set(`${ns.prefix}:lease:{m7}`, 'sender-b', 'PX', 60_000);
+    await ns.redis.set(senderLeaseKey(ns.prefix, 'acme', 'm7'), 'sender-b', 'PX', 60_000);
     const busy = entry(outEntry('m7', 'hello'), 2);
     let done = false;
     const result = handler([busy]).finally(() => (done = true));
     await new Promise((r) => setTimeout(r, 1_200));
     expect(done).toBe(false); // waiting, not returned unacked to be counted again
     expect(sim.stats.submits).toBe(1);
-    await ns.redis.del(`${ns.prefix}:lease:{m7}`); // sender-b let go without sending it
+    await ns.redis.del(senderLeaseKey(ns.prefix, 'acme', 'm7')); // sender-b let go without sending it
     expect(await result).toEqual({ ack: [busy.id], requeue: [] });
     expect(sim.stats.submits).toBe(2);
+  });
+
+  it('claims the leases of one batch together: a free one and its own stale one go, one another sender holds waits', async () => {
+    const { ns, sim, store, handler } = await setup({}, { instance: 'sender-a' });
+    for (const id of ['c1', 'c2', 'c3']) await store.createMessage({ id, sys: 'acme', src: 'ACME', dst: '447700900123', rd: 1, state: 'ROUTED', at: Date.now() });
+    await ns.redis.set(senderLeaseKey(ns.prefix, 'acme', 'c2'), 'sender-b', 'PX', 60_000);
+    await ns.redis.set(senderLeaseKey(ns.prefix, 'acme', 'c3'), 'sender-a', 'PX', 1_000);
+    const es = ['c1', 'c2', 'c3'].map((id) => entry(outEntry(id, 'hello'), 2));
+    let done = false;
+    const result = handler(es).finally(() => (done = true));
+    await expect.poll(() => sim.stats.submits).toBe(2);
+    expect(done).toBe(false);
+    // Taken over: renewed to this sender's full lease, not left to run out.
+    expect(await ns.redis.pttl(senderLeaseKey(ns.prefix, 'acme', 'c3'))).toBeGreaterThan(5_000);
+    await ns.redis.del(senderLeaseKey(ns.prefix, 'acme', 'c2'));
+    expect(await result).toEqual({ ack: es.map((e) => e.id), requeue: [] });
+    expect(sim.stats.submits).toBe(3);
   });
 
   it('takes the segments of every part from the pool and global limiters too', async () => {
@@ -202,7 +219,7 @@ describe('sender (real Redis, SMSC simulator over TCP)', () => {
     expect(removed).toEqual([{ id: 'b1', sys: 'acme' }]);
     removed.length = 0;
     // Another sender holds b3's lease; this one stops meanwhile: b3 is still in flight.
-    await ns.redis.set(`${ns.prefix}:lease:{b3}`, 'sender-b', 'PX', 60_000);
+    await ns.redis.set(senderLeaseKey(ns.prefix, 'acme', 'b3'), 'sender-b', 'PX', 60_000);
     setTimeout(() => stopping.abort(), 300);
     expect((await handler([entry(outEntry('b3', 'wait'), 2)])).ack).toEqual([]);
     expect(removed).toEqual([]);

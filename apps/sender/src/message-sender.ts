@@ -1,10 +1,10 @@
 import { applyReplacement, isFinalState, outEntrySchema, outGroupSchema, type JournalEntry, type OutEntry, type StreamNames } from '@smsgw/contracts';
 import { normaliseSmscMsgId, sendableUntil, type SmscIdFormat } from '@smsgw/domain';
 import type { AppMetrics, Logger, SmscTextConfig, Tracing } from '@smsgw/platform';
-import { messagesOfEntry, runBatch, sleepUnless, type BatchHandler, type ClientBacklog, type EntryOutcome, type RateLimiter, type Redis, type StreamEntry } from '@smsgw/redis';
+import { defineDynamicKeyCommand, messagesOfEntry, runBatch, sleepUnless, type BatchHandler, type ClientBacklog, type EntryOutcome, type RateLimiter, type Redis, type StreamEntry } from '@smsgw/redis';
 import { STATUS, type Pdu, type SmppSession } from '@smsgw/smpp';
 import { createConcatRefs } from '@smsgw/sms-text';
-import type { MessageRecord, RecordSubmitInput, StateStore } from '@smsgw/store';
+import { createTickBatch, type MessageRecord, type RecordSubmitInput, type StateStore } from '@smsgw/store';
 import type { SmscLink } from './smsc-link';
 import { prepareParts } from './prepare-parts';
 import { buildSubmitPdu, SUBMIT_RESP } from './submit-pdu';
@@ -57,6 +57,28 @@ type Pin = { link?: SmscLink; session?: SmppSession };
 
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** A message's lease: in its client's hash-tag slot, so one script claims a client's messages of a tick. */
+export const senderLeaseKey = (prefix: string, sys: string, id: string) => `${prefix}:lease:{${sys}}:${id}`;
+
+/**
+ * KEYS: the leases to claim; ARGV: this sender's instance, lease ms → per lease 1 claimed, 2 this
+ * instance's already (taken over, renewed), 0 held by another.
+ */
+const CLAIM_LUA = `
+local out = {}
+for i = 1, #KEYS do
+  if redis.call('SET', KEYS[i], ARGV[1], 'PX', ARGV[2], 'NX') then
+    out[i] = 1
+  elseif redis.call('GET', KEYS[i]) == ARGV[1] then
+    redis.call('PEXPIRE', KEYS[i], ARGV[2])
+    out[i] = 2
+  else
+    out[i] = 0
+  end
+end
+return out`;
+type WithClaim = Redis & { smsgwClaimLeases(numKeys: number, ...args: (string | number)[]): Promise<number[]> };
 /** How often a message whose lease another handler holds looks again. */
 const LEASE_POLL_MS = 500;
 
@@ -71,7 +93,13 @@ export function createMessageSender(deps: MessageSenderDeps): BatchHandler {
   const retry = deps.retry ?? { minMs: 50, maxMs: 5_000, maxAttempts: 0 };
   const refs = createConcatRefs();
   const choose = createLinkChooser<SmscLink>();
-  const leaseKey = (id: string) => `${deps.prefix}:lease:{${id}}`;
+  const leaseKey = (m: { sys: string; id: string }) => senderLeaseKey(deps.prefix, m.sys, m.id);
+  defineDynamicKeyCommand(redis, 'smsgwClaimLeases', CLAIM_LUA);
+  /** The claims of one tick, per client in one script (1 claimed, 2 ours already, 0 another's). */
+  const claimLeases = createTickBatch<string, number>(
+    (sys, ids) => (redis as WithClaim).smsgwClaimLeases(ids.length, ...ids.map((id) => senderLeaseKey(deps.prefix, sys, id)), instance, leaseMs),
+    200,
+  );
   const instance = deps.instance ?? randomUUID();
   /** Messages a handler of this sender holds the lease of right now. */
   const sending = new Set<string>();
@@ -122,11 +150,9 @@ export function createMessageSender(deps: MessageSenderDeps): BatchHandler {
       if (!sending.has(m.id)) {
         sending.add(m.id);
         try {
-          if ((await redis.set(leaseKey(m.id), instance, 'PX', leaseMs, 'NX')) !== null) return 'claimed';
-          if ((await redis.get(leaseKey(m.id))) === instance) {
-            await redis.pexpire(leaseKey(m.id), leaseMs);
-            return 'taken over';
-          }
+          const got = await claimLeases(m.sys, m.id);
+          if (got === 1) return 'claimed';
+          if (got === 2) return 'taken over';
         } catch (err) {
           sending.delete(m.id);
           throw err;
@@ -151,7 +177,7 @@ export function createMessageSender(deps: MessageSenderDeps): BatchHandler {
       return await sendClaimed(m, claimed === 'taken over' || deliveries > 1, pin);
     } catch (err) {
       // Let the next delivery of this entry claim it again at once.
-      await redis.del(leaseKey(m.id)).catch(() => undefined);
+      await redis.del(leaseKey(m)).catch(() => undefined);
       throw err;
     } finally {
       sending.delete(m.id);
@@ -205,7 +231,7 @@ export function createMessageSender(deps: MessageSenderDeps): BatchHandler {
           // the lease; nothing counts against the message.
           if (Date.now() - leaseRenewed > leaseMs / 3) {
             leaseRenewed = Date.now();
-            await redis.pexpire(leaseKey(m.id), leaseMs).catch(() => undefined);
+            await redis.pexpire(leaseKey(m), leaseMs).catch(() => undefined);
           }
           // With other links in the route (or a backup), look again every second: any may bind.
           const chunk = Math.min(until - Date.now(), m.smscs.length + (m.backup?.length ?? 0) > 1 ? 1_000 : leaseMs / 3);
