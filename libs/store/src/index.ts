@@ -4,6 +4,7 @@ export { createAerospikeStateStore, AEROSPIKE_DEFAULTS, type AerospikeStateStore
 export type { StoreObserver } from './aerospike-commands';
 export { createCommandGate, type CommandGate } from './command-gate';
 export { createTickBatch } from './tick-batch';
+export { defineDynamicKeyCommand } from './dynamic-key-command';
 export { createStateStore, type StateStoreConfig } from './create-state-store';
 export { openStateStore, type StateSection } from './store-from-config';
 export { findBySmscId } from './find-by-smsc-id';

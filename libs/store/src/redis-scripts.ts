@@ -22,25 +22,27 @@ const PUSH = `local function push(t, k, v) t[#t + 1] = k; t[#t + 1] = v end
 `;
 
 /** ARGV: ttl, field, value, ... → 1 created, 0 existed. */
-export const CREATE_LUA = `
+const CREATE_BODY = `
 if redis.call('EXISTS', KEYS[1]) == 1 then return 0 end
 redis.call('HSET', KEYS[1], unpack(ARGV, 2))
 redis.call('EXPIRE', KEYS[1], ARGV[1])
 return 1
 `;
+export const CREATE_LUA = CREATE_BODY;
 
 /**
  * The search index of one (client, destination): KEYS[1] a sorted set, member = message id,
  * score = createdAt. ARGV: at, id, oldest score kept (older ones are dropped), cap, ttl.
  * NX: a message created again (a redelivery, a held message released) keeps its first time.
  */
-export const INDEX_LUA = `
+const INDEX_BODY = `
 redis.call('ZADD', KEYS[1], 'NX', ARGV[1], ARGV[2])
 redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', '(' .. ARGV[3])
 redis.call('ZREMRANGEBYRANK', KEYS[1], 0, -tonumber(ARGV[4]) - 1)
 redis.call('EXPIRE', KEYS[1], ARGV[5])
 return 1
 `;
+export const INDEX_LUA = INDEX_BODY;
 
 /**
  * ARGV: to, at, ttl, err ('' = none), smsc ('' = none) → {applied, prev} or {0} when absent.
@@ -68,7 +70,7 @@ return {1, cur}
  * The one read takes the SMSC ids of the other parts the caller counts (ARGV parts); only a
  * record that counts more parts than that needs a second read.
  */
-export const SUBMIT_LUA = `${ALLOWED}${PUSH}
+const SUBMIT_BODY = `
 local k, part, parts = KEYS[1], tonumber(ARGV[1]), tonumber(ARGV[2])
 local f = {'st', 'n', 'ua', 'r:' .. ARGV[1]}
 for i = 0, parts - 1 do
@@ -118,6 +120,7 @@ if h[4] and not raw then redis.call('HDEL', k, 'r:' .. ARGV[1]) end
 redis.call('EXPIRE', k, ARGV[6])
 return res
 `;
+export const SUBMIT_LUA = `${ALLOWED}${PUSH}${SUBMIT_BODY}`;
 
 /**
  * The fields PART_FINAL_LUA hands back, in this order, then `p:<i>`, `s:<i>` of every part
@@ -141,7 +144,7 @@ export const WHOLE_REFUSED = 2;
  * WHOLE_REFUSED then, WHOLE_NOT_ASKED otherwise (a multipart message: the caller decides on the
  * part states returned). The one read takes parts 0 … part; only parts beyond need a second.
  */
-export const PART_FINAL_LUA = `${ALLOWED}${PUSH}
+const PART_FINAL_BODY = `
 local k, part = KEYS[1], tonumber(ARGV[1])
 local FIXED = ${PART_FINAL_FIELDS.length}
 local f = {${PART_FINAL_FIELDS.map((x) => `'${x}'`).join(', ')}}
@@ -187,6 +190,52 @@ end
 table.insert(h, 1, whole)
 table.insert(h, 1, applied)
 return h
+`;
+export const PART_FINAL_LUA = `${ALLOWED}${PUSH}${PART_FINAL_BODY}`;
+
+/** The operations BATCH_LUA runs, by their code in its ARGV. */
+export const BATCH_OPS = { create: 'c', index: 'i', submit: 's', partFinal: 'p', set: 'S', get: 'G' } as const;
+
+/**
+ * Several store operations in one call: ARGV is, per operation, its code (BATCH_OPS), its key
+ * count, its argument count, then its arguments; KEYS are the operations' keys in the same order.
+ * Each operation is the single-key script of its name, run on its own keys and arguments (`set`:
+ * SET key value EX ttl; `get`: GET key) → one reply per operation, in order: what that script
+ * answers, or an error reply for an operation that failed (the others still run; like any
+ * script, a failed one's writes before the error stay). On one Redis server a tick's store calls
+ * share it; on a Cluster each call covers one key's slot.
+ */
+export const BATCH_LUA = `${ALLOWED}${PUSH}
+local OPS = {
+  ${BATCH_OPS.create} = function(KEYS, ARGV) ${CREATE_BODY} end,
+  ${BATCH_OPS.index} = function(KEYS, ARGV) ${INDEX_BODY} end,
+  ${BATCH_OPS.submit} = function(KEYS, ARGV) ${SUBMIT_BODY} end,
+  ${BATCH_OPS.partFinal} = function(KEYS, ARGV) ${PART_FINAL_BODY} end,
+  ${BATCH_OPS.set} = function(KEYS, ARGV) return redis.call('SET', KEYS[1], ARGV[1], 'EX', ARGV[2]) end,
+  ${BATCH_OPS.get} = function(KEYS, ARGV) return redis.call('GET', KEYS[1]) end,
+}
+local out, n, k, a = {}, 0, 1, 1
+while a <= #ARGV do
+  local op, nk, na = OPS[ARGV[a]], tonumber(ARGV[a + 1]), tonumber(ARGV[a + 2])
+  local ks, as = {}, {}
+  for j = 1, nk do ks[j] = KEYS[k + j - 1] end
+  for j = 1, na do as[j] = ARGV[a + 2 + j] end
+  n = n + 1
+  if not op then
+    out[n] = redis.error_reply('unknown store operation ' .. tostring(ARGV[a]))
+  else
+    local ok, res = pcall(op, ks, as)
+    if not ok then
+      out[n] = type(res) == 'table' and res.err and res or redis.error_reply(tostring(res))
+    elseif res == nil then
+      out[n] = false
+    else
+      out[n] = res
+    end
+  end
+  k, a = k + nk, a + 3 + na
+end
+return out
 `;
 
 /** ARGV: ttl, then field (state), count, field, count…: the counts of one stats key in one call, its TTL refreshed. */

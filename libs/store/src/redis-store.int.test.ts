@@ -112,6 +112,64 @@ describe('redis state store specifics', () => {
     expect((await store.get(raw.id))?.rawSmscIds).toBeUndefined();
   });
 
+  /** Script calls (EVALSHA/EVAL) Redis ran while `run` ran that carried one of `keys` (MONITOR on every master). */
+  async function scriptCallsWith(keys: string[], run: () => Promise<unknown>): Promise<number> {
+    const client = ns.redis as unknown;
+    const nodes: Redis[] = client instanceof Cluster ? client.nodes('master') : [ns.redis];
+    const monitors = await Promise.all(nodes.map((n) => n.monitor()));
+    const marker = `${ns.prefix}:end-${randomUUID()}`;
+    let calls = 0;
+    let ended = 0;
+    for (const m of monitors) {
+      m.on('monitor', (_time: string, args: string[]) => {
+        if (args.includes(marker)) ended++;
+        else if (/^eval(sha)?$/i.test(args[0]!) && args.some((a) => keys.includes(a))) calls++;
+      });
+    }
+    try {
+      await run();
+      // One marker per master, so each feed is known to have caught up.
+      for (const n of nodes) await n.echo(marker);
+      for (const end = Date.now() + 5_000; ended < nodes.length && Date.now() < end;) await new Promise((r) => setTimeout(r, 10));
+      expect(ended, 'every MONITOR feed reached the end marker').toBe(nodes.length);
+      return calls;
+    } finally {
+      for (const m of monitors) m.disconnect();
+    }
+  }
+
+  it('sends the hot writes of one tick together: one script on one server, one per message key on a cluster', async () => {
+    const store = createRedisStateStore({ redis: ns.redis, prefix: ns.prefix });
+    const keys = redisStoreKeys(ns.prefix);
+    const ids = Array.from({ length: 6 }, () => randomUUID());
+    const cluster = (ns.redis as unknown) instanceof Cluster;
+    const msgKeys = ids.map((id) => keys.msg(id));
+    // Create (with its index write), then submit (with its correlation), then receipts.
+    const created = await scriptCallsWith([...msgKeys, keys.index('s', '2')], () =>
+      Promise.all(ids.map((id) => store.createMessage({ id, sys: 's', src: '1', dst: '2', rd: 1, state: 'ROUTED', at: 1 }))));
+    expect(created).toBe(cluster ? 7 : 1);
+    const submitted = await scriptCallsWith(msgKeys, () => Promise.all(ids.map((id, i) => store.recordSubmit(id, { part: 0, parts: 1, smsc: 'a', smscMsgId: `b-${i}`, at: 2 }))));
+    expect(submitted).toBe(cluster ? 6 : 1);
+    const found = await Promise.all(ids.map((_, i) => store.findCorrelation('a', `b-${i}`)));
+    expect(found.map((c) => c?.id)).toEqual(ids);
+    const whole = { of: () => 'DELIVERED' as const };
+    const finals = await Promise.all(ids.map((id) => store.recordPartFinal(id, 0, 'DELIVERED', { at: 3, whole })));
+    expect(finals.map((f) => [f.applied, f.whole?.applied])).toEqual(ids.map(() => [true, true]));
+    expect((await Promise.all(ids.map((id) => store.get(id)))).map((r) => r?.state)).toEqual(ids.map(() => 'DELIVERED'));
+  });
+
+  it('an operation that fails in a shared call fails alone: the others of that call are done', async () => {
+    const store = createRedisStateStore({ redis: ns.redis, prefix: ns.prefix });
+    const keys = redisStoreKeys(ns.prefix);
+    const [bad, good] = [randomUUID(), randomUUID()];
+    await ns.redis.sadd(keys.msg(bad), 'x'); // not a hash: the submit's HMGET there is a WRONGTYPE
+    await store.createMessage({ id: good, sys: 's', src: '1', dst: '9', rd: 1, state: 'ROUTED', at: 1 });
+    const out = await Promise.allSettled([bad, good].map((id) => store.recordSubmit(id, { part: 0, parts: 1, smsc: 'a', smscMsgId: `f-${id}`, at: 2 })));
+    expect(out[0]).toMatchObject({ status: 'rejected', reason: expect.objectContaining({ message: expect.stringMatching(/WRONGTYPE/) }) });
+    expect(out[1]).toEqual({ status: 'fulfilled', value: { submitted: true } });
+    expect((await store.get(good))?.state).toBe('SUBMITTED');
+  });
+
   it('puts the TTL on every key it writes', async () => {
     const store = createRedisStateStore({ redis: ns.redis, prefix: ns.prefix, ttlSeconds: 1234 });
     const keys = redisStoreKeys(ns.prefix);

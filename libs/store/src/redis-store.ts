@@ -1,10 +1,9 @@
 import type { Cluster, Redis } from 'ioredis';
 import type { MessageState } from '@smsgw/contracts';
 import { SEARCH_INDEX_CAP, type Correlation, type MessageRecord, type PartFinalRecord, type PartFinalResult, type StateStore } from './state-store';
-import {
-  CREATE_LUA, INCR_STATS_LUA, INDEX_LUA, PART_FINAL_FIELDS, PART_FINAL_LUA, SUBMIT_LUA, TRANSITION_LUA, WHOLE_MOVED, WHOLE_NOT_ASKED,
-} from './redis-scripts';
+import { BATCH_LUA, BATCH_OPS, INCR_STATS_LUA, PART_FINAL_FIELDS, TRANSITION_LUA, WHOLE_MOVED, WHOLE_NOT_ASKED } from './redis-scripts';
 import { createTickBatch } from './tick-batch';
+import { defineDynamicKeyCommand } from './dynamic-key-command';
 import { assertDay, assertFinalState, assertPartIndex, denseParts, isMessageState } from './transition-rules';
 
 export const DEFAULT_TTL_SECONDS = 7 * 24 * 3600;
@@ -43,13 +42,20 @@ export interface RedisStateStoreOptions {
 
 type ScriptCall = (key: string, ...args: (string | number)[]) => Promise<unknown>;
 interface StoreCommands {
-  smsgwStoreCreate: ScriptCall;
   smsgwStoreTransition: ScriptCall;
-  smsgwStoreSubmit: ScriptCall;
-  smsgwStorePartFinal: ScriptCall;
   smsgwStoreIncrStats: ScriptCall;
-  smsgwStoreIndex: ScriptCall;
+  smsgwStoreBatch: (numKeys: number, ...args: (string | number)[]) => Promise<unknown[]>;
 }
+
+/** One operation of BATCH_LUA. */
+interface BatchOp {
+  op: (typeof BATCH_OPS)[keyof typeof BATCH_OPS];
+  keys: string[];
+  args: (string | number)[];
+}
+
+/** Most operations one BATCH_LUA call carries. */
+const MAX_BATCH = 100;
 
 export function redisStoreKeys(prefix: string) {
   return {
@@ -68,13 +74,33 @@ export function createRedisStateStore(opts: RedisStateStoreOptions): StateStore 
 
   // defineCommand sends EVALSHA and falls back to EVAL once per connection on NOSCRIPT; the
   // names are namespaced so defining them on a caller's shared client collides with nothing.
-  redis.defineCommand('smsgwStoreCreate', { numberOfKeys: 1, lua: CREATE_LUA });
   redis.defineCommand('smsgwStoreTransition', { numberOfKeys: 1, lua: TRANSITION_LUA });
-  redis.defineCommand('smsgwStoreSubmit', { numberOfKeys: 1, lua: SUBMIT_LUA });
-  redis.defineCommand('smsgwStorePartFinal', { numberOfKeys: 1, lua: PART_FINAL_LUA });
   redis.defineCommand('smsgwStoreIncrStats', { numberOfKeys: 1, lua: INCR_STATS_LUA });
-  redis.defineCommand('smsgwStoreIndex', { numberOfKeys: 1, lua: INDEX_LUA });
+  defineDynamicKeyCommand(redis, 'smsgwStoreBatch', BATCH_LUA);
   const cmd = redis as unknown as StoreCommands;
+  /**
+   * The hot operations (create and index, submit and correlation, correlation read, part final)
+   * of one turn of the event loop go in one BATCH_LUA call on a single Redis server: a read batch
+   * of the stage costs one script, not one or two per message. On a Cluster the keys of one call
+   * must share a slot, so there each key's operations make their own call (messages' keys are in
+   * slots of their own).
+   */
+  const grouped = !(redis as { isCluster?: boolean }).isCluster;
+  const batch = createTickBatch<BatchOp, unknown>(async (_slot, ops) => {
+    const keys: string[] = [];
+    const args: (string | number)[] = [];
+    for (const o of ops) {
+      keys.push(...o.keys);
+      args.push(o.op, o.keys.length, o.args.length, ...o.args);
+    }
+    return cmd.smsgwStoreBatch(keys.length, ...keys, ...args);
+  }, MAX_BATCH);
+  /** One operation through the batch: its script's reply, or its own error thrown. */
+  const run = async (op: BatchOp['op'], key: string, args: (string | number)[]): Promise<unknown> => {
+    const res = await batch(grouped ? '' : key, { op, keys: [key], args });
+    if (res instanceof Error) throw res;
+    return res;
+  };
   /**
    * The stats counts of one turn of the event loop go per stats key in one call (a read batch's
    * receipts mostly share day, client and SMSC): one script per key, not per message.
@@ -97,8 +123,8 @@ export function createRedisStateStore(opts: RedisStateStoreOptions): StateStore 
       // The index is another key (another cluster slot): sent beside the create, in the same
       // round trip under auto-pipelining. Written either way: a redelivery finds it in place (NX).
       const [created] = await Promise.all([
-        cmd.smsgwStoreCreate(keys.msg(input.id), ttl, ...fields),
-        cmd.smsgwStoreIndex(keys.index(input.sys, input.dst), input.at, input.id, input.at - ttl * 1000, opts.indexCap ?? SEARCH_INDEX_CAP, ttl),
+        run(BATCH_OPS.create, keys.msg(input.id), [ttl, ...fields]),
+        run(BATCH_OPS.index, keys.index(input.sys, input.dst), [input.at, input.id, input.at - ttl * 1000, opts.indexCap ?? SEARCH_INDEX_CAP, ttl]),
       ]);
       return created === 1;
     },
@@ -122,14 +148,14 @@ export function createRedisStateStore(opts: RedisStateStoreOptions): StateStore 
       // them in one round trip. The correlation is written even if the message record expired:
       // a late receipt then still finds its UUID for the journal.
       const [res] = await Promise.all([
-        cmd.smsgwStoreSubmit(keys.msg(id), input.part, input.parts, input.smsc, input.smscMsgId, input.at, ttl, input.segments ?? '', input.sdc ?? '', input.rawSmscMsgId ?? '', input.dc ?? '', input.rd ?? '', input.tp ?? ''),
-        redis.set(keys.corr(input.smsc, input.smscMsgId), `${id} ${input.part} ${input.parts}`, 'EX', ttl),
+        run(BATCH_OPS.submit, keys.msg(id), [input.part, input.parts, input.smsc, input.smscMsgId, input.at, ttl, input.segments ?? '', input.sdc ?? '', input.rawSmscMsgId ?? '', input.dc ?? '', input.rd ?? '', input.tp ?? '']),
+        run(BATCH_OPS.set, keys.corr(input.smsc, input.smscMsgId), [`${id} ${input.part} ${input.parts}`, ttl]),
       ]);
       return { submitted: res === 2 };
     },
 
     async findCorrelation(smsc, smscMsgId): Promise<Correlation | null> {
-      const v = await redis.get(keys.corr(smsc, smscMsgId));
+      const v = (await run(BATCH_OPS.get, keys.corr(smsc, smscMsgId), [])) as string | null;
       if (v === null) return null;
       // The UUID contains no space, so the last two fields are always part and parts.
       const [id, part, parts] = v.split(' ');
@@ -143,7 +169,7 @@ export function createRedisStateStore(opts: RedisStateStoreOptions): StateStore 
       // part alone, asked here so that the script moves it in the same write. A multipart message
       // needs the other parts' states, which only the write returns.
       const solo = part === 0 && input.whole ? input.whole.of([state]) : null;
-      const res = (await cmd.smsgwStorePartFinal(keys.msg(id), part, state, input.at, ttl, input.err ?? '', solo ?? '', input.whole?.err ?? '')) as (
+      const res = (await run(BATCH_OPS.partFinal, keys.msg(id), [part, state, input.at, ttl, input.err ?? '', solo ?? '', input.whole?.err ?? ''])) as (
         | number
         | string
         | null
