@@ -2,7 +2,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { cpus } from 'node:os';
 import { aggregatePartStates } from '@smsgw/domain';
 import * as Aerospike from 'aerospike';
-import { createRedis, deleteByPrefix, masters, redisCpuSeconds, type Redis } from '@smsgw/redis';
+import { createRedis, deleteByPrefix, redisCommandCalls, redisCpuSeconds, type Redis } from '@smsgw/redis';
 import { createStateStore, type StateStore } from '@smsgw/store';
 import { pidOf, procCpuSeconds } from './proc-stats';
 
@@ -27,17 +27,14 @@ const CONCURRENT_BATCHES = 2;
 const MULTIPART = Number(process.env.BENCH_MULTIPART ?? Math.round(N / 10));
 const redisUrl = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 
-/** Calls per command (INFO commandstats) summed over the masters, INFO itself left out. */
-async function redisCommandCalls(redis: Redis): Promise<{ scripts: number; commands: number }> {
+/** Script calls and other commands (INFO commandstats over the masters, INFO itself left out). */
+async function scriptsAndCommands(redis: Redis): Promise<{ scripts: number; commands: number }> {
   let scripts = 0;
   let commands = 0;
-  for (const node of await masters(redis)) {
-    for (const m of (await node.info('commandstats')).matchAll(/^cmdstat_([^:]+):calls=(\d+)/gm)) {
-      const [name, calls] = [m[1]!, Number(m[2])];
-      if (name === 'info') continue;
-      if (name === 'evalsha' || name === 'eval') scripts += calls;
-      else commands += calls;
-    }
+  for (const [name, calls] of Object.entries(await redisCommandCalls(redis))) {
+    if (name === 'info') continue;
+    if (name === 'evalsha' || name === 'eval') scripts += calls;
+    else commands += calls;
   }
   return { scripts, commands };
 }
@@ -179,7 +176,7 @@ const machine = { cpus: cpus().length, cpu: cpus()[0]?.model, node: process.vers
   try {
     const store = await createStateStore({ backend: 'redis', redis, prefix, ttlSeconds: 3600 });
     const used = async () => Number(/^used_memory:(\d+)/m.exec(await redis.info('memory'))?.[1] ?? 0);
-    const { stages, bytesPerMessage } = await runPhases(store, { cpu: () => redisCpuSeconds(redis), memory: used, calls: () => redisCommandCalls(redis) });
+    const { stages, bytesPerMessage } = await runPhases(store, { cpu: () => redisCpuSeconds(redis), memory: used, calls: () => scriptsAndCommands(redis) });
     console.log(JSON.stringify({ backend: 'redis', messages: N, multipart: MULTIPART, stages, bytesPerMessage, machine }));
   } finally {
     await deleteByPrefix(redis, `${prefix}:`);
