@@ -56,6 +56,13 @@ export function isResponseId(id: number): boolean {
  * (outbind, alert_notification, §4.1.7 / §4.12) and unknown ids are answered with generic_nack.
  */
 export function responseNameFor(name: CommandName): CommandName {
-  const resp = `${name}_resp` as CommandName;
-  return resp in COMMAND_IDS ? resp : 'generic_nack';
+  return RESPONSE_NAMES.get(name) ?? 'generic_nack';
 }
+
+/** Worked out once: a session answers every request, and `${name}_resp` is a new string each time. */
+const RESPONSE_NAMES = new Map<string, CommandName>(
+  (Object.keys(COMMAND_IDS) as CommandName[]).flatMap((name) => {
+    const resp = `${name}_resp`;
+    return resp in COMMAND_IDS ? [[name, resp as CommandName] as const] : [];
+  }),
+);

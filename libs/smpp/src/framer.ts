@@ -25,6 +25,16 @@ export class FramingError extends Error {
   }
 }
 
+const NO_CHUNK = Buffer.alloc(0);
+
+/** Frames found by PduFramer.scan: frame i is bufs[i] from starts[i] to ends[i], for i < count. */
+export interface FrameList {
+  count: number;
+  bufs: Buffer[];
+  starts: number[];
+  ends: number[];
+}
+
 /**
  * Turns a byte stream into complete PDU frames. Chunks are kept as a list and only the bytes of
  * one frame are ever copied (and only when that frame spans chunks), so many small frames in a
@@ -37,6 +47,7 @@ export class PduFramer {
   private buffered = 0;
   private failure: FramingError | undefined;
   private limit = DEFAULT_MAX_PDU_LENGTH;
+  private readonly found: FrameList = { count: 0, bufs: [], starts: [], ends: [] };
 
   constructor(maxLength: number = DEFAULT_MAX_PDU_LENGTH) {
     this.maxLength = maxLength;
@@ -59,12 +70,32 @@ export class PduFramer {
 
   /** Feed one socket chunk; returns the frames it completes. Throws FramingError (and keeps throwing). */
   push(chunk: Buffer): Buffer[] {
+    const found = this.scan(chunk);
+    const frames: Buffer[] = [];
+    for (let i = 0; i < found.count; i++) {
+      const buf = found.bufs[i]!;
+      const start = found.starts[i]!;
+      const end = found.ends[i]!;
+      frames.push(start === 0 && end === buf.length ? buf : buf.subarray(start, end));
+    }
+    return frames;
+  }
+
+  /**
+   * push() without a Buffer per frame: the frames this chunk completes, as places in buffers
+   * (the chunk itself, or a copy when a frame spans chunks), for decodePduAt. The list is the
+   * framer's own and is overwritten by the next call.
+   */
+  scan(chunk: Buffer): FrameList {
     if (this.failure) throw this.failure;
     if (chunk.length > 0) {
       this.chunks.push(chunk);
       this.buffered += chunk.length;
     }
-    const frames: Buffer[] = [];
+    const found = this.found;
+    // The last call's chunks are let go; this call's stay referenced until the next one.
+    found.bufs.fill(NO_CHUNK, 0, found.count);
+    found.count = 0;
     while (this.buffered >= 4) {
       // Check the length BEFORE waiting for (or allocating) the body: never trust it first.
       const length = this.peekUInt32(0);
@@ -73,12 +104,13 @@ export class PduFramer {
         this.failure = new FramingError(length, full ? this.peekUInt32(4) : undefined, full ? this.peekUInt32(12) : undefined, this.maxLength);
         this.chunks = [];
         this.buffered = 0;
+        found.count = 0;
         throw this.failure;
       }
       if (this.buffered < length) break;
-      frames.push(this.take(length));
+      this.take(length, found);
     }
-    return frames;
+    return found;
   }
 
   private peekUInt32(at: number): number {
@@ -99,20 +131,24 @@ export class PduFramer {
     throw new RangeError('framer: read past buffered data');
   }
 
-  private take(n: number): Buffer {
+  /** Appends the next n buffered octets to `found` as one frame. */
+  private take(n: number, found: FrameList): void {
     const first = this.chunks[0]!;
-    let out: Buffer;
+    let buf: Buffer;
+    let start: number;
     if (first.length - this.head >= n) {
-      out = first.subarray(this.head, this.head + n);
+      buf = first;
+      start = this.head;
       this.head += n;
     } else {
-      out = Buffer.allocUnsafe(n);
+      buf = Buffer.allocUnsafe(n);
+      start = 0;
       let filled = 0;
       let i = 0;
       while (filled < n) {
         const c = this.chunks[i]!;
         const k = Math.min(c.length - this.head, n - filled);
-        c.copy(out, filled, this.head, this.head + k);
+        c.copy(buf, filled, this.head, this.head + k);
         filled += k;
         this.head += k;
         if (this.head === c.length) {
@@ -128,6 +164,9 @@ export class PduFramer {
       this.head = 0;
     }
     this.buffered -= n;
-    return out;
+    const at = found.count++;
+    found.bufs[at] = buf;
+    found.starts[at] = start;
+    found.ends[at] = start + n;
   }
 }

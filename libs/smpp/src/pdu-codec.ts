@@ -1,295 +1,144 @@
-import { COMMAND_IDS, commandName, isResponseId, type CommandName } from './commands';
-import { ALLOWED_TLVS, KNOWN_TLVS, LAYOUTS, REPEATABLE_TLVS, TLV_LIMITS, type FieldSpec } from './pdu-layout';
-import { TLV, TLV_FIXED_LENGTH, type EncodablePdu, type MultiDestination, type Pdu, type PduFields, type Tlv, type UnsuccessSme } from './pdu';
-import { STATUS, statusName } from './status';
+import { COMMAND_IDS, isResponseId, type CommandName } from './commands';
+import { HEADER_LENGTH, MAX_MULTI_DESTS, MAX_SHORT_MESSAGE } from './pdu-decode';
+import { LAYOUTS, type FieldSpec } from './pdu-layout';
+import { TLV, type EncodablePdu, type PduFields, type Tlv } from './pdu';
 
-export const HEADER_LENGTH = 16;
-/** §5.2.21: sm_length is at most 254; longer content travels in message_payload (§5.3.2.32). */
-export const MAX_SHORT_MESSAGE = 254;
+export * from './pdu-decode';
+
 const INTERFACE_VERSION_34 = 0x34;
-/** §4.5.1: number_of_dests is 1 to 254 ("a maximum of 254 destination addresses are allowed"). */
-export const MAX_MULTI_DESTS = 254;
-
-/**
- * A PDU that is framed correctly but whose body breaks a rule. `status` is what to answer in
- * the PDU's own *_resp (or generic_nack for an unknown command id), `commandId`/`seq` identify it.
- */
-export class PduDecodeError extends Error {
-  override readonly name = 'PduDecodeError';
-  constructor(
-    readonly status: number,
-    readonly commandId: number,
-    readonly seq: number,
-    detail: string,
-  ) {
-    super(`${detail} (${statusName(status)})`);
-  }
-}
 
 /** A PDU we refuse to put on the wire (our caller's bug, not the peer's). */
 export class PduEncodeError extends Error {
   override readonly name = 'PduEncodeError';
 }
 
-// ---------------------------------------------------------------- decode
+// Two passes over the layout: the first checks every field (in field order, so the first broken
+// one is reported) and adds up the octets, the second writes them into one Buffer of exactly
+// that size. No field is copied on the way: strings go in a character at a time, the low octet
+// of each UTF-16 unit, as Buffer.from(s, 'latin1') would take them.
 
-class Reader {
-  off = HEADER_LENGTH;
-  constructor(
-    readonly buf: Buffer,
-    readonly id: number,
-    readonly seq: number,
-  ) {}
-  fail(status: number, detail: string): never {
-    throw new PduDecodeError(status, this.id, this.seq, detail);
-  }
-  u8(field: string): number {
-    // A body that ends inside the mandatory part: its command_length is wrong for this command.
-    if (this.off >= this.buf.length) this.fail(STATUS.ESME_RINVCMDLEN, `body ends before ${field}`);
-    return this.buf[this.off++]!;
-  }
-  u32(field: string): number {
-    if (this.off + 4 > this.buf.length) this.fail(STATUS.ESME_RINVCMDLEN, `body ends before ${field}`);
-    const v = this.buf.readUInt32BE(this.off);
-    this.off += 4;
-    return v;
-  }
-  /** A C-octet string whose NUL must lie within `max` octets AND within the PDU (§3.1). */
-  cstr(field: string, max: number, status: number): string {
-    const limit = Math.min(this.buf.length, this.off + max);
-    const nul = this.buf.indexOf(0, this.off);
-    if (nul === -1 || nul >= limit) {
-      const why = nul === -1 || nul >= this.buf.length ? 'has no NUL terminator' : `longer than ${max - 1}`;
-      this.fail(status, `${field} ${why}`);
-    }
-    const s = this.buf.toString('latin1', this.off, nul);
-    this.off = nul + 1;
-    return s;
-  }
-  get remaining(): number {
-    return this.buf.length - this.off;
-  }
+const NO_TLVS: Tlv[] = [];
+
+/** Octets of a C-octet string (NUL included); throws when it is too long or holds a NUL octet. */
+function cstrSize(field: string, s: string | undefined, max: number): number {
+  const v = s ?? '';
+  if (v.length + 1 > max) throw new PduEncodeError(`${field} is ${v.length} octets, at most ${max - 1} allowed`);
+  for (let i = 0; i < v.length; i++) if ((v.charCodeAt(i) & 0xff) === 0) throw new PduEncodeError(`${field} contains a NUL octet`);
+  return v.length + 1;
 }
 
-function readField(r: Reader, spec: FieldSpec, out: PduFields): void {
-  const o = out as Record<string, unknown>;
-  switch (spec.k) {
-    case 'u8':
-      o[spec.f] = r.u8(spec.f);
-      return;
-    case 'cstr':
-      o[spec.f] = r.cstr(spec.f, spec.max, spec.st);
-      return;
-    case 'time': {
-      const s = r.cstr(spec.f, 17, spec.st);
-      // §7.1.1: absolute or relative time is exactly 16 characters; empty means "not set".
-      if (s.length !== 0 && s.length !== 16) r.fail(spec.st, `${spec.f} must be 0 or 16 characters`);
-      o[spec.f] = s;
-      return;
-    }
-    case 'sm': {
-      const len = r.u8('sm_length');
-      if (len > MAX_SHORT_MESSAGE) r.fail(STATUS.ESME_RINVMSGLEN, `sm_length ${len} > ${MAX_SHORT_MESSAGE}`);
-      if (len > r.remaining) r.fail(STATUS.ESME_RINVMSGLEN, `sm_length ${len} beyond end of PDU`);
-      // Copy so a retained PDU does not pin the whole socket chunk in memory.
-      out.short_message = Buffer.from(r.buf.subarray(r.off, r.off + len));
-      r.off += len;
-      return;
-    }
-    case 'dests': {
-      const n = r.u8('number_of_dests');
-      if (n === 0 || n > MAX_MULTI_DESTS) r.fail(STATUS.ESME_RINVNUMDESTS, `number_of_dests ${n} outside 1–${MAX_MULTI_DESTS}`);
-      const list: MultiDestination[] = [];
-      for (let i = 0; i < n; i++) {
-        const flag = r.u8('dest_flag');
-        if (flag === 1) {
-          const dest_addr_ton = r.u8('dest_addr_ton');
-          const dest_addr_npi = r.u8('dest_addr_npi');
-          const destination_addr = r.cstr('destination_addr', 21, STATUS.ESME_RINVDSTADR);
-          list.push({ dest_flag: 1, dest_addr_ton, dest_addr_npi, destination_addr });
-        } else if (flag === 2) {
-          list.push({ dest_flag: 2, dl_name: r.cstr('dl_name', 21, STATUS.ESME_RINVDLNAME) });
-        } else {
-          r.fail(STATUS.ESME_RINVDESTFLAG, `dest_flag ${flag}`);
-        }
-      }
-      out.dest_addresses = list;
-      return;
-    }
-    case 'unsuccess': {
-      const n = r.u8('no_unsuccess');
-      const list: UnsuccessSme[] = [];
-      for (let i = 0; i < n; i++) {
-        const dest_addr_ton = r.u8('dest_addr_ton');
-        const dest_addr_npi = r.u8('dest_addr_npi');
-        const destination_addr = r.cstr('destination_addr', 21, STATUS.ESME_RINVDSTADR);
-        list.push({ dest_addr_ton, dest_addr_npi, destination_addr, error_status_code: r.u32('error_status_code') });
-      }
-      out.no_unsuccess = n;
-      out.unsuccess_smes = list;
-      return;
-    }
-  }
+function writeCstr(buf: Buffer, off: number, s: string | undefined): number {
+  const v = s ?? '';
+  const n = v.length;
+  if (n <= 32) for (let i = 0; i < n; i++) buf[off + i] = v.charCodeAt(i);
+  else buf.write(v, off, n, 'latin1');
+  buf[off + n] = 0;
+  return off + n + 1;
 }
 
-const tagHex = (tag: number) => `0x${tag.toString(16).padStart(4, '0')}`;
-
-/**
- * The optional part, checked while scanning so a flood of TLVs stops at the first one too many
- * (TLV_LIMITS), never after building them all. A known tag the command does not define
- * (ALLOWED_TLVS) or a second copy of one is refused before its length is even looked at.
- */
-function readTlvs(r: Reader, command: CommandName): Tlv[] {
-  const tlvs: Tlv[] = [];
-  const max = TLV_LIMITS[command];
-  const allowed = ALLOWED_TLVS[command];
-  while (r.remaining > 0) {
-    // §3.1: every TLV has a 2-octet tag and a 2-octet length before its value.
-    if (r.remaining < 4) r.fail(STATUS.ESME_RINVOPTPARSTREAM, `${r.remaining} stray octets after the last TLV`);
-    const tag = r.buf.readUInt16BE(r.off);
-    const len = r.buf.readUInt16BE(r.off + 2);
-    if (max === 0) r.fail(STATUS.ESME_ROPTPARNOTALLWD, `${command} takes no optional parameters, got TLV ${tagHex(tag)}`);
-    if (tlvs.length === max) r.fail(STATUS.ESME_RINVOPTPARSTREAM, `${command} carries more than ${max} TLVs`);
-    if (allowed && KNOWN_TLVS.has(tag) && !allowed.has(tag)) r.fail(STATUS.ESME_ROPTPARNOTALLWD, `${command} does not take TLV ${tagHex(tag)}`);
-    if (KNOWN_TLVS.has(tag) && !REPEATABLE_TLVS.has(tag) && tlvs.some((t) => t.tag === tag)) {
-      r.fail(STATUS.ESME_ROPTPARNOTALLWD, `TLV ${tagHex(tag)} appears twice`);
-    }
-    r.off += 4;
-    if (len > r.remaining) r.fail(STATUS.ESME_RINVPARLEN, `TLV ${tagHex(tag)} length ${len} beyond end of PDU`);
-    const fixed = TLV_FIXED_LENGTH.get(tag);
-    if (fixed !== undefined && fixed !== len) r.fail(STATUS.ESME_RINVPARLEN, `TLV ${tagHex(tag)} must be ${fixed} octets, got ${len}`);
-    tlvs.push({ tag, value: Buffer.from(r.buf.subarray(r.off, r.off + len)) });
-    r.off += len;
-  }
-  return tlvs;
+function writeBytes(buf: Buffer, off: number, b: Buffer): number {
+  const n = b.length;
+  if (n <= 64) for (let i = 0; i < n; i++) buf[off + i] = b[i]!;
+  else b.copy(buf, off);
+  return off + n;
 }
 
-/**
- * Decode exactly one complete frame (as delivered by PduFramer). Throws PduDecodeError with the
- * status to answer; never reads outside `buf`.
- */
-export function decodePdu(buf: Buffer): Pdu {
-  if (buf.length < HEADER_LENGTH) throw new PduDecodeError(STATUS.ESME_RINVCMDLEN, 0, 0, `PDU shorter than the header`);
-  const length = buf.readUInt32BE(0);
-  const id = buf.readUInt32BE(4);
-  const status = buf.readUInt32BE(8);
-  const seq = buf.readUInt32BE(12);
-  if (length !== buf.length) throw new PduDecodeError(STATUS.ESME_RINVCMDLEN, id, seq, `command_length ${length} but frame has ${buf.length} octets`);
-  const command = commandName(id);
-  if (!command) throw new PduDecodeError(STATUS.ESME_RINVCMDID, id, seq, `unknown command_id 0x${id.toString(16)}`);
-  const pdu: Pdu = { command, commandId: id, status, seq, tlvs: [] };
-  // §3.3 / §4: a response carrying an error status is commonly sent without a body.
-  if (length === HEADER_LENGTH && isResponseId(id) && status !== 0) return pdu;
-  const r = new Reader(buf, id, seq);
-  for (const spec of LAYOUTS[command]) readField(r, spec, pdu);
-  pdu.tlvs = readTlvs(r, command);
-  return pdu;
+function hasPayload(tlvs: Tlv[] | undefined): boolean {
+  if (tlvs) for (const t of tlvs) if (t.tag === TLV.message_payload) return true;
+  return false;
 }
 
-// ---------------------------------------------------------------- encode
+type Fields = PduFields & { tlvs?: Tlv[] };
 
-class Writer {
-  buf = Buffer.allocUnsafe(256);
-  len = HEADER_LENGTH;
-  ensure(n: number): void {
-    if (this.len + n <= this.buf.length) return;
-    let cap = this.buf.length * 2;
-    while (cap < this.len + n) cap *= 2;
-    const next = Buffer.allocUnsafe(cap);
-    this.buf.copy(next, 0, 0, this.len);
-    this.buf = next;
-  }
-  u8(v: number): void {
-    this.ensure(1);
-    this.buf[this.len++] = v & 0xff;
-  }
-  u16(v: number): void {
-    this.ensure(2);
-    this.buf.writeUInt16BE(v & 0xffff, this.len);
-    this.len += 2;
-  }
-  u32(v: number): void {
-    this.ensure(4);
-    this.buf.writeUInt32BE(v >>> 0, this.len);
-    this.len += 4;
-  }
-  bytes(b: Buffer): void {
-    this.ensure(b.length);
-    b.copy(this.buf, this.len);
-    this.len += b.length;
-  }
-  cstr(field: string, s: string | undefined, max: number): void {
-    const v = s ?? '';
-    const bytes = Buffer.from(v, 'latin1');
-    if (bytes.length + 1 > max) throw new PduEncodeError(`${field} is ${bytes.length} octets, at most ${max - 1} allowed`);
-    if (bytes.includes(0)) throw new PduEncodeError(`${field} contains a NUL octet`);
-    this.bytes(bytes);
-    this.u8(0);
-  }
-}
-
-function writeField(w: Writer, spec: FieldSpec, p: EncodablePdu, command: CommandName): void {
+function fieldSize(spec: FieldSpec, p: Fields, command: CommandName): number {
   const o = p as unknown as Record<string, unknown>;
   switch (spec.k) {
-    case 'u8': {
-      const v = o[spec.f] as number | undefined;
-      const dflt = spec.f === 'interface_version' ? INTERFACE_VERSION_34 : 0;
-      w.u8(v ?? dflt);
-      return;
-    }
+    case 'u8':
+      return 1;
     case 'cstr':
-      w.cstr(spec.f, o[spec.f] as string | undefined, spec.max);
-      return;
+      return cstrSize(spec.f, o[spec.f] as string | undefined, spec.max);
     case 'time': {
       const s = (o[spec.f] as string | undefined) ?? '';
       if (s.length !== 0 && s.length !== 16) throw new PduEncodeError(`${spec.f} must be empty or 16 characters`);
-      w.cstr(spec.f, s, 17);
-      return;
+      return cstrSize(spec.f, s, 17);
     }
     case 'sm': {
-      const smBuf = p.short_message ?? Buffer.alloc(0);
-      if (smBuf.length > MAX_SHORT_MESSAGE) {
-        throw new PduEncodeError(`${command} short_message is ${smBuf.length} octets; at most ${MAX_SHORT_MESSAGE} — put longer content in message_payload (0x0424)`);
+      const n = p.short_message?.length ?? 0;
+      if (n > MAX_SHORT_MESSAGE) {
+        throw new PduEncodeError(`${command} short_message is ${n} octets; at most ${MAX_SHORT_MESSAGE} — put longer content in message_payload (0x0424)`);
       }
       // §5.3.2.32: short_message and message_payload must not both carry content.
-      if (smBuf.length > 0 && p.tlvs?.some((t) => t.tag === TLV.message_payload)) {
-        throw new PduEncodeError(`${command} has both short_message and message_payload`);
-      }
-      w.u8(smBuf.length);
-      w.bytes(smBuf);
-      return;
+      if (n > 0 && hasPayload(p.tlvs)) throw new PduEncodeError(`${command} has both short_message and message_payload`);
+      return 1 + n;
     }
     case 'dests': {
       const list = p.dest_addresses ?? [];
       if (list.length === 0 || list.length > MAX_MULTI_DESTS) throw new PduEncodeError(`submit_multi takes 1 to ${MAX_MULTI_DESTS} destinations, got ${list.length}`);
-      w.u8(list.length);
+      let n = 1;
       for (const d of list) {
-        w.u8(d.dest_flag);
-        if (d.dest_flag === 1) {
-          w.u8(d.dest_addr_ton);
-          w.u8(d.dest_addr_npi);
-          w.cstr('destination_addr', d.destination_addr, 21);
-        } else {
-          w.cstr('dl_name', d.dl_name, 21);
-        }
+        n += d.dest_flag === 1 ? 3 + cstrSize('destination_addr', d.destination_addr, 21) : 1 + cstrSize('dl_name', d.dl_name, 21);
       }
-      return;
+      return n;
     }
     case 'unsuccess': {
-      const list = p.unsuccess_smes ?? [];
-      w.u8(list.length);
-      for (const u of list) {
-        w.u8(u.dest_addr_ton);
-        w.u8(u.dest_addr_npi);
-        w.cstr('destination_addr', u.destination_addr, 21);
-        w.u32(u.error_status_code);
-      }
-      return;
+      let n = 1;
+      for (const u of p.unsuccess_smes ?? []) n += 6 + cstrSize('destination_addr', u.destination_addr, 21);
+      return n;
     }
   }
 }
 
-function hasAnyField(p: EncodablePdu, specs: FieldSpec[]): boolean {
+function writeField(buf: Buffer, off: number, spec: FieldSpec, p: Fields): number {
+  const o = p as unknown as Record<string, unknown>;
+  switch (spec.k) {
+    case 'u8': {
+      const v = o[spec.f] as number | undefined;
+      buf[off] = (v ?? (spec.f === 'interface_version' ? INTERFACE_VERSION_34 : 0)) & 0xff;
+      return off + 1;
+    }
+    case 'cstr':
+    case 'time':
+      return writeCstr(buf, off, o[spec.f] as string | undefined);
+    case 'sm': {
+      const sm = p.short_message;
+      if (!sm) {
+        buf[off] = 0;
+        return off + 1;
+      }
+      buf[off] = sm.length;
+      return writeBytes(buf, off + 1, sm);
+    }
+    case 'dests': {
+      const list = p.dest_addresses!;
+      buf[off++] = list.length;
+      for (const d of list) {
+        buf[off++] = d.dest_flag & 0xff;
+        if (d.dest_flag === 1) {
+          buf[off++] = d.dest_addr_ton & 0xff;
+          buf[off++] = d.dest_addr_npi & 0xff;
+          off = writeCstr(buf, off, d.destination_addr);
+        } else {
+          off = writeCstr(buf, off, d.dl_name);
+        }
+      }
+      return off;
+    }
+    case 'unsuccess': {
+      const list = p.unsuccess_smes ?? [];
+      buf[off++] = list.length & 0xff;
+      for (const u of list) {
+        buf[off++] = u.dest_addr_ton & 0xff;
+        buf[off++] = u.dest_addr_npi & 0xff;
+        off = writeCstr(buf, off, u.destination_addr);
+        buf.writeUInt32BE(u.error_status_code >>> 0, off);
+        off += 4;
+      }
+      return off;
+    }
+  }
+}
+
+function hasAnyField(p: PduFields, specs: FieldSpec[]): boolean {
   const o = p as unknown as Record<string, unknown>;
   return specs.some((s) => {
     if (s.k === 'sm') return p.short_message !== undefined;
@@ -301,26 +150,41 @@ function hasAnyField(p: EncodablePdu, specs: FieldSpec[]): boolean {
 
 /** Encode one PDU: header, mandatory fields (defaults for missing ones), then every TLV in order. */
 export function encodePdu(p: EncodablePdu): Buffer {
-  const id = COMMAND_IDS[p.command];
-  if (id === undefined) throw new PduEncodeError(`unknown command ${String(p.command)}`);
-  const status = p.status ?? 0;
-  const w = new Writer();
-  const specs = LAYOUTS[p.command];
-  const tlvs = p.tlvs ?? [];
+  return encodeFields(p, p.command, p.status ?? 0, p.seq);
+}
+
+/**
+ * encodePdu with the header values given apart from the fields (`fields.command`, `.status` and
+ * `.seq`, if any, are not read): a session numbering a request or answering one encodes the
+ * caller's object as it is instead of copying it to add them.
+ */
+export function encodeFields(fields: PduFields & { tlvs?: Tlv[] }, command: CommandName, status: number, seq: number): Buffer {
+  const id = COMMAND_IDS[command];
+  if (id === undefined) throw new PduEncodeError(`unknown command ${String(command)}`);
+  const specs = LAYOUTS[command];
+  const tlvs = fields.tlvs ?? NO_TLVS;
   // Mirror of decode: an error response without any field set goes out header-only (§3.3).
-  const bodyless = isResponseId(id) && status !== 0 && tlvs.length === 0 && !hasAnyField(p, specs);
+  const bodyless = isResponseId(id) && status !== 0 && tlvs.length === 0 && !hasAnyField(fields, specs);
+  let length = HEADER_LENGTH;
   if (!bodyless) {
-    for (const spec of specs) writeField(w, spec, p, p.command);
+    for (let i = 0; i < specs.length; i++) length += fieldSize(specs[i]!, fields, command);
     for (const t of tlvs) {
       if (t.value.length > 0xffff) throw new PduEncodeError(`TLV 0x${t.tag.toString(16)} value longer than 65535`);
-      w.u16(t.tag);
-      w.u16(t.value.length);
-      w.bytes(t.value);
+      length += 4 + t.value.length;
     }
   }
-  w.buf.writeUInt32BE(w.len, 0);
-  w.buf.writeUInt32BE(id, 4);
-  w.buf.writeUInt32BE(status >>> 0, 8);
-  w.buf.writeUInt32BE(p.seq >>> 0, 12);
-  return w.buf.subarray(0, w.len);
+  const buf = Buffer.allocUnsafe(length);
+  buf.writeUInt32BE(length, 0);
+  buf.writeUInt32BE(id, 4);
+  buf.writeUInt32BE(status >>> 0, 8);
+  buf.writeUInt32BE(seq >>> 0, 12);
+  if (bodyless) return buf;
+  let off = HEADER_LENGTH;
+  for (let i = 0; i < specs.length; i++) off = writeField(buf, off, specs[i]!, fields);
+  for (const t of tlvs) {
+    buf.writeUInt16BE(t.tag & 0xffff, off);
+    buf.writeUInt16BE(t.value.length, off + 2);
+    off = writeBytes(buf, off + 4, t.value);
+  }
+  return buf;
 }

@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { RequestWindow } from './request-window';
 import { decodePdu } from './pdu-codec';
 import type { Pdu } from './pdu';
@@ -62,5 +62,89 @@ describe('RequestWindow', () => {
     const w = new RequestWindow(1, 1000, () => {});
     await expect(w.submit({ command: 'submit_sm', destination_addr: 'x'.repeat(30) })).rejects.toThrow(/destination_addr/);
     expect(w.inFlight).toBe(0);
+  });
+
+  describe('response timer (one per window, on a fake clock)', () => {
+    afterEach(() => {
+      vi.useRealTimers();
+    });
+    const fake = () => vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'performance'] });
+    const state = (p: Promise<unknown>) => {
+      let s = 'pending';
+      p.then(() => (s = 'resolved'), (e: unknown) => (s = e instanceof SmppTimeoutError ? `timeout ${e.seq}` : 'rejected'));
+      return () => s;
+    };
+
+    it('times each request out timeoutMs after it was sent, however many are in flight', async () => {
+      fake();
+      const w = new RequestWindow(10, 50, () => {});
+      const a = state(w.submit({ command: 'enquire_link' })); // seq 1 at t=0
+      await vi.advanceTimersByTimeAsync(30);
+      const b = state(w.submit({ command: 'enquire_link' })); // seq 2 at t=30
+      const c = state(w.submit({ command: 'enquire_link' })); // seq 3 at t=30
+      expect(vi.getTimerCount()).toBe(1);
+      await vi.advanceTimersByTimeAsync(19); // t=49
+      expect([a(), b(), c()]).toEqual(['pending', 'pending', 'pending']);
+      await vi.advanceTimersByTimeAsync(1); // t=50
+      expect([a(), b(), c()]).toEqual(['timeout 1', 'pending', 'pending']);
+      expect(w.inFlight).toBe(2);
+      w.resolve(resp(2));
+      await vi.advanceTimersByTimeAsync(29); // t=79
+      expect([b(), c()]).toEqual(['resolved', 'pending']);
+      await vi.advanceTimersByTimeAsync(1); // t=80
+      expect(c()).toBe('timeout 3');
+      expect(w.inFlight).toBe(0);
+    });
+
+    it('a request answered in time never times out, and the oldest unanswered one sets the next expiry', async () => {
+      fake();
+      const w = new RequestWindow(10, 50, () => {});
+      const a = state(w.submit({ command: 'enquire_link' })); // seq 1 at t=0
+      await vi.advanceTimersByTimeAsync(40);
+      const b = state(w.submit({ command: 'enquire_link' })); // seq 2 at t=40
+      w.resolve(resp(1));
+      await vi.advanceTimersByTimeAsync(49); // t=89: the timer armed for seq 1 fired at 50 and waits for seq 2
+      expect([a(), b()]).toEqual(['resolved', 'pending']);
+      await vi.advanceTimersByTimeAsync(1); // t=90
+      expect(b()).toBe('timeout 2');
+      expect(vi.getTimerCount()).toBe(0);
+    });
+
+    it('a queued request gets its full timeout from when it is sent, not from when it was queued', async () => {
+      fake();
+      const sent: number[] = [];
+      const w = new RequestWindow(1, 50, (f) => sent.push(decodePdu(f).seq));
+      const a = state(w.submit({ command: 'enquire_link' })); // seq 1 at t=0
+      const b = state(w.submit({ command: 'enquire_link' })); // queued
+      await vi.advanceTimersByTimeAsync(50); // seq 1 times out, seq 2 goes out at t=50
+      expect([a(), b()]).toEqual(['timeout 1', 'pending']);
+      expect(sent).toEqual([1, 2]);
+      await vi.advanceTimersByTimeAsync(49);
+      expect(b()).toBe('pending');
+      await vi.advanceTimersByTimeAsync(1);
+      expect(b()).toBe('timeout 2');
+    });
+
+    it('times out every request due at once, in the order they were sent', async () => {
+      fake();
+      const w = new RequestWindow(200, 50, () => {});
+      const order: number[] = [];
+      const all = Array.from({ length: 200 }, () => w.submit({ command: 'enquire_link' }).catch((e: SmppTimeoutError) => void order.push(e.seq)));
+      expect(vi.getTimerCount()).toBe(1);
+      await vi.advanceTimersByTimeAsync(50);
+      await Promise.all(all);
+      expect(order).toEqual(Array.from({ length: 200 }, (_, i) => i + 1));
+      expect(vi.getTimerCount()).toBe(0);
+    });
+
+    it('failAll stops the timer', () => {
+      fake();
+      const w = new RequestWindow(10, 50, () => {});
+      const a = w.submit({ command: 'enquire_link' }).catch(() => {});
+      expect(vi.getTimerCount()).toBe(1);
+      w.failAll(() => new Error('closed'));
+      expect(vi.getTimerCount()).toBe(0);
+      return a;
+    });
   });
 });

@@ -1,24 +1,33 @@
 import type { Pdu, PduInit } from './pdu';
-import { encodePdu } from './pdu-codec';
+import { encodeFields } from './pdu-codec';
 import { SmppTimeoutError } from './session-errors';
 
 interface Pending {
   init: PduInit;
   resolve: (p: Pdu) => void;
   reject: (e: Error) => void;
-  timer?: NodeJS.Timeout;
+  /** performance.now() after which the request has timed out; 0 while it waits for a slot. */
+  deadline: number;
 }
 
 const MAX_SEQ = 0x7fffffff;
 
 /**
  * Outgoing requests of one session: sequence numbers, the window of unanswered requests, the
- * queue of those waiting for a slot, and the response timer of each (§7.2 response_timer).
+ * queue of those waiting for a slot, and the response timer (§7.2 response_timer).
+ *
+ * Every request waits the same time, so the oldest one sent is always the next to time out: one
+ * timer per window, armed for the oldest request, does the work of a timer per request (which
+ * cost a Timeout object, a closure and a timer-list insertion and removal per request). When it
+ * fires it times out every request that is due, in the order they were sent, and re-arms itself
+ * for the oldest left. `pending` keeps the order: a Map iterates in insertion order, and requests
+ * are inserted as they are sent.
  */
 export class RequestWindow {
   private seq: number;
   private readonly pending = new Map<number, Pending>();
   private readonly waiting: Pending[] = [];
+  private timer: NodeJS.Timeout | undefined;
 
   constructor(
     private readonly size: number,
@@ -37,7 +46,7 @@ export class RequestWindow {
   /** Send now when a slot is free, else queue; resolves with the response. */
   submit(init: PduInit): Promise<Pdu> {
     return new Promise<Pdu>((resolve, reject) => {
-      const p: Pending = { init, resolve, reject };
+      const p: Pending = { init, resolve, reject, deadline: 0 };
       if (this.pending.size < this.size) this.send(p);
       else this.waiting.push(p);
     });
@@ -65,17 +74,15 @@ export class RequestWindow {
     const all = [...this.pending.values(), ...this.waiting];
     this.pending.clear();
     this.waiting.length = 0;
-    for (const p of all) {
-      clearTimeout(p.timer);
-      p.reject(makeError(p.init.command));
-    }
+    clearTimeout(this.timer);
+    this.timer = undefined;
+    for (const p of all) p.reject(makeError(p.init.command));
   }
 
   private take(seq: number): Pending | undefined {
     const p = this.pending.get(seq);
-    if (!p) return undefined;
-    this.pending.delete(seq);
-    clearTimeout(p.timer);
+    if (p) this.pending.delete(seq);
+    // The timer stays armed: when it fires it finds the oldest request left, or none.
     return p;
   }
 
@@ -90,19 +97,38 @@ export class RequestWindow {
     const seq = this.nextSeq();
     let frame: Buffer;
     try {
-      frame = encodePdu({ ...p.init, seq });
+      frame = encodeFields(p.init, p.init.command, p.init.status ?? 0, seq);
     } catch (err) {
       p.reject(err as Error);
       return;
     }
+    p.deadline = performance.now() + this.timeoutMs;
     this.pending.set(seq, p);
-    p.timer = setTimeout(() => {
-      if (this.take(seq) !== p) return;
-      p.reject(new SmppTimeoutError(p.init.command, seq, this.timeoutMs));
-      this.fill();
-    }, this.timeoutMs);
-    p.timer.unref();
+    if (!this.timer) this.arm(this.timeoutMs);
     this.writeFrame(frame);
+  }
+
+  private arm(ms: number): void {
+    this.timer = setTimeout(() => this.expire(), ms);
+    this.timer.unref();
+  }
+
+  /** Time out every request whose deadline has passed, oldest first; re-arm for the next one. */
+  private expire(): void {
+    // this.timer stays set while requests are timed out, so those fill() sends arm nothing.
+    for (const [seq, p] of this.pending) {
+      // A timer may fire a little before its time by performance.now(): wait for the rest.
+      const left = p.deadline - performance.now();
+      if (left > 0) {
+        this.arm(Math.ceil(left));
+        return;
+      }
+      this.pending.delete(seq);
+      p.reject(new SmppTimeoutError(p.init.command, seq, this.timeoutMs));
+      // Requests sent from here on go to the end of `pending` with later deadlines.
+      this.fill();
+    }
+    this.timer = undefined;
   }
 
   private fill(): void {

@@ -160,6 +160,22 @@ describe('session behaviour on the wire (SMPP.md)', () => {
     expect(peer.got.map((p) => p.message_id)).toEqual(['ok-10', 'ok-11']);
   });
 
+  it('answers written in one tick go out in order, and close() sends those still queued before the FIN', async () => {
+    const { port } = await server();
+    const peer = await rawPeer(port);
+    const submits = [3, 4, 5].map((seq) => encodePdu({ command: 'submit_sm', seq, destination_addr: '491', short_message: Buffer.from('hi') }));
+    // One chunk: three answers and the unbind_resp are written in the tick that then closes.
+    peer.sock.write(Buffer.concat([encodePdu({ command: 'enquire_link', seq: 1 }), ...submits, encodePdu({ command: 'unbind', seq: 6 })]));
+    await peer.waitClosed();
+    expect(peer.got.map((p) => [p.command, p.seq])).toEqual([
+      ['enquire_link_resp', 1],
+      ['submit_sm_resp', 3],
+      ['submit_sm_resp', 4],
+      ['submit_sm_resp', 5],
+      ['unbind_resp', 6],
+    ]);
+  });
+
   it('a response to no pending request is ignored and the session stays up', async () => {
     const { port } = await server();
     const peer = await rawPeer(port);

@@ -1,10 +1,10 @@
 import { EventEmitter } from 'node:events';
 import { randomUUID } from 'node:crypto';
 import type { Socket } from 'node:net';
-import { commandName, isResponseId, responseNameFor } from './commands';
-import { FramingError, PduFramer } from './framer';
-import type { Pdu, PduInit } from './pdu';
-import { decodePdu, encodePdu, PduDecodeError } from './pdu-codec';
+import { commandName, isResponseId, responseNameFor, type CommandName } from './commands';
+import { FramingError, PduFramer, type FrameList } from './framer';
+import type { Pdu, PduFields, PduInit, Tlv } from './pdu';
+import { decodePduAt, encodeFields, PduDecodeError } from './pdu-codec';
 import { RequestWindow } from './request-window';
 import { SessionClosedError, silentLogger, SmppTimeoutError, type SmppLogger } from './session-errors';
 import { STATUS } from './status';
@@ -42,6 +42,8 @@ export interface SmppSessionEvents {
   error: [Error];
 }
 
+const NO_FRAME = Buffer.alloc(0);
+
 /**
  * One SMPP connection: framing, sequence numbers, the outgoing window, response matching and
  * timers. It answers what needs no application decision (enquire_link, unbind, broken PDUs) and
@@ -62,7 +64,11 @@ export class SmppSession extends EventEmitter<SmppSessionEvents> {
   private inboxHead = 0;
   private pumping = false;
   private pausedForDrain = false;
-  private corked = false;
+  /** Frames written this tick (outbox[0..outboxCount)), sent as one write on the next. */
+  private readonly outbox: Buffer[] = [];
+  private outboxCount = 0;
+  private outboxBytes = 0;
+  private readonly flushOnTick = (): void => this.flush();
   private isClosed = false;
   private receivedAt = 0;
   private closeEmitted = false;
@@ -140,8 +146,8 @@ export class SmppSession extends EventEmitter<SmppSessionEvents> {
   respond(req: Pdu, init: Partial<Pdu> = {}): void {
     const wasCounted = this.unanswered.delete(req);
     if (!this.isClosed) {
-      const { commandId: _ignored, ...fields } = init;
-      this.write({ ...fields, command: init.command ?? responseNameFor(req.command), seq: req.seq, status: init.status ?? 0 });
+      // `init` is encoded as it is (its commandId and seq, if any, are not read): no copy per answer.
+      this.send(init, init.command ?? responseNameFor(req.command), init.status ?? 0, req.seq);
     }
     if (wasCounted && !this.pumping) this.pump();
   }
@@ -161,6 +167,7 @@ export class SmppSession extends EventEmitter<SmppSessionEvents> {
   close(): void {
     if (this.isClosed) return;
     this.shutdown();
+    this.flush(); // what was written before close() (an unbind_resp, a generic_nack) goes out first
     this.socket.end();
     // A peer that never closes its side must not keep the socket forever.
     setTimeout(() => this.socket.destroy(), 2_000).unref();
@@ -205,25 +212,45 @@ export class SmppSession extends EventEmitter<SmppSessionEvents> {
   }
 
   private write(pdu: PduInit & { seq: number }): void {
+    this.send(pdu, pdu.command, pdu.status ?? 0, pdu.seq);
+  }
+
+  private send(fields: PduFields & { tlvs?: Tlv[] }, command: CommandName, status: number, seq: number): void {
     try {
-      this.writeFrame(encodePdu(pdu));
+      this.writeFrame(encodeFields(fields, command, status, seq));
     } catch (err) {
-      this.log.error({ err, command: pdu.command }, 'cannot encode PDU');
+      this.log.error({ err, command }, 'cannot encode PDU');
     }
   }
 
   private writeFrame(frame: Buffer): void {
     if (this.socket.destroyed || this.socket.writableEnded) return;
-    // Writes of one tick go out together: cork now, uncork on the next tick.
-    if (!this.corked) {
-      this.corked = true;
-      this.socket.cork();
-      process.nextTick(() => {
-        this.corked = false;
-        this.socket.uncork();
-      });
+    // The frames of one tick go out together, in one write on the next tick: one pass through the
+    // socket's stream machinery for all of them, where a write each under cork cost one apiece.
+    if (this.outboxCount === 0) process.nextTick(this.flushOnTick);
+    this.outbox[this.outboxCount++] = frame;
+    this.outboxBytes += frame.length;
+  }
+
+  private flush(): void {
+    const n = this.outboxCount;
+    if (n === 0) return;
+    let data = this.outbox[0]!;
+    if (n > 1) {
+      data = Buffer.allocUnsafe(this.outboxBytes);
+      let off = 0;
+      for (let i = 0; i < n; i++) {
+        const f = this.outbox[i]!;
+        f.copy(data, off);
+        off += f.length;
+      }
     }
-    if (!this.socket.write(frame) && !this.pausedForDrain) {
+    // The slots stay (no new array per tick) but hold no frame.
+    this.outbox.fill(NO_FRAME, 0, n);
+    this.outboxCount = 0;
+    this.outboxBytes = 0;
+    if (this.socket.destroyed || this.socket.writableEnded) return;
+    if (!this.socket.write(data) && !this.pausedForDrain) {
       // The peer reads slower than we answer: stop reading until our output drains.
       this.pausedForDrain = true;
       this.updateReading();
@@ -239,8 +266,9 @@ export class SmppSession extends EventEmitter<SmppSessionEvents> {
   private onData(chunk: Buffer): void {
     this.receivedAt = Date.now();
     if (!this.isClosed) for (const t of this.timers) t.refresh();
+    let found: FrameList;
     try {
-      for (const f of this.framer.push(chunk)) this.inbox.push(f);
+      found = this.framer.scan(chunk);
     } catch (err) {
       if (!(err instanceof FramingError)) throw err;
       // SMPP.md/§3.2: framing is lost — nack with ESME_RINVCMDLEN and close.
@@ -248,6 +276,24 @@ export class SmppSession extends EventEmitter<SmppSessionEvents> {
       this.write({ command: 'generic_nack', seq: err.seq ?? 0, status: STATUS.ESME_RINVCMDLEN });
       this.close();
       return;
+    }
+    // What pump() would do, without a Buffer per frame: a frame is handled where it lies in the
+    // chunk while none waits before it and the session takes more; the rest wait in the inbox.
+    let i = 0;
+    this.pumping = true;
+    try {
+      for (; i < found.count; i++) {
+        const buf = found.bufs[i]!;
+        if (this.inboxHead === this.inbox.length && !this.isClosed && this.unanswered.size < this.maxIncoming) {
+          this.handleFrame(buf, found.starts[i]!, found.ends[i]!);
+        } else {
+          this.inbox.push(buf.subarray(found.starts[i]!, found.ends[i]!));
+        }
+      }
+    } finally {
+      this.pumping = false;
+      // A listener threw: the frames after its own wait in the inbox, as in pump().
+      for (i++; i < found.count; i++) this.inbox.push(found.bufs[i]!.subarray(found.starts[i]!, found.ends[i]!));
     }
     this.pump();
   }
@@ -259,7 +305,7 @@ export class SmppSession extends EventEmitter<SmppSessionEvents> {
       while (this.inboxHead < this.inbox.length && !this.isClosed && this.unanswered.size < this.maxIncoming) {
         const frame = this.inbox[this.inboxHead]!;
         this.inbox[this.inboxHead++] = undefined; // let GC take handled frames
-        this.handleFrame(frame);
+        this.handleFrame(frame, 0, frame.length);
       }
       if (this.inboxHead === this.inbox.length) {
         this.inbox = [];
@@ -271,12 +317,13 @@ export class SmppSession extends EventEmitter<SmppSessionEvents> {
     if (!this.isClosed) this.updateReading();
   }
 
-  private handleFrame(frame: Buffer): void {
+  /** The frame buf[start, end). */
+  private handleFrame(buf: Buffer, start: number, end: number): void {
     let pdu: Pdu;
     try {
-      pdu = decodePdu(frame);
+      pdu = decodePduAt(buf, start, end);
     } catch (err) {
-      if (err instanceof PduDecodeError) this.onDecodeError(err, frame);
+      if (err instanceof PduDecodeError) this.onDecodeError(err, buf, start);
       else this.log.error({ err }, 'unexpected decode failure');
       return;
     }
@@ -314,7 +361,8 @@ export class SmppSession extends EventEmitter<SmppSessionEvents> {
     }
   }
 
-  private onDecodeError(err: PduDecodeError, frame: Buffer): void {
+  /** `err` from decoding the frame at buf[start]. */
+  private onDecodeError(err: PduDecodeError, buf: Buffer, start: number): void {
     this.noisy('malformed-pdu', { err: err.message, commandId: err.commandId, seq: err.seq }, 'malformed PDU');
     if (err.status === STATUS.ESME_RINVCMDID) {
       // §3.3: an unknown command gets generic_nack with its own sequence number; keep reading.
@@ -322,7 +370,7 @@ export class SmppSession extends EventEmitter<SmppSessionEvents> {
       return;
     }
     if (isResponseId(err.commandId)) {
-      const status = frame.readUInt32BE(8);
+      const status = buf.readUInt32BE(start + 8);
       const name = commandName(err.commandId);
       if (status !== 0 && name) {
         // An error response is all about its status; a broken body must not hide it.

@@ -49,10 +49,11 @@ export function chooseEncoding(
   policy: EncodingPolicy,
   segmentsOf: (c: { tables: Gsm7Tables; bytes: Buffer }) => number,
 ): TextEncoding {
-  const latin1 = () => (policy.latin1 ? encodeLatin1(text) : null);
+  // No closure for the Latin-1 attempt: the builds keep function names (esbuild keepNames), which
+  // costs a named closure a defineProperty each time it is made.
   if (policy.clientDataCoding === DATA_CODING.UCS2) return { kind: 'ucs2', dataCoding: 0x08, bytes: encodeUcs2(text) };
   if (policy.clientDataCoding === DATA_CODING.LATIN1) {
-    const bytes = latin1();
+    const bytes = policy.latin1 ? encodeLatin1(text) : null;
     if (bytes) return { kind: 'latin1', dataCoding: 0x03, bytes };
   }
   const plain = encodeGsm7(text);
@@ -64,7 +65,7 @@ export function chooseEncoding(
     if (!best || segments < best.segments) best = { ...c, segments };
   }
   if (best) return { kind: 'gsm7', dataCoding: 0x00, tables: best.tables, bytes: best.bytes };
-  const l1 = latin1();
+  const l1 = policy.latin1 ? encodeLatin1(text) : null;
   if (l1) return { kind: 'latin1', dataCoding: 0x03, bytes: l1 };
   return { kind: 'ucs2', dataCoding: 0x08, bytes: encodeUcs2(text) };
 }

@@ -111,15 +111,28 @@ export function segmentCount(enc: TextEncoding, mode: SegmentationMode): number 
 export function segmentText(text: string, opts: SegmentOptions): Segmented {
   const mode = opts.mode ?? 'udh8';
   // Shift tables are announced in a UDH, so SAR and payload mode cannot use them.
-  const policy = { ...opts, shiftTables: mode === 'udh8' || mode === 'udh16' ? opts.shiftTables : [] };
+  const policy: EncodingPolicy = {
+    latin1: opts.latin1,
+    shiftTables: mode === 'udh8' || mode === 'udh16' ? opts.shiftTables : [],
+    clientDataCoding: opts.clientDataCoding,
+  };
   const enc = chooseEncoding(text, policy, (c) => segmentCount({ kind: 'gsm7', dataCoding: 0, ...c }, mode));
-  return segmentEncoded(enc, { ...opts, mode });
+  // The encoding was made here for this result: a single part may be its octets, uncopied.
+  return segment(enc, mode, opts, false);
 }
 
 export function segmentEncoded(enc: TextEncoding, opts: SegmentOptions): Segmented {
-  const mode = opts.mode ?? 'udh8';
+  return segment(enc, opts.mode ?? 'udh8', opts, true);
+}
+
+function segment(enc: TextEncoding, mode: SegmentationMode, opts: SegmentOptions, copy: boolean): Segmented {
   const packed = !!opts.packed;
   const tables = enc.kind === 'gsm7' ? enc.tables : {};
+  // Most messages: one part and no shift tables, so no UDH to build and nothing to cut.
+  if (!tables.locking && !tables.single && enc.bytes.length <= capacity(enc.kind, 0)) {
+    const sm = enc.kind === 'gsm7' && packed ? packSeptets(enc.bytes, 0) : copy ? Buffer.from(enc.bytes) : enc.bytes;
+    return { dataCoding: enc.dataCoding, encoding: enc.kind, tables, esmClass: 0, parts: [{ sm, tlvs: [] }], segments: 1 };
+  }
   const l = layout(enc, mode);
   const base = { dataCoding: enc.dataCoding, encoding: enc.kind, tables };
   const nli = shiftIes(tables);

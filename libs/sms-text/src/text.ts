@@ -23,17 +23,18 @@ export interface DecodeTextOptions {
   fillBits?: number;
 }
 
+const NO_OPTIONS: DecodeTextOptions = {};
+
 /**
  * Decode short_message (or message_payload) bytes — without UDH — according to data_coding.
  * 0x00 is taken as GSM 03.38, the usual SMSC default. Also understands the GSM "message class"
  * coding group 0xF0–0xF7 (TS 23.038 §4: bit 2 picks default alphabet or 8-bit). Never throws
  * anything but TextDecodeError.
  */
-export function decodeText(dataCoding: number, bytes: Buffer, opts: DecodeTextOptions = {}): string {
-  const gsm = () => decodeGsm7(opts.packed ? unpackSeptets(bytes, opts.fillBits ?? 0) : bytes, opts.tables);
+export function decodeText(dataCoding: number, bytes: Buffer, opts: DecodeTextOptions = NO_OPTIONS): string {
   switch (dataCoding) {
     case DATA_CODING.SMSC_DEFAULT:
-      return gsm();
+      return decodeGsm(bytes, opts);
     case DATA_CODING.IA5:
       return decodeIa5(bytes);
     case DATA_CODING.LATIN1:
@@ -45,8 +46,14 @@ export function decodeText(dataCoding: number, bytes: Buffer, opts: DecodeTextOp
       throw new TextDecodeError('binary', `data_coding 0x0${dataCoding} is binary`);
   }
   if ((dataCoding & 0xf0) === 0xf0) {
-    if ((dataCoding & 0x04) === 0) return gsm();
+    if ((dataCoding & 0x04) === 0) return decodeGsm(bytes, opts);
     throw new TextDecodeError('binary', `data_coding 0x${dataCoding.toString(16)} is 8-bit data`);
   }
   throw new TextDecodeError('unsupported', `data_coding 0x${dataCoding.toString(16)} is not supported`);
+}
+
+// A function of the module, not a closure made per call: the builds keep function names
+// (esbuild keepNames), which costs a named closure a defineProperty each time it is made.
+function decodeGsm(bytes: Buffer, opts: DecodeTextOptions): string {
+  return decodeGsm7(opts.packed ? unpackSeptets(bytes, opts.fillBits ?? 0) : bytes, opts.tables);
 }
