@@ -67,10 +67,15 @@ export function createReceiptHandler(deps: ReceiptHandlerDeps): { handle: BatchH
    * per internal id; the client sees the message_id it was given for the submit_multi
    * (`cid ?? id`, set by the ingress dispatcher) and tells the destinations apart by source_addr.
    */
-  const clientReceipt = (rec: MessageRecord, state: MessageState, err: string, src: ClientReceipt['src'], dst: ClientReceipt['dst'], t: number): ClientReceipt => ({
-    v: 1, id: rec.id, ...(rec.cid ? { cid: rec.cid } : {}), src, dst, state, stat: RECEIPT_STAT[state], err, sub: 1, dlvrd: state === 'DELIVERED' ? 1 : 0,
-    sd: rec.times.SUBMITTED ?? rec.createdAt, dd: t, at: t, tp: rec.tp,
-  });
+  const clientReceipt = (rec: MessageRecord, state: MessageState, err: string, src: ClientReceipt['src'], dst: ClientReceipt['dst'], t: number): ClientReceipt => {
+    // A literal (no spread: slow on Node 20 with properties around it); `cid` only when there is one.
+    const r: ClientReceipt = {
+      v: 1, id: rec.id, src, dst, state, stat: RECEIPT_STAT[state], err, sub: 1, dlvrd: state === 'DELIVERED' ? 1 : 0,
+      sd: rec.times.SUBMITTED ?? rec.createdAt, dd: t, at: t, tp: rec.tp,
+    };
+    if (rec.cid) r.cid = rec.cid;
+    return r;
+  };
 
   const finish = async (
     rec: MessageRecord, state: MessageState, err: string, src: ClientReceipt['src'], dst: ClientReceipt['dst'], extra: JournalEntry[],
@@ -195,7 +200,9 @@ export function createReceiptHandler(deps: ReceiptHandlerDeps): { handle: BatchH
           await deadLetter(e, item, i);
           return { done: true, item };
         }
-        return { ...(await onReceiptTraced(parsed.data)), item };
+        const r: Result & { item?: unknown } = await onReceiptTraced(parsed.data);
+        r.item = item;
+        return r as Result & { item: unknown };
       }),
     );
     const failed = results.find((r) => r.status === 'rejected');

@@ -224,7 +224,7 @@ export function createIngressServer(deps: IngressServerDeps) {
       if (pdu.command === 'query_sm') {
         const client = sys;
         deps.query(pdu, client).then(
-          (out) => session.respond(pdu, { status: out.status, ...out.fields }),
+          (out) => session.respond(pdu, Object.assign({ status: out.status }, out.fields)),
           (err) => {
             log.warn({ err, systemId: client }, 'query_sm failed');
             session.respond(pdu, { status: STATUS.ESME_RQUERYFAIL });

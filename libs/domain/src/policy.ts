@@ -91,7 +91,7 @@ export function createPolicyPipeline<I = PolicyInput>(stages: PolicyStage<I>[]):
     for (const s of stages) {
       const v = s.check(input);
       if (!v.pass) return v;
-      if (v.counting) counting = { ...counting, ...v.counting };
+      if (v.counting) counting = Object.assign(counting ?? {}, v.counting);
     }
     return counting ? { pass: true, counting } : { pass: true };
   };

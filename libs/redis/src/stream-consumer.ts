@@ -72,7 +72,8 @@ function toEntries(raw: unknown, deliveries = 1): StreamEntry[] {
   for (const item of (raw as [string, string[] | null][]) ?? []) {
     // A claimed id whose entry was trimmed comes back with null fields: nothing to handle.
     if (!item || !item[1]) continue;
-    out.push({ id: item[0], ...decodeFields(item[1]), deliveries });
+    const d = decodeFields(item[1]);
+    out.push({ id: item[0], data: d.data, deliveries, size: d.size });
   }
   return out;
 }

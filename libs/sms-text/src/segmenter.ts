@@ -134,18 +134,19 @@ function segment(enc: TextEncoding, mode: SegmentationMode, opts: SegmentOptions
     return { dataCoding: enc.dataCoding, encoding: enc.kind, tables, esmClass: 0, parts: [{ sm, tlvs: [] }], segments: 1 };
   }
   const l = layout(enc, mode);
-  const base = { dataCoding: enc.dataCoding, encoding: enc.kind, tables };
+  // A literal per result (a spread of a base object plus more properties is slow on Node 20).
+  const made = (esmClass: number, parts: Segmented['parts'], segments: number): Segmented => ({ dataCoding: enc.dataCoding, encoding: enc.kind, tables, esmClass, parts, segments });
   const nli = shiftIes(tables);
   if (enc.bytes.length <= l.singleCap) {
     const udh = nli.length ? Buffer.from([nli.length, ...nli]) : Buffer.alloc(0);
     const sm = Buffer.concat([udh, body(enc, enc.bytes, l.single, packed)]);
-    return { ...base, esmClass: nli.length ? ESM_CLASS.UDHI : 0, parts: [{ sm, tlvs: [] }], segments: 1 };
+    return made(nli.length ? ESM_CLASS.UDHI : 0, [{ sm, tlvs: [] }], 1);
   }
   const chunks = cut(enc.kind, enc.bytes, l.partCap);
   if (mode === 'payload') {
     const payload = body(enc, enc.bytes, 0, packed);
     if (payload.length > MAX_PAYLOAD) throw new RangeError(`text needs ${payload.length} octets; message_payload holds ${MAX_PAYLOAD}`);
-    return { ...base, esmClass: 0, parts: [{ sm: Buffer.alloc(0), tlvs: [{ tag: TLV.message_payload, value: payload }] }], segments: chunks.length };
+    return made(0, [{ sm: Buffer.alloc(0), tlvs: [{ tag: TLV.message_payload, value: payload }] }], chunks.length);
   }
   if (chunks.length > MAX_PARTS) throw new RangeError(`text needs ${chunks.length} parts; at most ${MAX_PARTS} fit`);
   const total = chunks.length;
@@ -155,7 +156,7 @@ function segment(enc: TextEncoding, mode: SegmentationMode, opts: SegmentOptions
       sm: body(enc, c, 0, packed),
       tlvs: [uint16Tlv(TLV.sar_msg_ref_num, ref), uint8Tlv(TLV.sar_total_segments, total), uint8Tlv(TLV.sar_segment_seqnum, i + 1)],
     }));
-    return { ...base, esmClass: 0, parts, segments: total };
+    return made(0, parts, total);
   }
   const concatIe = (seq: number) =>
     mode === 'udh16' ? [0x08, 4, (opts.ref >> 8) & 0xff, opts.ref & 0xff, total, seq] : [0x00, 3, opts.ref & 0xff, total, seq];
@@ -163,5 +164,5 @@ function segment(enc: TextEncoding, mode: SegmentationMode, opts: SegmentOptions
     const ies = [...concatIe(i + 1), ...nli];
     return { sm: Buffer.concat([Buffer.from([ies.length, ...ies]), body(enc, c, l.concat, packed)]), tlvs: [] };
   });
-  return { ...base, esmClass: ESM_CLASS.UDHI, parts, segments: total };
+  return made(ESM_CLASS.UDHI, parts, total);
 }

@@ -180,7 +180,7 @@ export function createRedisStateStore(opts: RedisStateStoreOptions): StateStore 
       if (!result.applied) return result;
       if (res[1] !== WHOLE_NOT_ASKED) {
         result.whole = { state: solo!, applied: res[1] === WHOLE_MOVED };
-        if (result.whole.applied) record.times = { ...record.times, [solo!]: input.at };
+        if (result.whole.applied) record.times[solo!] = input.at;
         return result;
       }
       const whole = input.whole?.of(record.partStates);
@@ -190,7 +190,8 @@ export function createRedisStateStore(opts: RedisStateStoreOptions): StateStore 
         const moved = await store.transition(id, whole, { at: input.at, err: input.whole!.err });
         result.whole = { state: whole, applied: moved.applied };
         if (moved.applied) {
-          Object.assign(record, { state: whole, times: { ...record.times, [whole]: input.at } });
+          record.state = whole;
+          record.times[whole] = input.at;
           if (input.whole!.err !== undefined) record.err = input.whole!.err;
         }
       }
