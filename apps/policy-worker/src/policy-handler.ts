@@ -161,7 +161,11 @@ export function createPolicyHandler(deps: PolicyHandlerDeps): BatchHandler {
   const changesIn = async (ms: readonly InEntry[]): Promise<{ cancelled: Set<string>; replaced: Map<string, InEntry> }> => {
     if (!deps.backlog || !ms.length) return { cancelled: new Set(), replaced: new Map() };
     const bySys = new Map<string, InEntry[]>();
-    for (const m of ms) bySys.set(m.sys, [...(bySys.get(m.sys) ?? []), m]);
+    for (const m of ms) {
+      const list = bySys.get(m.sys);
+      if (list) list.push(m);
+      else bySys.set(m.sys, [m]);
+    }
     const per = await Promise.all([...bySys].map(async ([sys, list]) => {
       const ids = list.map((m) => m.id);
       const [cancelled, replacements] = await Promise.all([deps.backlog!.cancelledOf(sys, ids), deps.backlog!.replacementsOf(sys, ids)]);
