@@ -10,8 +10,7 @@
  * Buffer contents outside the V8 heap are not counted, their Buffer objects are.
  * BENCH_OPS (default 200000) codec operations, BENCH_ROUND_TRIPS (default 20000) round trips.
  */
-import { Session } from 'node:inspector/promises';
-import type { HeapProfiler } from 'node:inspector';
+import { bytesAllocated, closeBytesAllocated } from '../../testing/src/bytes-allocated';
 import { cstringTlv, MESSAGE_STATE, TLV, uint8Tlv, type EncodablePdu, type Pdu, type PduInit } from './pdu';
 import { decodePdu, encodePdu } from './pdu-codec';
 import { bindSession, connectSession, createSmppServer, listen } from './session-connect';
@@ -23,25 +22,6 @@ const ROUND_TRIPS = Number(env.BENCH_ROUND_TRIPS ?? 20_000);
 const WINDOW = Number(env.BENCH_WINDOW ?? 200);
 const RUNS = 5;
 
-const inspector = new Session();
-inspector.connect();
-await inspector.post('HeapProfiler.enable');
-
-/** Bytes allocated while `fn` runs: the sampled profile's self sizes, garbage included. */
-async function bytesAllocated(fn: () => unknown): Promise<number> {
-  // Not in @types/node 20's protocol types; V8 11.3 (Node 20) honours both.
-  const params = { samplingInterval: 4096, includeObjectsCollectedByMajorGC: true, includeObjectsCollectedByMinorGC: true };
-  await inspector.post('HeapProfiler.startSampling', params as HeapProfiler.StartSamplingParameterType);
-  await fn();
-  const { profile } = await inspector.post('HeapProfiler.stopSampling');
-  let sum = 0;
-  const walk = (n: HeapProfiler.SamplingHeapProfileNode): void => {
-    sum += n.selfSize;
-    for (const c of n.children) walk(c);
-  };
-  walk(profile.head);
-  return sum;
-}
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 const round = (n: number, digits: number) => Math.round(n * 10 ** digits) / 10 ** digits;
@@ -154,7 +134,7 @@ for (let r = 0; r < 3; r++) {
 const rtBytes = await bytesAllocated(() => roundTrips(client, ROUND_TRIPS));
 await client.unbind();
 await new Promise<void>((resolve) => server.close(() => resolve()));
-inspector.disconnect();
+closeBytesAllocated();
 
 const roundTrip = {
   wallUs: round(median(wall), 2),

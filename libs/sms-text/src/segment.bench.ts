@@ -6,8 +6,7 @@
  * re-encodes (decodeText, then segmentForSmsc) for a one-part GSM text, a one-part UCS-2 text and
  * a two-part GSM text. BENCH_OPS (default 200000) operations each.
  */
-import { Session } from 'node:inspector/promises';
-import type { HeapProfiler } from 'node:inspector';
+import { bytesAllocated, closeBytesAllocated } from '../../testing/src/bytes-allocated';
 import { decodeGsm7, encodeGsm7 } from './gsm7';
 import { segmentForSmsc } from './smsc-text';
 import { decodeText } from './text';
@@ -16,24 +15,6 @@ import { encodeUcs2 } from './ucs2';
 const OPS = Number(process.env.BENCH_OPS ?? 200_000);
 const RUNS = 5;
 
-const inspector = new Session();
-inspector.connect();
-await inspector.post('HeapProfiler.enable');
-
-async function bytesAllocated(fn: () => void): Promise<number> {
-  // Not in @types/node 20's protocol types; V8 11.3 (Node 20) honours both.
-  const params = { samplingInterval: 4096, includeObjectsCollectedByMajorGC: true, includeObjectsCollectedByMinorGC: true };
-  await inspector.post('HeapProfiler.startSampling', params as HeapProfiler.StartSamplingParameterType);
-  fn();
-  const { profile } = await inspector.post('HeapProfiler.stopSampling');
-  let sum = 0;
-  const walk = (n: HeapProfiler.SamplingHeapProfileNode): void => {
-    sum += n.selfSize;
-    for (const c of n.children) walk(c);
-  };
-  walk(profile.head);
-  return sum;
-}
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
@@ -72,6 +53,6 @@ const cases: Record<string, () => unknown> = {
 
 const out: Record<string, { us: number; bytes: number }> = {};
 for (const [name, fn] of Object.entries(cases)) out[name] = await measure(fn);
-inspector.disconnect();
+closeBytesAllocated();
 console.table(Object.fromEntries(Object.entries(out).map(([k, v]) => [k, { 'µs/op': v.us, 'bytes/op': v.bytes }])));
 console.log(JSON.stringify({ text: out, node: process.version }));
