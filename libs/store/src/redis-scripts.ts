@@ -1,9 +1,9 @@
 import { forwardSteps } from './transition-rules';
 
 /*
- * Lua of the Redis state store. Each conditional write is one script so it is atomic without
- * WATCH and costs one round trip; each script touches one key (KEYS[1]) so it runs on Redis
- * Cluster. Message hash fields (see redis-store.ts for the full layout):
+ * Lua of the Redis state store. Each conditional write is one script body so it is atomic without
+ * WATCH; each body touches one key (KEYS[1]) so it runs on Redis Cluster. The hot bodies run
+ * through BATCH_LUA, several operations per call on one server. Message hash fields (see redis-store.ts for the full layout):
  *   st state · ua updatedAt · n parts · sg segments · sdc SMSC data_coding · t:<STATE> time · p:<i> final state of part i · s:<i> SMSC id of part i · r:<i> its raw form
  * Redis runs a script's whole body on every call, and each redis.call costs about as much as a
  * command from a client: the hot scripts read what they decide on with one HMGET, gather their
@@ -28,7 +28,6 @@ redis.call('HSET', KEYS[1], unpack(ARGV, 2))
 redis.call('EXPIRE', KEYS[1], ARGV[1])
 return 1
 `;
-export const CREATE_LUA = CREATE_BODY;
 
 /**
  * The search index of one (client, destination): KEYS[1] a sorted set, member = message id,
@@ -42,7 +41,6 @@ redis.call('ZREMRANGEBYRANK', KEYS[1], 0, -tonumber(ARGV[4]) - 1)
 redis.call('EXPIRE', KEYS[1], ARGV[5])
 return 1
 `;
-export const INDEX_LUA = INDEX_BODY;
 
 /**
  * ARGV: to, at, ttl, err ('' = none), smsc ('' = none) → {applied, prev} or {0} when absent.
@@ -120,17 +118,16 @@ if h[4] and not raw then redis.call('HDEL', k, 'r:' .. ARGV[1]) end
 redis.call('EXPIRE', k, ARGV[6])
 return res
 `;
-export const SUBMIT_LUA = `${ALLOWED}${PUSH}${SUBMIT_BODY}`;
 
 /**
- * The fields PART_FINAL_LUA hands back, in this order, then `p:<i>`, `s:<i>` of every part
+ * The fields the part-final script (PART_FINAL_BODY) hands back, in this order, then `p:<i>`, `s:<i>` of every part
  * 0 … max(n, part + 1) - 1: what a receipt is built from (PartFinalRecord), not the whole hash.
  */
 export const PART_FINAL_FIELDS = ['sys', 'src', 'dst', 'rd', 'st', 'n', 'sg', 'ca', 'ua', 'smsc', 'err', 'cid', 'tp', 't:SUBMITTED'] as const;
 /** Lua (1-based) index of a field of PART_FINAL_FIELDS in the HMGET reply. */
 const at = (f: (typeof PART_FINAL_FIELDS)[number]) => PART_FINAL_FIELDS.indexOf(f) + 1;
 
-/** PART_FINAL_LUA's second reply element: what became of the whole message in that write. */
+/** The part-final script's second reply element: what became of the whole message in that write. */
 export const WHOLE_NOT_ASKED = 0;
 export const WHOLE_MOVED = 1;
 export const WHOLE_REFUSED = 2;
@@ -191,15 +188,14 @@ table.insert(h, 1, whole)
 table.insert(h, 1, applied)
 return h
 `;
-export const PART_FINAL_LUA = `${ALLOWED}${PUSH}${PART_FINAL_BODY}`;
 
 /** The operations BATCH_LUA runs, by their code in its ARGV. */
 export const BATCH_OPS = { create: 'c', index: 'i', submit: 's', partFinal: 'p', set: 'S', get: 'G' } as const;
 
 /**
- * Several store operations in one call: ARGV is, per operation, its code (BATCH_OPS), its key
- * count, its argument count, then its arguments; KEYS are the operations' keys in the same order.
- * Each operation is the single-key script of its name, run on its own keys and arguments (`set`:
+ * Several store operations in one call: KEYS[i] is operation i's key; ARGV is, per operation, its
+ * code (BATCH_OPS), its argument count, then its arguments. Each operation is the single-key
+ * script body of its name, run on its own key and arguments (`set`:
  * SET key value EX ttl; `get`: GET key) → one reply per operation, in order: what that script
  * answers, or an error reply for an operation that failed (the others still run; like any
  * script, a failed one's writes before the error stay). On one Redis server a tick's store calls
@@ -214,17 +210,16 @@ local OPS = {
   ${BATCH_OPS.set} = function(KEYS, ARGV) return redis.call('SET', KEYS[1], ARGV[1], 'EX', ARGV[2]) end,
   ${BATCH_OPS.get} = function(KEYS, ARGV) return redis.call('GET', KEYS[1]) end,
 }
-local out, n, k, a = {}, 0, 1, 1
+local out, n, a = {}, 0, 1
 while a <= #ARGV do
-  local op, nk, na = OPS[ARGV[a]], tonumber(ARGV[a + 1]), tonumber(ARGV[a + 2])
-  local ks, as = {}, {}
-  for j = 1, nk do ks[j] = KEYS[k + j - 1] end
-  for j = 1, na do as[j] = ARGV[a + 2 + j] end
+  local op, na = OPS[ARGV[a]], tonumber(ARGV[a + 1])
+  local as = {}
+  for j = 1, na do as[j] = ARGV[a + 1 + j] end
   n = n + 1
   if not op then
     out[n] = redis.error_reply('unknown store operation ' .. tostring(ARGV[a]))
   else
-    local ok, res = pcall(op, ks, as)
+    local ok, res = pcall(op, {KEYS[n]}, as)
     if not ok then
       out[n] = type(res) == 'table' and res.err and res or redis.error_reply(tostring(res))
     elseif res == nil then
@@ -233,7 +228,7 @@ while a <= #ARGV do
       out[n] = res
     end
   end
-  k, a = k + nk, a + 3 + na
+  a = a + 2 + na
 end
 return out
 `;

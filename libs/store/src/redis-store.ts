@@ -47,10 +47,10 @@ interface StoreCommands {
   smsgwStoreBatch: (numKeys: number, ...args: (string | number)[]) => Promise<unknown[]>;
 }
 
-/** One operation of BATCH_LUA. */
+/** One operation of BATCH_LUA: its code, its key, its arguments. */
 interface BatchOp {
   op: (typeof BATCH_OPS)[keyof typeof BATCH_OPS];
-  keys: string[];
+  key: string;
   args: (string | number)[];
 }
 
@@ -87,17 +87,13 @@ export function createRedisStateStore(opts: RedisStateStoreOptions): StateStore 
    */
   const grouped = !(redis as { isCluster?: boolean }).isCluster;
   const batch = createTickBatch<BatchOp, unknown>(async (_slot, ops) => {
-    const keys: string[] = [];
     const args: (string | number)[] = [];
-    for (const o of ops) {
-      keys.push(...o.keys);
-      args.push(o.op, o.keys.length, o.args.length, ...o.args);
-    }
-    return cmd.smsgwStoreBatch(keys.length, ...keys, ...args);
+    for (const o of ops) args.push(o.op, o.args.length, ...o.args);
+    return cmd.smsgwStoreBatch(ops.length, ...ops.map((o) => o.key), ...args);
   }, MAX_BATCH);
   /** One operation through the batch: its script's reply, or its own error thrown. */
   const run = async (op: BatchOp['op'], key: string, args: (string | number)[]): Promise<unknown> => {
-    const res = await batch(grouped ? '' : key, { op, keys: [key], args });
+    const res = await batch(grouped ? '' : key, { op, key, args });
     if (res instanceof Error) throw res;
     return res;
   };
@@ -120,8 +116,9 @@ export function createRedisStateStore(opts: RedisStateStoreOptions): StateStore 
       if (input.err !== undefined) fields.push('err', input.err);
       if (input.cid !== undefined) fields.push('cid', input.cid);
       if (input.dc !== undefined) fields.push('dc', input.dc);
-      // The index is another key (another cluster slot): sent beside the create, in the same
-      // round trip under auto-pipelining. Written either way: a redelivery finds it in place (NX).
+      // The index is another key (another cluster slot): in the same script call as the create on
+      // one server, beside it in the same round trip on a Cluster. Written either way: a
+      // redelivery finds it in place (NX).
       const [created] = await Promise.all([
         run(BATCH_OPS.create, keys.msg(input.id), [ttl, ...fields]),
         run(BATCH_OPS.index, keys.index(input.sys, input.dst), [input.at, input.id, input.at - ttl * 1000, opts.indexCap ?? SEARCH_INDEX_CAP, ttl]),
@@ -144,8 +141,8 @@ export function createRedisStateStore(opts: RedisStateStoreOptions): StateStore 
 
     async recordSubmit(id, input) {
       assertPartIndex(input.part);
-      // Two single-key writes on different hash tags; issued together so auto-pipelining sends
-      // them in one round trip. The correlation is written even if the message record expired:
+      // Two single-key writes on different hash tags, issued together: one script call on one
+      // server, one round trip on a Cluster. The correlation is written even if the message record expired:
       // a late receipt then still finds its UUID for the journal.
       const [res] = await Promise.all([
         run(BATCH_OPS.submit, keys.msg(id), [input.part, input.parts, input.smsc, input.smscMsgId, input.at, ttl, input.segments ?? '', input.sdc ?? '', input.rawSmscMsgId ?? '', input.dc ?? '', input.rd ?? '', input.tp ?? '']),
@@ -234,7 +231,7 @@ export function createRedisStateStore(opts: RedisStateStoreOptions): StateStore 
 }
 
 /**
- * PART_FINAL_LUA's values (PART_FINAL_FIELDS, then p:<i>, s:<i> of every part) → the record it
+ * The part-final script's values (PART_FINAL_FIELDS, then p:<i>, s:<i> of every part) → the record it
  * describes. Exported for unit tests of the layout.
  */
 export function parsePartFinalReply(id: string, values: readonly (string | number | null)[]): PartFinalRecord {
