@@ -11,6 +11,22 @@ export function procCpuSeconds(pid: number | undefined): number | undefined {
   }
 }
 
+/**
+ * How long a process has been running, in seconds (Linux: its start in clock ticks since boot
+ * against /proc/uptime); undefined elsewhere or when gone. The bench uses it to keep a CPU
+ * profile to the measured run, without the process' start-up.
+ */
+export function procAgeSeconds(pid: number | undefined): number | undefined {
+  if (!pid) return undefined;
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+    const uptime = Number(readFileSync('/proc/uptime', 'utf8').split(' ')[0]);
+    return uptime - Number(fields[19]) / 100; // starttime (field 22) in clock ticks (USER_HZ 100)
+  } catch {
+    return undefined;
+  }
+}
+
 /** The pid of a local process by its command name (e.g. `asd`, the Aerospike server), for benchmarks. */
 export function pidOf(comm: string): number | undefined {
   for (const d of readdirSync('/proc')) {

@@ -44,4 +44,25 @@ describe('cpu profile summary', () => {
     };
     expect(summariseProfile(p, '/repo', 2).byArea).toMatchObject({ ours: 75, dependencies: 25 });
   });
+
+  it('counts only the samples inside a window (the measured run, not start-up or shutdown)', () => {
+    const p: CpuProfile = {
+      nodes: [
+        { id: 1, callFrame: frame('(root)') },
+        { id: 2, callFrame: frame('compile', 'node:internal/modules/cjs/loader', 1) },
+        { id: 3, callFrame: frame('handle', 'file:///repo/dist/sender/main.js', 9) },
+        { id: 4, callFrame: frame('close', 'node:net', 2) },
+      ],
+      startTime: 0,
+      endTime: 10_000,
+      // Samples at 1,000 and 2,000 µs (start-up), 5,000 and 6,000 (the run), 9,000 (shutdown).
+      samples: [2, 2, 3, 3, 4],
+      timeDeltas: [1_000, 1_000, 3_000, 1_000, 3_000, 1_000],
+    };
+    const whole = summariseProfile(p, '/repo', 3);
+    expect(whole.top.map((t) => t.where)).toContain('compile (node:internal/modules/cjs/loader:2)');
+    const run = summariseProfile(p, '/repo', 3, { fromUs: 4_000, toUs: 8_000 });
+    expect(run.top.map((t) => [t.where, t.selfMs * 1000])).toEqual([['handle (dist/sender/main.js:10)', 4_000]]);
+    expect(run.byArea).toMatchObject({ ours: 100, node: 0 });
+  });
 });

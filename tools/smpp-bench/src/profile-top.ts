@@ -34,16 +34,27 @@ const areaOf = (url: string, fn: string): keyof ProfileSummary['byArea'] => {
   return 'other';
 };
 
+/** Microseconds from the profile's start: only the samples taken between them count. */
+export interface ProfileWindow {
+  fromUs: number;
+  toUs: number;
+}
+
 /**
  * Self time per function of one profile, from its samples and their time deltas (hitCount when
- * a profile has no deltas), largest first; idle time is left out of the shares.
+ * a profile has no deltas), largest first; idle time is left out of the shares. With `window`,
+ * only the samples inside it count (the bench's measured run, not the process' start-up and
+ * shutdown); a profile without time deltas cannot be cut and counts whole.
  */
-export function summariseProfile(p: CpuProfile, root: string, topN = 15): ProfileSummary {
+export function summariseProfile(p: CpuProfile, root: string, topN = 15, window?: ProfileWindow): ProfileSummary {
   const byId = new Map(p.nodes.map((n) => [n.id, n]));
   const self = new Map<number, number>();
   if (p.samples?.length && p.timeDeltas?.length) {
     // timeDeltas[i] is the time before sample i: it belongs to the sample before it.
+    let at = 0;
     for (let i = 0; i < p.samples.length; i++) {
+      at += p.timeDeltas[i] ?? 0;
+      if (window && (at < window.fromUs || at > window.toUs)) continue;
       const dt = p.timeDeltas[i + 1] ?? 0;
       self.set(p.samples[i]!, (self.get(p.samples[i]!) ?? 0) + dt);
     }
@@ -77,11 +88,14 @@ export function summariseProfile(p: CpuProfile, root: string, topN = 15): Profil
   };
 }
 
-/** Every `.cpuprofile` of a folder (`--cpu-prof-dir`), summarised. */
-export function summariseDir(dir: string, root: string, topN = 15): Record<string, ProfileSummary> {
+/**
+ * Every `.cpuprofile` of a folder (`--cpu-prof-dir`), summarised; `windowOf` gives a file's
+ * window (by its name, which holds the pid), or none to count it whole.
+ */
+export function summariseDir(dir: string, root: string, topN = 15, windowOf?: (file: string) => ProfileWindow | undefined): Record<string, ProfileSummary> {
   const out: Record<string, ProfileSummary> = {};
   for (const f of readdirSync(dir).filter((x) => x.endsWith('.cpuprofile')).sort()) {
-    out[f] = summariseProfile(JSON.parse(readFileSync(join(dir, f), 'utf8')) as CpuProfile, root, topN);
+    out[f] = summariseProfile(JSON.parse(readFileSync(join(dir, f), 'utf8')) as CpuProfile, root, topN, windowOf?.(f));
   }
   return out;
 }

@@ -1,12 +1,12 @@
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { cpus, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { streamNames } from '@smsgw/contracts';
 import { commandsPerMessage, deleteByPrefix, redisCommandCalls, redisCpuSeconds } from '@smsgw/redis';
-import { APPS, freePort, pidOf, procCpuSeconds, procRssBytes, REPO_ROOT, startStack, supervise, type App } from '@smsgw/tool-run-local';
+import { APPS, freePort, pidOf, procAgeSeconds, procCpuSeconds, procRssBytes, REPO_ROOT, startStack, supervise, type App } from '@smsgw/tool-run-local';
 import { runBench } from './bench-client';
 import { startBenchRedis } from './bench-redis';
 import { memorySeries, type MemorySample } from './memory-series';
@@ -25,7 +25,9 @@ import { summariseDir } from './profile-top';
  * - `redisCommandsPerMsg`: the commands Redis served per message by name (INFO commandstats),
  *   the calls scripts make included.
  * - `BENCH_PROFILE=1`: every process runs with --cpu-prof; the summary gets each one's top
- *   functions by self time and its split between our code, dependencies, Node and GC.
+ *   functions by self time during the measured run and its split between our code,
+ *   dependencies, Node and GC. `BENCH_PROFILE=<folder>` also keeps the `.cpuprofile` files there
+ *   (to open in Chrome's DevTools).
  * - The apps and the simulator run as in production, their bundles from dist/ (built first,
  *   `npm run build`); `BENCH_TSX=1` runs them from source through tsx instead, for comparison.
  */
@@ -39,7 +41,9 @@ const window = Number(env.BENCH_WINDOW ?? 200);
 const instances = parseInstances(env.BENCH_INSTANCES ?? '');
 const prefix = `bench:${randomBytes(4).toString('hex')}`;
 // Profiles are written when each process exits (the supervisor passes SMSGW_NODE_ARGS on).
-const profileDir = env.BENCH_PROFILE === '1' ? mkdtempSync(join(tmpdir(), 'smsgw-bench-prof-')) : undefined;
+const keepProfiles = env.BENCH_PROFILE && env.BENCH_PROFILE !== '1' && env.BENCH_PROFILE !== '0' ? env.BENCH_PROFILE : undefined;
+if (keepProfiles) mkdirSync(keepProfiles, { recursive: true });
+const profileDir = keepProfiles ?? (env.BENCH_PROFILE === '1' ? mkdtempSync(join(tmpdir(), 'smsgw-bench-prof-')) : undefined);
 // The supervisor (and startStack's, through it) reads this for every process it starts.
 const apps = env.BENCH_TSX === '1' ? 'tsx' : 'compiled';
 env.SMSGW_COMPILED = apps === 'compiled' ? '1' : '0';
@@ -76,6 +80,9 @@ if (stack.state.backend === 'aerospike') {
 }
 if (redis.pid) procs.push(['redis-server', { pid: redis.pid }]);
 const before = new Map(procs.map(([n, p]) => [n, procCpuSeconds(p.pid) ?? 0]));
+// Each process' age when the measured run starts and ends: its profile is cut to that window.
+const ageAt = () => new Map(procs.map(([, p]) => [String(p.pid), procAgeSeconds(p.pid)]));
+const agesBefore = ageAt();
 const benchCpu0 = process.cpuUsage();
 // Redis' own CPU (INFO cpu): the one server every stage shares.
 const redisInfo = new Redis(redis.url);
@@ -94,6 +101,7 @@ const sampler = soakSeconds ? setInterval(() => void sample().then(series.add), 
 try {
   series.add(await sample());
   const summary = await runBench({ host: '127.0.0.1', port: stack.ingressPort, systemId: 'bench', password: 'bench', count, window, rate });
+  const agesAfter = ageAt();
   clearInterval(sampler);
   series.add(await sample());
   const machine = { cpus: cpus().length, cpu: cpus()[0]?.model, memGiB: Math.round(totalmem() / 2 ** 30), node: process.version };
@@ -112,7 +120,7 @@ try {
   const pids = new Map(procs.map(([n, p]) => [String(p.pid), n]));
   await stack.stop();
   await sim.stop();
-  const profile = profileDir ? { profile: profilesByProcess(profileDir, pids) } : {};
+  const profile = profileDir ? { profile: profilesByProcess(profileDir, pids, agesBefore, agesAfter) } : {};
   console.log(JSON.stringify({
     ...summary, window, instances, apps, backend: stack.state.backend, redis: { persistence: redis.persistence },
     cpuUsPerMsg, gatewayCpuUsPerMsg: gateway, redisCommandsPerMsg, rssMiB, ...soak, ...profile, machine,
@@ -130,15 +138,24 @@ try {
 /**
  * `CPU.<date>.<time>.<pid>.<tid>.<seq>.cpuprofile` of each process by its name in the summary:
  * the main thread (tid 0) as `<name>`, any other thread (tsx's module loader) as `<name>#<tid>`.
+ * Only the samples of the measured run count (a profile starts with its process, within a few
+ * milliseconds): start-up — module loading and compiling, a quarter of a 20,000-message run's
+ * samples — and shutdown are left out.
  */
-function profilesByProcess(dir: string, pids: Map<string, string>) {
+function profilesByProcess(dir: string, pids: Map<string, string>, from: Map<string, number | undefined>, to: Map<string, number | undefined>) {
+  const windowOf = (file: string) => {
+    const pid = file.split('.')[3] ?? '';
+    const a = from.get(pid);
+    const b = to.get(pid);
+    return a === undefined || b === undefined ? undefined : { fromUs: a * 1e6, toUs: b * 1e6 };
+  };
   const out: Record<string, ReturnType<typeof summariseDir>[string]> = {};
-  for (const [file, s] of Object.entries(summariseDir(dir, REPO_ROOT, 10))) {
+  for (const [file, s] of Object.entries(summariseDir(dir, REPO_ROOT, 10, windowOf))) {
     const [, , , pid = '', tid = '0'] = file.split('.');
     const name = pids.get(pid) ?? file;
     out[tid === '0' ? name : `${name}#${tid}`] = s;
   }
-  rmSync(dir, { recursive: true, force: true });
+  if (!keepProfiles) rmSync(dir, { recursive: true, force: true });
   return out;
 }
 
