@@ -82,6 +82,49 @@ describe('cancel_sm against the hand-off to an SMSC (real Redis)', () => {
     }
   });
 
+  it('4,500 messages of one client counted in one call (past the script\'s 4,000-argument chunks) and handed off in one tick: each counted once, handed off once', async () => {
+    const ns = await redisNamespace('handoff-many');
+    const backlog = createClientBacklog(ns.redis, ns.prefix);
+    try {
+      const exp = Date.now() + 60_000;
+      const ids = Array.from({ length: 4_500 }, (_, i) => `m${i}`);
+      const src = { norm: 'ACME' };
+      await backlog.enqueueAll(`${ns.prefix}:in`, ids.map((id, i) => ({ id, sys: 'acme', at: exp - 60_000 + i, exp, src, dst: { norm: `4477009${String(i % 3).padStart(5, '0')}` } })));
+      expect(await backlog.counts(['acme'])).toEqual(new Map([['acme', 4_500]]));
+      expect(await backlog.pending('acme', 'ACME', '447700900002')).toHaveLength(1_500);
+      expect(await backlog.cancel('acme', 'm7')).toBe(true);
+      const place = (id: string, i: number) => backlog.pendingPlace({ id, sys: 'acme', at: exp - 60_000 + i, src, dst: { norm: `4477009${String(i % 3).padStart(5, '0')}` } });
+      const results = await Promise.all([...ids.map((id, i) => backlog.handoff('acme', id, { pending: place(id, i) })), backlog.handoff('acme', 'm42')]);
+      expect(results[7]).toBe('cancelled');
+      expect(results[42]).toBe('go');
+      // The second copy of m42 (in a later call of the tick): handed off already.
+      expect(results[4_500]).toBe('gone');
+      expect(results.filter((r) => r === 'go')).toHaveLength(4_499);
+      expect(await backlog.counts(['acme'])).toEqual(new Map([['acme', 0]]));
+      // What is left of the pending index is the cancelled message's member.
+      const left = (await Promise.all(['447700900000', '447700900001', '447700900002'].map((d) => backlog.pending('acme', 'ACME', d)))).flat();
+      expect(left.map((p) => p.id)).toEqual(['m7']);
+    } finally {
+      await ns.cleanup();
+    }
+  });
+
+  it('an id twice in one hand-off call goes once: the second copy is gone, or cancelled when a cancel won', async () => {
+    const ns = await redisNamespace('handoff-twice');
+    const backlog = createClientBacklog(ns.redis, ns.prefix);
+    try {
+      const exp = Date.now() + 60_000;
+      await backlog.enqueueAll(`${ns.prefix}:in`, [entry('a', 'acme', exp), entry('b', 'acme', exp)]);
+      expect(await backlog.cancel('acme', 'b')).toBe(true);
+      const script = vi.spyOn(ns.redis as unknown as { smsgwHandoff: (...a: unknown[]) => Promise<unknown> }, 'smsgwHandoff');
+      const results = await Promise.all([backlog.handoff('acme', 'a'), backlog.handoff('acme', 'b'), backlog.handoff('acme', 'a'), backlog.handoff('acme', 'b')]);
+      expect(results).toEqual(['go', 'cancelled', 'gone', 'cancelled']);
+      expect(script).toHaveBeenCalledTimes(1);
+    } finally {
+      await ns.cleanup();
+    }
+  });
+
   it('50 concurrent cancel/handoff pairs: exactly one of each pair wins', async () => {
     const ns = await redisNamespace('cancel-race');
     const backlog = createClientBacklog(ns.redis, ns.prefix);

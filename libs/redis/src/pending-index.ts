@@ -33,12 +33,19 @@ export const pendingPlace = (prefix: string, m: PendingMessage) => ({ key: pendi
  * KEYS: backlog, then one pending key per message (the backlog's key again for a message not
  * indexed). ARGV: per message its expiry (the score), id, pending member ('' = not indexed), when
  * the pending key may expire. Counts accepted messages and indexes them in one call — the
- * submits of one client in one tick share it; a pending key's expiry only ever moves later
- * (PEXPIRETIME, Redis 7).
+ * submits of one client in one tick share it, and their backlog entries are one ZADD (a call from
+ * Lua costs about as much as the command itself: ~1.2 µs), made first; a pending key's expiry
+ * only ever moves later (PEXPIRETIME, Redis 7). Lists go to a command 2,000 pairs at a time
+ * (Lua's unpack has a bound).
  */
 export const COUNT_SCRIPT = `
+local adds = {}
 for i = 1, #ARGV, 4 do
-  redis.call('ZADD', KEYS[1], ARGV[i], ARGV[i + 1])
+  adds[#adds + 1] = ARGV[i]
+  adds[#adds + 1] = ARGV[i + 1]
+end
+for s = 1, #adds, 4000 do redis.call('ZADD', KEYS[1], unpack(adds, s, math.min(s + 3999, #adds))) end
+for i = 1, #ARGV, 4 do
   if ARGV[i + 2] ~= '' then
     local k = KEYS[1 + (i + 3) / 4]
     redis.call('ZADD', k, ARGV[i], ARGV[i + 2])
