@@ -6,16 +6,23 @@ import { defineDynamicKeyCommand, type Redis } from './redis-client';
  * KEYS[1] the client's receipt stream, KEYS[2…] one dedupe marker per receipt (all in the
  * client's hash tag). ARGV: ttl s, then one payload per marker → one 1 (written) or 0 (written
  * before) per receipt. One script, so a redelivered dlr-in entry can never produce a second
- * client receipt; a marker twice in one call writes its receipt once. The marker is set after
- * the XADD: a script that fails part-way (a script is not rolled back) may leave a receipt
- * without its marker — written again on the retry — but never a marker without its receipt.
+ * client receipt; a marker twice in one call writes its receipt once. Two calls per receipt: the
+ * marker's SET NX (taken: written before), then the XADD. An XADD that fails (the key is not a
+ * stream) takes its marker back before the call fails: a script is not rolled back, and a marker
+ * without its receipt would lose the receipt for good, while a receipt without its marker (the
+ * receipts before it in the call) is only written again on the retry. Redis refuses a writing
+ * script for memory before it starts, not half-way.
  */
 const EMIT = `
 local out = {}
+local ttl = tonumber(ARGV[1])
 for i = 2, #KEYS do
-  if redis.call('EXISTS', KEYS[i]) == 0 then
-    redis.call('XADD', KEYS[1], '*', '${ENTRY_FIELD}', ARGV[i])
-    redis.call('SET', KEYS[i], '1', 'EX', tonumber(ARGV[1]))
+  if redis.call('SET', KEYS[i], '1', 'NX', 'EX', ttl) then
+    local res = redis.pcall('XADD', KEYS[1], '*', '${ENTRY_FIELD}', ARGV[i])
+    if type(res) == 'table' and res.err then
+      redis.call('DEL', KEYS[i])
+      return res
+    end
     out[#out + 1] = 1
   else
     out[#out + 1] = 0
