@@ -110,6 +110,13 @@ describe('redis state store specifics', () => {
       'SCRIPT', 'HMGET', 'HSET', 'HDEL', 'EXPIRE',
     ]);
     expect((await store.get(raw.id))?.rawSmscIds).toBeUndefined();
+
+    // The search index of a destination: a first message only adds and sets the TTL; the next
+    // ones trim by age (by rank only over the cap).
+    const dst = `dst-${randomUUID()}`;
+    const create = (at: number) => () => store.createMessage({ id: randomUUID(), sys: 's', src: '1', dst, rd: 1, state: 'ROUTED', at });
+    expect(await commandsOn(keys.index('s', dst), create(1))).toEqual(['SCRIPT', 'ZADD', 'ZCARD', 'EXPIRE']);
+    expect(await commandsOn(keys.index('s', dst), create(2))).toEqual(['SCRIPT', 'ZADD', 'ZCARD', 'ZREMRANGEBYSCORE', 'EXPIRE']);
   });
 
   /** Script calls (EVALSHA/EVAL) Redis ran while `run` ran that carried one of `keys` (MONITOR on every master). */
