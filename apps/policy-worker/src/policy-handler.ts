@@ -1,7 +1,7 @@
 import { applyReplacement, inEntrySchema, isFinalState, isSuperseded, type DlrInFailure, type InEntry, type JournalEntry, type OutEntry, type StreamNames } from '@smsgw/contracts';
 import { reject, type PolicyVerdict, type RouteDecision } from '@smsgw/domain';
 import type { AppMetrics, Logger, Tracing } from '@smsgw/platform';
-import { CANCEL_REASON, runBatch, xaddEntry, type BatchHandler, type ClientBacklog, type DeferredQueue, type EntryOutcome, type Redis, type StreamEntry } from '@smsgw/redis';
+import { CANCEL_REASON, createEntryAppender, runBatch, xaddEntry, type BatchHandler, type ClientBacklog, type DeferredQueue, type EntryOutcome, type Redis, type StreamEntry } from '@smsgw/redis';
 import { type BatchPolicy } from '@smsgw/mcp';
 import { concatInfo, messageText } from '@smsgw/sms-text';
 import type { StateStore } from '@smsgw/store';
@@ -42,6 +42,8 @@ export function createPolicyHandler(deps: PolicyHandlerDeps): BatchHandler {
   const now = deps.now ?? Date.now;
   const { redis, store, names, metrics } = deps;
   const traced = deps.tracing && tracePolicy(deps.tracing);
+  /** The routed messages of one tick: one script call per pool's stream, not an XADD each. */
+  const appendOut = createEntryAppender(redis);
 
   const malformed = async (e: StreamEntry): Promise<void> => {
     // Not an entry we can read: keep it for inspection, never loop on it.
@@ -103,7 +105,7 @@ export function createPolicyHandler(deps: PolicyHandlerDeps): BatchHandler {
         deps.logger.warn({ systemId: g.sys, parts: g.parts.length, why: g.why }, 'incomplete client-concatenated message sent as it is');
       }
     } else {
-      await xaddEntry(redis, names.out(decision!.pool), out);
+      await appendOut(names.out(decision!.pool), out);
     }
     metrics.messages.inc({ stage: 'policy', outcome: 'routed' });
     metrics.latency.observe({ stage: 'policy' }, (t - m.at) / 1000);

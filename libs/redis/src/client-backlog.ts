@@ -1,6 +1,6 @@
 import { ENTRY_FIELD } from '@smsgw/contracts';
 import { defineDynamicKeyCommand, type Redis } from './redis-client';
-import { encodeEntry, xaddEntry } from './stream-entry';
+import { encodeEntry, xaddEntries } from './stream-entry';
 import { clientCancelledKey, clientReplacedKey, createCancelScripts } from './cancel-scripts';
 import { createTickBatch } from '@smsgw/store';
 import { COUNT_SCRIPT, pendingKey, pendingOf, pendingPlace, type PendingEntry, type PendingMessage } from './pending-index';
@@ -72,13 +72,29 @@ export function createClientBacklog(redis: Redis, prefix: string) {
    */
   const enqueueBatch = createTickBatch<{ stream: string; entry: BacklogMessage; score: number }, Enqueued>(async (sys, items) => {
     const counted = countCall(sys, items.map((it) => ({ m: it.entry, score: it.score }))).catch(() => undefined);
-    const added = await Promise.allSettled(items.map((it) => xaddEntry(redis, it.stream, it.entry)));
+    // The XADDs: one script call per stream, each entry's outcome its own.
+    const added = new Array<string | Error>(items.length);
+    const byStream = new Map<string, number[]>();
+    for (let i = 0; i < items.length; i++) {
+      const at = byStream.get(items[i]!.stream);
+      if (at) at.push(i);
+      else byStream.set(items[i]!.stream, [i]);
+    }
+    await Promise.all([...byStream].map(async ([stream, at]) => {
+      let res: Array<string | Error>;
+      try {
+        res = await xaddEntries(redis, stream, at.map((i) => items[i]!.entry));
+      } catch (err) {
+        res = at.map(() => (err instanceof Error ? err : new Error(String(err))));
+      }
+      at.forEach((i, j) => (added[i] = res[j] ?? new Error(`no answer for entry ${j} of ${at.length}`)));
+    }));
     // Counted before the client hears ESME_ROK (same round trip; on a cluster another node):
     // a query_sm right after the answer finds the message (`has`).
     await counted;
-    const failed = items.filter((_, i) => added[i]!.status === 'rejected').map((it) => it.entry.id);
+    const failed = items.filter((_, i) => added[i] instanceof Error).map((it) => it.entry.id);
     if (failed.length) await redis.zrem(key(sys), ...failed).catch(() => undefined);
-    return added.map((a) => (a.status === 'fulfilled' ? { ok: true as const, id: a.value } : { ok: false as const, err: a.reason as unknown }));
+    return added.map((a) => (a instanceof Error ? { ok: false as const, err: a as unknown } : { ok: true as const, id: a }));
   });
   return {
     // cancel_sm and replace_sm: cancel, replace, handoff, cancelledOf, replacementsOf, isCancelled (cancel-scripts.ts).

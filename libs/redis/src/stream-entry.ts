@@ -1,4 +1,5 @@
 import { ENTRY_FIELD } from '@smsgw/contracts';
+import { createTickBatch, defineDynamicKeyCommand } from '@smsgw/store';
 import type { Redis } from './redis-client';
 import { streamGroups } from './redis-info';
 
@@ -35,6 +36,46 @@ export function xaddEntry(redis: Redis, stream: string, value: unknown, maxLen?:
   const payload = encodeEntry(value);
   if (maxLen) return redis.xadd(stream, 'MAXLEN', '~', String(maxLen), '*', ENTRY_FIELD, payload);
   return redis.xadd(stream, '*', ENTRY_FIELD, payload);
+}
+
+/**
+ * KEYS[1] a stream, ARGV one entry payload each → per payload its entry id, or the error its XADD
+ * met (each XADD on its own: the others are still written).
+ */
+const XADD_MANY = `
+local out = {}
+for i = 1, #ARGV do out[i] = redis.pcall('XADD', KEYS[1], '*', '${ENTRY_FIELD}', ARGV[i]) end
+return out`;
+
+type WithXaddMany = Redis & { smsgwXaddMany(numKeys: 1, stream: string, ...payloads: string[]): Promise<Array<string | Error>> };
+
+/**
+ * XADD of several entries to one stream in one script call: per value its entry id, or the error
+ * its XADD met. On the hot paths, where each message is an entry of its own: a client's
+ * submits of one tick, a read batch's messages for one pool. One call with the payloads costs
+ * the caller ~1 µs a message where an (auto-pipelined) XADD each costs ~4–5 µs in ioredis, and
+ * Redis ~0.2 µs more; the entries, their ids and their order are those of one XADD each.
+ */
+export function xaddEntries(redis: Redis, stream: string, values: readonly unknown[]): Promise<Array<string | Error>> {
+  defineDynamicKeyCommand(redis, 'smsgwXaddMany', XADD_MANY);
+  const payloads = new Array<string>(values.length);
+  for (let i = 0; i < values.length; i++) payloads[i] = encodeEntry(values[i]);
+  return (redis as WithXaddMany).smsgwXaddMany(1, stream, ...payloads);
+}
+
+/**
+ * An XADD of one entry whose calls made in the same turn of the event loop go to Redis per
+ * stream as one xaddEntries call (at most `maxBatch` entries each). Resolves with the entry's
+ * id, or rejects with its own XADD's error.
+ */
+export function createEntryAppender(redis: Redis, maxBatch = 500): (stream: string, value: unknown) => Promise<string> {
+  defineDynamicKeyCommand(redis, 'smsgwXaddMany', XADD_MANY);
+  const batch = createTickBatch<unknown, string | Error>((stream, values) => xaddEntries(redis, stream, values), maxBatch);
+  return async (stream, value) => {
+    const res = await batch(stream, value);
+    if (res instanceof Error) throw res;
+    return res;
+  };
 }
 
 /** Creates the consumer group (and the stream) if absent; BUSYGROUP means it exists. */
