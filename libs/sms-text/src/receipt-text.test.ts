@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { formatReceiptText, parseReceiptDate, parseReceiptText } from './receipt-text';
+import { formatReceiptText, parseReceiptDate, parseReceiptText, parseReceiptTextCanonical, parseReceiptTextTolerant } from './receipt-text';
 
 const submitDate = new Date(Date.UTC(2024, 0, 31, 23, 59, 30));
 const doneDate = new Date(Date.UTC(2024, 1, 1, 0, 5));
@@ -88,6 +88,70 @@ describe('parseReceiptText on hostile input', () => {
       const r = parseReceiptText(s);
       expect(r.id).toBe(`abc${i}`);
       expect(r.text).toBe(`hi${' '.repeat(32_000)}.`);
+    }
+  });
+});
+
+describe('parseReceiptText: the canonical shortcut answers as the tolerant parse', () => {
+  // A seeded generator: the same cases on every run.
+  let seed = 20261202;
+  const rnd = (n: number) => {
+    seed = (seed * 1103515245 + 12345) % 2 ** 31;
+    return seed % n;
+  };
+  const pick = <T>(xs: readonly T[]): T => xs[rnd(xs.length)]!;
+  const canonical = () =>
+    `id:${pick(['0A1B2C', 'c449ab9744f47b6af1879e49e75e4f40', '1234567890', 'a:b', 'ÿé', ''])} sub:${pick(['001', '1', ''])} dlvrd:${pick(['001', '000'])} ` +
+    `submit date:${pick(['2401312359', '240131235930', '2413312359', '24013123', 'x'])} done date:${pick(['2402010005', '240229240000', ''])} ` +
+    `stat:${pick(['DELIVRD', 'UNDELIV', 'EXPIRED', ''])} err:${pick(['000', '00B', '034'])} text:${pick(['', 'Hello there', 'Bench message 1 fro', 'a  ', ' lead', 'é\u00a0x'])}`;
+  // What a vendor may do instead: other cases, blanks, tabs, colons, keys out of order or extra.
+  const mutations: Array<(s: string) => string> = [
+    (s) => s,
+    (s) => s.replace(' stat:', '  stat:'),
+    (s) => s.replace('id:', 'ID:'),
+    (s) => s.replace(' text:', ' Text:'),
+    (s) => s.replace('submit date', 'submit_date'),
+    (s) => s.replace(' err:', '\terr:'),
+    (s) => s.replace(' err:', ' imsi:123 err:'),
+    (s) => `${s} nw:5`,
+    (s) => `${s} stat:REJECTD`,
+    (s) => `${s}:`,
+    (s) => s.replace('sub:', 'sub:0 1'),
+    (s) => s.replace('dlvrd:', 'dlvrd:\u2028'),
+    (s) => `${s}   \t`,
+    (s) => s.replace('id:', ' id:'),
+    (s) => s.replace(' done date:', ' stat:X done date:'),
+  ];
+
+  it('for 3,000 receipts, canonical and not', () => {
+    let shortcuts = 0;
+    for (let i = 0; i < 3_000; i++) {
+      const s = pick(mutations)(canonical());
+      const fast = parseReceiptTextCanonical(s);
+      if (fast) {
+        shortcuts++;
+        expect(fast, s).toStrictEqual(parseReceiptTextTolerant(s));
+      }
+      expect(parseReceiptText(s), s).toStrictEqual(parseReceiptTextTolerant(s));
+    }
+    // The generator's untouched receipts (most without a colon in the text) take the shortcut.
+    expect(shortcuts).toBeGreaterThan(150);
+  });
+
+  it('parseReceiptDate reads only 10 or 12 digits of a real date', () => {
+    expect(parseReceiptDate('2401312359')).toEqual(new Date(Date.UTC(2024, 0, 31, 23, 59)));
+    expect(parseReceiptDate('240131235930')).toEqual(submitDate);
+    for (const bad of ['', '240131235', '24013123593', '2401312359301', '24013123 9', '２401312359', '2402302359', '2401312459', '2401312360']) expect(parseReceiptDate(bad), bad).toBeUndefined();
+  });
+});
+
+describe('the canonical shortcut\'s blanks are JavaScript\'s \\s', () => {
+  it('a value with any \\s character is left to the tolerant parse, any other character is not', () => {
+    for (let c = 0; c < 0x10000; c++) {
+      const ch = String.fromCharCode(c);
+      if (ch === ':' || ch === ' ') continue;
+      const s = `id:a${ch}b sub:001 dlvrd:001 submit date:2401312359 done date:2402010005 stat:DELIVRD err:000 text:x`;
+      expect(parseReceiptTextCanonical(s) === undefined, `U+${c.toString(16)}`).toBe(/\s/.test(ch));
     }
   });
 });
