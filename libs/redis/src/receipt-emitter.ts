@@ -10,8 +10,9 @@ import { defineDynamicKeyCommand, type Redis } from './redis-client';
  * marker's SET NX (taken: written before), then the XADD. An XADD that fails (the key is not a
  * stream) takes its marker back before the call fails: a script is not rolled back, and a marker
  * without its receipt would lose the receipt for good, while a receipt without its marker (the
- * receipts before it in the call) is only written again on the retry. Redis refuses a writing
- * script for memory before it starts, not half-way.
+ * receipts before it in the call) is only written again on the retry. Out of memory, Redis
+ * refuses a script's first write, never one after a write went through (a script is not cut off
+ * half-way); the XADD's error is caught either way.
  */
 const EMIT = `
 local out = {}
