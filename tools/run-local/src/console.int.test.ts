@@ -58,8 +58,10 @@ describe('web console in Chromium', () => {
     await logIn(operator, STACK_ADMIN_TOKENS.operator);
     await expect.poll(() => text(operator, '#who')).toBe('e2e-operator (operator)');
     expect(await operator.evaluate('[sessionStorage.length, localStorage.length]')).toEqual([1, 0]);
-    // The overview: the link up, nothing dead, and a rate once two polls are in.
-    await expect.poll(() => text(operator, '[data-card="links-up"] .value')).toBe('1');
+    // The overview: the link up, nothing dead, and a rate once two polls are in. The link's
+    // state reaches the card through the sender's report (every 2 s) and the console's poll
+    // (every 2 s): up to ~4 s after the bind, beyond expect.poll's default second.
+    await expect.poll(() => text(operator, '[data-card="links-up"] .value'), { timeout: 10_000 }).toBe('1');
     expect(await text(operator, '[data-card="dead-letters"] .value')).toBe('0');
     await expect.poll(() => text(operator, '[data-card="in"] .value'), { timeout: 10_000 }).toMatch(/^\d+\.\d$/);
     // Receipts/s from the senders' count (not dlr-in's entries): a number too, never NaN.
