@@ -43,7 +43,7 @@ await bootApp('ingress', process, async (ctx) => {
   ]);
   // Each client's messages in flight (every stage), against its own clients[].maxBacklog: one
   // client cannot fill the queues for everyone.
-  const clientBacklog = createClientBacklog(redis, config.redis.prefix);
+  const clientBacklog = createClientBacklog(redis, config.redis.prefix, { acceptLingerMs: config.ingress.acceptLingerMs });
   const clientFull = createClientBacklogMonitor(clientBacklog, { limits: clientSettings.backlogLimits });
   // Per client, each submit_multi's message ids under its message_id (query_sm by it).
   const multiIds = createMultiIds(redis, config.redis.prefix);

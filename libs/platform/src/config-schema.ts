@@ -217,6 +217,13 @@ export const gatewayConfigSchema = z
         maxBacklog: z.number().int().min(1).default(500_000),
         /** Receipts sent to one bind and not yet answered. */
         receiptWindow: z.number().int().min(1).default(50),
+        /**
+         * How long a client's first submit waits for more of its submits before they are
+         * written to `in` together (0: each turn of the event loop on its own). Below saturation
+         * every stage then works in groups: at 1,000 msg/s, 3 ms cost ~17% less CPU per message
+         * for ~1 ms more submit_sm_resp latency (docs/benchmarks.md).
+         */
+        acceptLingerMs: ms.max(50).default(3),
       })
       .prefault({}),
     streams: z

@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { redisNamespace } from '@smsgw/testing';
 import { clientBacklogKey, createClientBacklog, messagesOfEntry } from './client-backlog';
 
@@ -21,6 +21,29 @@ describe('client backlog (real Redis)', () => {
       expect(await backlog.counts(['acme', 'beta'])).toEqual(new Map([['acme', 3], ['beta', 0]]));
       // Scored by the message's expiry.
       expect(Number(await ns.redis.zscore(clientBacklogKey(ns.prefix, 'acme'), 'a2'))).toBe(exp);
+    } finally {
+      await ns.cleanup();
+    }
+  });
+
+  it('with acceptLingerMs, a client\'s submits of later turns within it are counted and written in one call each', async () => {
+    const ns = await redisNamespace('client-backlog-linger');
+    const backlog = createClientBacklog(ns.redis, ns.prefix, { acceptLingerMs: 30 });
+    const stream = `${ns.prefix}:in`;
+    try {
+      const r = ns.redis as unknown as Record<'smsgwXaddMany' | 'smsgwCount', (...a: unknown[]) => Promise<unknown>>;
+      const xadds = vi.spyOn(r, 'smsgwXaddMany');
+      const counts = vi.spyOn(r, 'smsgwCount');
+      const exp = Date.now() + 60_000;
+      const first = backlog.enqueue(stream, entry('m1', 'acme', exp));
+      await new Promise((res) => setTimeout(res, 5));
+      const second = backlog.enqueue(stream, entry('m2', 'acme', exp));
+      const ids = await Promise.all([first, second]);
+      expect(ids.every((id) => typeof id === 'string')).toBe(true);
+      expect(await ns.redis.xlen(stream)).toBe(2);
+      expect(await backlog.counts(['acme'])).toEqual(new Map([['acme', 2]]));
+      expect(xadds).toHaveBeenCalledTimes(1);
+      expect(counts).toHaveBeenCalledTimes(1);
     } finally {
       await ns.cleanup();
     }

@@ -1,6 +1,6 @@
 import { ENTRY_FIELD } from '@smsgw/contracts';
 import { defineDynamicKeyCommand, type Redis } from './redis-client';
-import { encodeEntry, xaddEntries } from './stream-entry';
+import { defineXaddEntries, encodeEntry, xaddEntries } from './stream-entry';
 import { clientCancelledKey, clientReplacedKey, createCancelScripts } from './cancel-scripts';
 import { createTickBatch } from '@smsgw/store';
 import { COUNT_SCRIPT, pendingKey, pendingOf, pendingPlace, type PendingEntry, type PendingMessage } from './pending-index';
@@ -40,12 +40,13 @@ export const clientBacklogKey = (prefix: string, sys: string) => `${prefix}:back
  * the id already when it hands the message's first part to an SMSC (`handoff`): from then on a
  * cancel_sm cannot take it back (cancel-scripts.ts).
  */
-export function createClientBacklog(redis: Redis, prefix: string) {
+export function createClientBacklog(redis: Redis, prefix: string, opts: { acceptLingerMs?: number } = {}) {
   const key = (sys: string) => clientBacklogKey(prefix, sys);
   const cancelledKey = (sys: string) => clientCancelledKey(prefix, sys);
   const replacedKey = (sys: string) => clientReplacedKey(prefix, sys);
   const r = redis as CountRedis;
   defineDynamicKeyCommand(redis, 'smsgwCount', COUNT_SCRIPT);
+  defineXaddEntries(redis);
   /** KEYS and ARGV of COUNT_SCRIPT for these messages of one client. */
   const countCall = (sys: string, items: readonly { m: BacklogMessage; score: number }[]) => {
     const keys = [key(sys)];
@@ -69,6 +70,9 @@ export function createClientBacklog(redis: Redis, prefix: string) {
    * counted), then the XADDs. Each answers once its XADD is durable and the count is in; if only
    * the count failed the message is still accepted (just not counted); a message whose XADD
    * failed is taken back out of the backlog (best effort — the sweep drops it otherwise).
+   * `acceptLingerMs` (ingress.acceptLingerMs) holds a client's first submit that long for others
+   * to join it: below saturation every stage downstream then reads, writes and round-trips in
+   * groups instead of per message.
    */
   const enqueueBatch = createTickBatch<{ stream: string; entry: BacklogMessage; score: number }, Enqueued>(async (sys, items) => {
     const counted = countCall(sys, items.map((it) => ({ m: it.entry, score: it.score }))).catch(() => undefined);
@@ -95,7 +99,7 @@ export function createClientBacklog(redis: Redis, prefix: string) {
     const failed = items.filter((_, i) => added[i] instanceof Error).map((it) => it.entry.id);
     if (failed.length) await redis.zrem(key(sys), ...failed).catch(() => undefined);
     return added.map((a) => (a instanceof Error ? { ok: false as const, err: a as unknown } : { ok: true as const, id: a }));
-  });
+  }, 500, opts.acceptLingerMs ?? 0);
   return {
     // cancel_sm and replace_sm: cancel, replace, handoff, cancelledOf, replacementsOf, isCancelled (cancel-scripts.ts).
     ...createCancelScripts(redis, key, cancelledKey, replacedKey),

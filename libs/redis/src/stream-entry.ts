@@ -49,6 +49,11 @@ return out`;
 
 type WithXaddMany = Redis & { smsgwXaddMany(numKeys: 1, stream: string, ...payloads: string[]): Promise<Array<string | Error>> };
 
+/** Defines xaddEntries' script on this client (done by its first call otherwise). */
+export function defineXaddEntries(redis: Redis): void {
+  defineDynamicKeyCommand(redis, 'smsgwXaddMany', XADD_MANY);
+}
+
 /**
  * XADD of several entries to one stream in one script call: per value its entry id, or the error
  * its XADD met. On the hot paths, where each message is an entry of its own: a client's
@@ -57,7 +62,7 @@ type WithXaddMany = Redis & { smsgwXaddMany(numKeys: 1, stream: string, ...paylo
  * Redis ~0.2 µs more; the entries, their ids and their order are those of one XADD each.
  */
 export function xaddEntries(redis: Redis, stream: string, values: readonly unknown[]): Promise<Array<string | Error>> {
-  defineDynamicKeyCommand(redis, 'smsgwXaddMany', XADD_MANY);
+  defineXaddEntries(redis);
   const payloads = new Array<string>(values.length);
   for (let i = 0; i < values.length; i++) payloads[i] = encodeEntry(values[i]);
   return (redis as WithXaddMany).smsgwXaddMany(1, stream, ...payloads);
@@ -69,7 +74,7 @@ export function xaddEntries(redis: Redis, stream: string, values: readonly unkno
  * id, or rejects with its own XADD's error.
  */
 export function createEntryAppender(redis: Redis, maxBatch = 500): (stream: string, value: unknown) => Promise<string> {
-  defineDynamicKeyCommand(redis, 'smsgwXaddMany', XADD_MANY);
+  defineXaddEntries(redis);
   const batch = createTickBatch<unknown, string | Error>((stream, values) => xaddEntries(redis, stream, values), maxBatch);
   return async (stream, value) => {
     const res = await batch(stream, value);

@@ -39,4 +39,25 @@ describe('createTickBatch', () => {
     expect(res[0]).toEqual({ status: 'fulfilled', value: 1 });
     expect(res[1]!.status).toBe('rejected');
   });
+
+  it('with lingerMs, calls of later turns made before it runs out join the first one\'s group', async () => {
+    const flushed: Array<[string, number[]]> = [];
+    const call = createTickBatch<number, number>(async (key, items) => {
+      flushed.push([key, items]);
+      return items;
+    }, 500, 30);
+    const started = Date.now();
+    const first = call('a', 1);
+    // Other turns of the event loop, well within the 30 ms.
+    await new Promise((r) => setImmediate(r));
+    const second = call('a', 2);
+    await new Promise((r) => setTimeout(r, 5));
+    const third = call('b', 3);
+    expect(await Promise.all([first, second, third])).toEqual([1, 2, 3]);
+    expect(flushed).toEqual([['a', [1, 2]], ['b', [3]]]);
+    // Held about as long as asked (timers may fire a millisecond early), not a turn.
+    expect(Date.now() - started).toBeGreaterThanOrEqual(25);
+    expect(() => createTickBatch(async (_k, items) => items, 500, -1)).toThrow(/lingerMs/);
+    expect(() => createTickBatch(async (_k, items) => items, 500, 1.5)).toThrow(/lingerMs/);
+  });
 });

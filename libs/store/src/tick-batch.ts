@@ -3,10 +3,13 @@
  * at once (setImmediate): the submits a client pipelines, or the hand-offs of one sender batch,
  * become one Redis script per client instead of one per message. `flush` answers one result per
  * item, in order; a throw fails every item of its group. A lone call waits at most until the
- * current macrotask ends.
+ * current macrotask ends — or, with `lingerMs`, that long after the first call of a group of
+ * calls (those made meanwhile join it): below saturation, where each turn has one call, fewer
+ * and larger groups for a little latency.
  */
-export function createTickBatch<I, R>(flush: (key: string, items: I[]) => Promise<R[]>, maxBatch = 500): (key: string, item: I) => Promise<R> {
+export function createTickBatch<I, R>(flush: (key: string, items: I[]) => Promise<R[]>, maxBatch = 500, lingerMs = 0): (key: string, item: I) => Promise<R> {
   if (!Number.isInteger(maxBatch) || maxBatch < 1) throw new RangeError(`maxBatch must be an integer ≥ 1, got ${maxBatch}`);
+  if (!Number.isInteger(lingerMs) || lingerMs < 0) throw new RangeError(`lingerMs must be an integer ≥ 0, got ${lingerMs}`);
   type Waiter = { item: I; resolve: (r: R) => void; reject: (e: unknown) => void };
   let groups = new Map<string, Waiter[]>();
   let scheduled = false;
@@ -47,7 +50,8 @@ export function createTickBatch<I, R>(flush: (key: string, items: I[]) => Promis
       g.push({ item, resolve, reject });
       if (!scheduled) {
         scheduled = true;
-        setImmediate(drain);
+        if (lingerMs > 0) setTimeout(drain, lingerMs);
+        else setImmediate(drain);
       }
     });
 }
