@@ -1,4 +1,5 @@
 import { parseReplacement, type Replacement, type VersionedReplacement } from '@smsgw/contracts';
+import { IN_CHUNKS_LUA } from './lua-chunks';
 import { defineDynamicKeyCommand, type Redis } from './redis-client';
 import { createTickBatch } from '@smsgw/store';
 
@@ -44,22 +45,11 @@ return 1
  * one ZMSCORE and one HMGET read them all, one ZREM and one HDEL write them (a call from Lua
  * costs about as much as the command itself), and an id twice in one call is handed off once.
  */
-const HANDOFF_SCRIPT = `
+const HANDOFF_SCRIPT = `${IN_CHUNKS_LUA}
 local n = #ARGV / 3
 local ids = {}
 for i = 1, n do ids[i] = ARGV[3 * i - 2] end
-local function read(cmd, key)
-  local all = {}
-  for s = 1, n, 4000 do
-    local part = redis.call(cmd, key, unpack(ids, s, math.min(s + 3999, n)))
-    for j = 1, #part do all[s + j - 1] = part[j] end
-  end
-  return all
-end
-local function write(cmd, key, list)
-  for s = 1, #list, 4000 do redis.call(cmd, key, unpack(list, s, math.min(s + 3999, #list))) end
-end
-local scores, reps = read('ZMSCORE', KEYS[1]), read('HMGET', KEYS[3])
+local scores, reps = inChunks('ZMSCORE', KEYS[1], ids), inChunks('HMGET', KEYS[3], ids)
 local out, gone, dropped, taken = {}, {}, {}, {}
 for i = 1, n do
   local id, member = ids[i], ARGV[3 * i]
@@ -80,8 +70,8 @@ for i = 1, n do
   end
   out[i] = res
 end
-write('ZREM', KEYS[1], gone)
-write('HDEL', KEYS[3], dropped)
+inChunks('ZREM', KEYS[1], gone)
+inChunks('HDEL', KEYS[3], dropped)
 return out
 `;
 

@@ -1,3 +1,4 @@
+import { IN_CHUNKS_LUA } from './lua-chunks';
 import type { Redis } from './redis-client';
 
 /**
@@ -35,16 +36,15 @@ export const pendingPlace = (prefix: string, m: PendingMessage) => ({ key: pendi
  * the pending key may expire. Counts accepted messages and indexes them in one call — the
  * submits of one client in one tick share it, and their backlog entries are one ZADD (a call from
  * Lua costs about as much as the command itself: ~1.2 µs), made first; a pending key's expiry
- * only ever moves later (PEXPIRETIME, Redis 7). Lists go to a command 2,000 pairs at a time
- * (Lua's unpack has a bound).
+ * only ever moves later (PEXPIRETIME, Redis 7).
  */
-export const COUNT_SCRIPT = `
+export const COUNT_SCRIPT = `${IN_CHUNKS_LUA}
 local adds = {}
 for i = 1, #ARGV, 4 do
   adds[#adds + 1] = ARGV[i]
   adds[#adds + 1] = ARGV[i + 1]
 end
-for s = 1, #adds, 4000 do redis.call('ZADD', KEYS[1], unpack(adds, s, math.min(s + 3999, #adds))) end
+inChunks('ZADD', KEYS[1], adds)
 for i = 1, #ARGV, 4 do
   if ARGV[i + 2] ~= '' then
     local k = KEYS[1 + (i + 3) / 4]

@@ -1,14 +1,22 @@
 import { readdirSync, readFileSync } from 'node:fs';
 
-/** CPU seconds (user + system) a process used so far, from /proc (Linux); undefined elsewhere or when gone. */
-export function procCpuSeconds(pid: number | undefined): number | undefined {
+/**
+ * The fields of /proc/<pid>/stat after the command name (field 3 on: index 0 is the state), or
+ * undefined when there is no such file (not Linux, or the process is gone).
+ */
+function statFields(pid: number | undefined): string[] | undefined {
   if (!pid) return undefined;
   try {
-    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-    return (Number(fields[11]) + Number(fields[12])) / 100; // utime, stime in clock ticks (USER_HZ 100)
+    return readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
   } catch {
     return undefined;
   }
+}
+
+/** CPU seconds (user + system) a process used so far, from /proc (Linux); undefined elsewhere or when gone. */
+export function procCpuSeconds(pid: number | undefined): number | undefined {
+  const fields = statFields(pid);
+  return fields && (Number(fields[11]) + Number(fields[12])) / 100; // utime, stime in clock ticks (USER_HZ 100)
 }
 
 /**
@@ -17,9 +25,9 @@ export function procCpuSeconds(pid: number | undefined): number | undefined {
  * profile to the measured run, without the process' start-up.
  */
 export function procAgeSeconds(pid: number | undefined): number | undefined {
-  if (!pid) return undefined;
+  const fields = statFields(pid);
+  if (!fields) return undefined;
   try {
-    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
     const uptime = Number(readFileSync('/proc/uptime', 'utf8').split(' ')[0]);
     return uptime - Number(fields[19]) / 100; // starttime (field 22) in clock ticks (USER_HZ 100)
   } catch {
