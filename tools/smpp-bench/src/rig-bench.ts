@@ -1,7 +1,6 @@
 import { spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
-import { freePort, REPO_ROOT } from '@smsgw/tool-run-local';
+import { freePort, procActivity, REPO_ROOT } from '@smsgw/tool-run-local';
 import { runBench } from './bench-client';
 
 /**
@@ -29,16 +28,11 @@ const sim = spawn(
   [...(env.RIG_SIM_NODE_ARGS?.split(' ').filter(Boolean) ?? []), '--import', 'tsx', 'tools/smsc-sim/src/main.ts', '--host', '127.0.0.1', '--port', String(port), '--receipt-delay-ms', env.RIG_RECEIPT_DELAY_MS ?? '0', '--window', '500', '--log-level', 'info'],
   { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'] },
 );
-interface Usage {
-  userUs: number;
-  sysUs: number;
-  writes: number;
-}
-/** CPU (utime, stime: USER_HZ ticks of 10 ms) and write syscalls (`syscw`) of a process so far. */
-function usage(pid: number | 'self'): Usage {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-  const io = readFileSync(`/proc/${pid}/io`, 'utf8');
-  return { userUs: Number(stat[11]) * 10_000, sysUs: Number(stat[12]) * 10_000, writes: Number(/syscw: (\d+)/.exec(io)?.[1] ?? 0) };
+/** CPU in µs (user, kernel) and write system calls of a process so far (/proc, every thread). */
+function usage(pid: number): { userUs: number; sysUs: number; writes: number } {
+  const a = procActivity(pid);
+  if (!a) throw new Error(`no /proc entry for pid ${pid} (the rig bench reads Linux /proc)`);
+  return { userUs: a.userSeconds * 1e6, sysUs: a.systemSeconds * 1e6, writes: a.writeCalls };
 }
 const exited = new Promise<number | null>((resolve) => sim.once('exit', (code) => resolve(code)));
 try {
@@ -51,7 +45,7 @@ try {
   });
   const bench = (n: number) => runBench({ host: '127.0.0.1', port, systemId: 'rig', password: 'rig', count: n, window, rate, receiptTimeoutMs: 60_000 });
   if (warmup > 0) await bench(warmup);
-  const procs = { 'smsc-sim': sim.pid!, 'smpp-bench': 'self' } as const;
+  const procs = { 'smsc-sim': sim.pid!, 'smpp-bench': process.pid } as const;
   const before = { 'smsc-sim': usage(procs['smsc-sim']), 'smpp-bench': usage(procs['smpp-bench']) };
   const summary = await bench(count);
   if (summary.accepted !== count || summary.receipts !== count) throw new Error(`incomplete run: ${JSON.stringify(summary)}`);

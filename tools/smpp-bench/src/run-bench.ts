@@ -6,7 +6,7 @@ import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { streamNames } from '@smsgw/contracts';
 import { commandsPerMessage, deleteByPrefix, redisCommandCalls, redisCpuSeconds } from '@smsgw/redis';
-import { APPS, freePort, pidOf, procAgeSeconds, procCpuSeconds, procRssBytes, REPO_ROOT, startStack, supervise, type App } from '@smsgw/tool-run-local';
+import { APPS, freePort, pidOf, procActivity, procAgeSeconds, procCpuSeconds, procRssBytes, REPO_ROOT, startStack, supervise, type App, type ProcActivity } from '@smsgw/tool-run-local';
 import { runBench } from './bench-client';
 import { startBenchRedis } from './bench-redis';
 import { memorySeries, type MemorySample } from './memory-series';
@@ -24,6 +24,10 @@ import { summariseDir } from './profile-top';
  * - `BENCH_INSTANCES=sender=3,dlr-worker=2` runs several processes of an app (scaling runs).
  * - `redisCommandsPerMsg`: the commands Redis served per message by name (INFO commandstats),
  *   the calls scripts make included.
+ * - `activityPerMsg`: per process (Linux /proc, every thread) and message, the CPU spent in the
+ *   kernel (`kernelUs`), the read and write system calls (`syscalls`) and the times a thread
+ *   went to sleep waiting (`wakeups`): below saturation a message costs more mostly because
+ *   each process wakes up for fewer messages at a time.
  * - `BENCH_PROFILE=1`: every process runs with --cpu-prof; the summary gets each one's top
  *   functions by self time during the measured run and its split between our code,
  *   dependencies, Node and GC. `BENCH_PROFILE=<folder>` also keeps the `.cpuprofile` files there
@@ -80,6 +84,8 @@ if (stack.state.backend === 'aerospike') {
 }
 if (redis.pid) procs.push(['redis-server', { pid: redis.pid }]);
 const before = new Map(procs.map(([n, p]) => [n, procCpuSeconds(p.pid) ?? 0]));
+const activityOf = (): Map<string, ProcActivity | undefined> => new Map([...procs.map(([n, p]) => [n, procActivity(p.pid)] as const), ['smpp-bench', procActivity(process.pid)]]);
+const activityBefore = activityOf();
 // Each process' age when the measured run starts and ends: its profile is cut to that window.
 const ageAt = () => new Map(procs.map(([, p]) => [String(p.pid), procAgeSeconds(p.pid)]));
 const agesBefore = ageAt();
@@ -109,6 +115,7 @@ try {
   const cpuUsPerMsg: Record<string, number> = {};
   for (const [n, p] of procs) if (n !== 'redis-server') cpuUsPerMsg[n] = Math.round((((procCpuSeconds(p.pid) ?? 0) - before.get(n)!) * 1e6) / count);
   const b = process.cpuUsage(benchCpu0);
+  const activityPerMsg = activityPerMessage(activityBefore, activityOf(), count);
   cpuUsPerMsg['smpp-bench'] = Math.round((b.user + b.system) / count);
   // INFO's figure counts the server's own threads (AOF fsync included) like /proc would.
   cpuUsPerMsg.redis = Math.round((((await redisCpu()) - redisCpu0) * 1e6) / count);
@@ -123,7 +130,7 @@ try {
   const profile = profileDir ? { profile: profilesByProcess(profileDir, pids, agesBefore, agesAfter) } : {};
   console.log(JSON.stringify({
     ...summary, window, instances, apps, backend: stack.state.backend, redis: { persistence: redis.persistence },
-    cpuUsPerMsg, gatewayCpuUsPerMsg: gateway, redisCommandsPerMsg, rssMiB, ...soak, ...profile, machine,
+    cpuUsPerMsg, gatewayCpuUsPerMsg: gateway, redisCommandsPerMsg, activityPerMsg, rssMiB, ...soak, ...profile, machine,
   }));
 } finally {
   clearInterval(sampler);
@@ -175,6 +182,22 @@ function parseInstances(spec: string): Partial<Record<App, number>> {
       throw new Error(`BENCH_INSTANCES: "${part}" is not <app>=<1..8> with app one of ${APPS.join(', ')}`);
     }
     out[app as App] = count;
+  }
+  return out;
+}
+
+/** Per process: kernel CPU µs, system calls and wakeups per message between two readings. */
+function activityPerMessage(from: Map<string, ProcActivity | undefined>, to: Map<string, ProcActivity | undefined>, messages: number) {
+  const out: Record<string, { kernelUs: number; syscalls: number; wakeups: number }> = {};
+  const per = (n: number) => Math.round((n / messages) * 100) / 100;
+  for (const [name, a] of from) {
+    const z = to.get(name);
+    if (!a || !z) continue;
+    out[name] = {
+      kernelUs: Math.round(((z.systemSeconds - a.systemSeconds) * 1e6) / messages),
+      syscalls: per(z.readCalls - a.readCalls + z.writeCalls - a.writeCalls),
+      wakeups: per(z.wakeups - a.wakeups),
+    };
   }
   return out;
 }
