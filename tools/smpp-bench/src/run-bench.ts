@@ -6,7 +6,7 @@ import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { streamNames } from '@smsgw/contracts';
 import { commandsPerMessage, deleteByPrefix, redisCommandCalls, redisCpuSeconds } from '@smsgw/redis';
-import { APPS, freePort, pidOf, procActivity, procAgeSeconds, procCpuSeconds, procRssBytes, REPO_ROOT, startStack, supervise, type App, type ProcActivity } from '@smsgw/tool-run-local';
+import { APPS, freePort, pidOf, procActivity, procAgeSeconds, procRssBytes, REPO_ROOT, startStack, supervise, type App, type ProcActivity } from '@smsgw/tool-run-local';
 import { runBench } from './bench-client';
 import { startBenchRedis } from './bench-redis';
 import { memorySeries, type MemorySample } from './memory-series';
@@ -83,8 +83,9 @@ if (stack.state.backend === 'aerospike') {
   if (pid) procs.push(['aerospike', { pid }]);
 }
 if (redis.pid) procs.push(['redis-server', { pid: redis.pid }]);
-const before = new Map(procs.map(([n, p]) => [n, procCpuSeconds(p.pid) ?? 0]));
+// One /proc reading of every process before and after the run: CPU, system calls, wakeups.
 const activityOf = (): Map<string, ProcActivity | undefined> => new Map([...procs.map(([n, p]) => [n, procActivity(p.pid)] as const), ['smpp-bench', procActivity(process.pid)]]);
+const cpuSecondsOf = (a: ProcActivity | undefined) => (a ? a.userSeconds + a.systemSeconds : 0);
 const activityBefore = activityOf();
 // Each process' age when the measured run starts and ends: its profile is cut to that window.
 const ageAt = () => new Map(procs.map(([, p]) => [String(p.pid), procAgeSeconds(p.pid)]));
@@ -113,9 +114,10 @@ try {
   const machine = { cpus: cpus().length, cpu: cpus()[0]?.model, memGiB: Math.round(totalmem() / 2 ** 30), node: process.version };
   // CPU per message of each process during the run: where the cost of a message goes.
   const cpuUsPerMsg: Record<string, number> = {};
-  for (const [n, p] of procs) if (n !== 'redis-server') cpuUsPerMsg[n] = Math.round((((procCpuSeconds(p.pid) ?? 0) - before.get(n)!) * 1e6) / count);
+  const activityAfter = activityOf();
+  for (const [n] of procs) if (n !== 'redis-server') cpuUsPerMsg[n] = Math.round(((cpuSecondsOf(activityAfter.get(n)) - cpuSecondsOf(activityBefore.get(n))) * 1e6) / count);
   const b = process.cpuUsage(benchCpu0);
-  const activityPerMsg = activityPerMessage(activityBefore, activityOf(), count);
+  const activityPerMsg = activityPerMessage(activityBefore, activityAfter, count);
   cpuUsPerMsg['smpp-bench'] = Math.round((b.user + b.system) / count);
   // INFO's figure counts the server's own threads (AOF fsync included) like /proc would.
   cpuUsPerMsg.redis = Math.round((((await redisCpu()) - redisCpu0) * 1e6) / count);
