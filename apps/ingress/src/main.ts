@@ -55,6 +55,7 @@ await bootApp('ingress', process, async (ctx) => {
     metrics,
     logger,
     batchSize: Math.min(config.streams.batchSize, 100),
+    readLingerMs: config.streams.readLingerMs,
     // A receipt left pending by a dropped bind is retried soon, not after the full claim time.
     claimIdleMs: Math.min(config.streams.claimIdleMs, 5_000),
     tracing: ctx.tracing,

@@ -15,6 +15,8 @@ export interface ReceiptDispatcherDeps {
   logger: Logger;
   batchSize: number;
   claimIdleMs: number;
+  /** streams.readLingerMs (default 0). */
+  readLingerMs?: number;
   /** tracing.enabled: the deliver_sm of a traced message's receipt is the last span of its trace. */
   tracing?: Tracing;
 }
@@ -153,6 +155,7 @@ export function createReceiptDispatcher(deps: ReceiptDispatcherDeps) {
       consumer: `${deps.instance}:${sys}`,
       batchSize: deps.batchSize,
       blockMs: 500,
+      lingerMs: deps.readLingerMs,
       claimIdleMs: deps.claimIdleMs,
       maxDeliveries: Number.MAX_SAFE_INTEGER, // an offline client is not a poison entry
       concurrency: 2,

@@ -230,6 +230,12 @@ export const gatewayConfigSchema = z
       .strictObject({
         batchSize: z.number().int().min(1).max(10_000).default(200),
         blockMs: ms.min(1).default(1_000),
+        /**
+         * After a read that came back short of batchSize, a stage reads again no sooner than this
+         * (0 = at once): below saturation what arrives meanwhile is handled as one batch, at
+         * saturation batches are full and nothing waits. Adds up to this much latency per stage.
+         */
+        readLingerMs: ms.max(100).default(10),
         claimIdleMs: ms.min(100).default(30_000),
         maxDeliveries: z.number().int().min(1).default(10),
         /** Bounds of each client's receipt stream: older or excess receipts are journaled and removed. */

@@ -69,6 +69,7 @@ export function createStageRuntime(ctx: AppContext) {
         consumer: instance,
         batchSize: o.batchSize ?? config.streams.batchSize,
         blockMs: config.streams.blockMs,
+        lingerMs: config.streams.readLingerMs,
         claimIdleMs: o.claimIdleMs ?? config.streams.claimIdleMs,
         maxDeliveries: o.maxDeliveries ?? config.streams.maxDeliveries,
         deadStream: names.dead,

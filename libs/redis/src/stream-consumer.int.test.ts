@@ -207,6 +207,46 @@ describe('stream consumer (real Redis)', () => {
     expect(pending.map(([id, owner]) => [id, owner])).toEqual([[raced, 'other']]);
   });
 
+  it('lingerMs: after a short read, what arrives meanwhile comes as one batch', async () => {
+    const batches: unknown[][] = [];
+    const { ns, stream, consumer } = await setup(
+      async (entries) => {
+        batches.push(entries.map((e) => e.data));
+        return { ack: entries.map((e) => e.id) };
+      },
+      { batchSize: 10, lingerMs: 1_000 },
+    );
+    await consumer.start();
+    await xaddEntry(ns.redis, stream, { n: 1 });
+    await until(() => batches.length === 1);
+    // One at a time, well inside the linger: without it each would be a read (and a batch) of its own.
+    for (const n of [2, 3, 4]) {
+      await xaddEntry(ns.redis, stream, { n });
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    await until(() => batches.flat().length === 4);
+    expect(batches).toEqual([[{ n: 1 }], [{ n: 2 }, { n: 3 }, { n: 4 }]]);
+  });
+
+  it('lingerMs: a full read is followed by the next one at once, and stop() does not wait out a linger', async () => {
+    const batches: number[] = [];
+    const { ns, stream, consumer } = await setup(
+      async (entries) => {
+        batches.push(entries.length);
+        return { ack: entries.map((e) => e.id) };
+      },
+      { batchSize: 2, lingerMs: 60_000 },
+    );
+    for (let n = 0; n < 5; n++) await xaddEntry(ns.redis, stream, { n });
+    await consumer.start();
+    // Two full reads and a short one: only the short one starts a (minute-long) linger.
+    await until(() => batches.length === 3, 3_000);
+    expect(batches).toEqual([2, 2, 1]);
+    const t0 = Date.now();
+    await consumer.stop();
+    expect(Date.now() - t0).toBeLessThan(3_000);
+  });
+
   it('a second consumer takes over the entries of a dead one (XCLAIM after idle)', async () => {
     const ns = await redisNamespace('takeover');
     const stream = `${ns.prefix}:s`;

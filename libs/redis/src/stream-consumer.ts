@@ -37,6 +37,13 @@ export interface StreamConsumerOptions {
   handler: BatchHandler;
   batchSize?: number;
   blockMs?: number;
+  /**
+   * After a read that came back short of `batchSize`, the next read waits until this long after
+   * it returned (default 0), so what arrives meanwhile is read and handled as one batch: below
+   * saturation a stage then works in groups instead of waking up for every few entries. A full
+   * batch is followed by the next read at once.
+   */
+  lingerMs?: number;
   /** Batches handled at once; the loop reads only when one finishes (backpressure). */
   concurrency?: number;
   /** Entries pending longer than this (any consumer) are claimed and handled again. */
@@ -86,6 +93,7 @@ function toEntries(raw: unknown, deliveries = 1): StreamEntry[] {
 export function createStreamConsumer(o: StreamConsumerOptions): StreamConsumer {
   const batchSize = o.batchSize ?? 200;
   const blockMs = o.blockMs ?? 1_000;
+  const lingerMs = o.lingerMs ?? 0;
   const concurrency = o.concurrency ?? 1;
   const claimIdleMs = o.claimIdleMs ?? 30_000;
   const maxDeliveries = o.maxDeliveries ?? 10;
@@ -214,16 +222,36 @@ export function createStreamConsumer(o: StreamConsumerOptions): StreamConsumer {
     return r.total;
   };
 
+  /** When the last short read returned (0: the last read was full or timed out). */
+  let shortReadAt = 0;
+  /** Ends the linger at once (stop). */
+  let endLinger: (() => void) | undefined;
+  const linger = async () => {
+    const wait = shortReadAt + lingerMs - Date.now();
+    if (!shortReadAt || wait <= 0) return;
+    await new Promise<void>((resolve) => {
+      const t = setTimeout(resolve, wait);
+      endLinger = () => {
+        clearTimeout(t);
+        resolve();
+      };
+    });
+    endLinger = undefined;
+  };
+
   const readLoop = async () => {
     while (running) {
       while (running && inFlight.size >= concurrency) await Promise.race(inFlight);
+      if (lingerMs) await linger();
       if (!running) break;
       try {
         const res = (await o.blocking.xreadgroup(
           'GROUP', o.group, o.consumer, 'COUNT', batchSize, 'BLOCK', blockMs, 'STREAMS', o.stream, '>',
         )) as [string, [string, string[]][]][] | null;
-        if (!res) continue;
-        void run(toEntries(res[0][1]));
+        const read = res?.[0][1];
+        shortReadAt = read && read.length < batchSize ? Date.now() : 0;
+        if (!read) continue;
+        void run(toEntries(read));
       } catch (err) {
         if (!running) break;
         if (String((err as Error).message).includes('NOGROUP')) {
@@ -257,6 +285,7 @@ export function createStreamConsumer(o: StreamConsumerOptions): StreamConsumer {
       if (!running) return;
       running = false;
       if (timer) clearInterval(timer);
+      endLinger?.();
       // A blocked XREADGROUP only returns when its connection goes away (bullmq's close()).
       o.blocking.disconnect();
       await loop;

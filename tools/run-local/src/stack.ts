@@ -117,11 +117,12 @@ async function waitReady(url: string, timeoutMs: number): Promise<void> {
   throw new Error(`${url} not ready after ${timeoutMs} ms: ${last}`);
 }
 
-function merge(into: Record<string, unknown>, from: Record<string, unknown>): void {
+/** Merges `from` into `into`, object by object (arrays and values replace). */
+export function mergeConfig(into: Record<string, unknown>, from: Record<string, unknown>): void {
   for (const [k, v] of Object.entries(from)) {
     const cur = into[k];
     if (v && typeof v === 'object' && !Array.isArray(v) && cur && typeof cur === 'object' && !Array.isArray(cur)) {
-      merge(cur as Record<string, unknown>, v as Record<string, unknown>);
+      mergeConfig(cur as Record<string, unknown>, v as Record<string, unknown>);
     } else into[k] = v;
   }
 }
@@ -184,8 +185,8 @@ export async function startStack(o: StackOptions): Promise<Stack> {
       ? { admin: { host: '127.0.0.1', port: adminPort, tokens: ADMIN_ROLES.map((role) => ({ name: `e2e-${role}`, tokenHash: hashAdminToken(STACK_ADMIN_TOKENS[role]), role })) } }
       : {}),
   };
-  merge(config.smscs[0] as Record<string, unknown>, o.smscExtra ?? {});
-  merge(config, o.extra ?? {});
+  mergeConfig(config.smscs[0] as Record<string, unknown>, o.smscExtra ?? {});
+  mergeConfig(config, o.extra ?? {});
   const configPath = join(dir, 'gateway.yaml');
   writeFileSync(configPath, stringify(config));
   const log = o.logFile ? createWriteStream(o.logFile, { flags: 'a' }) : undefined;

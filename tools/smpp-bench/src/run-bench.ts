@@ -6,7 +6,7 @@ import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { streamNames } from '@smsgw/contracts';
 import { commandsPerMessage, deleteByPrefix, redisCommandCalls, redisCpuSeconds } from '@smsgw/redis';
-import { APPS, freePort, pidOf, procActivity, procAgeSeconds, procRssBytes, REPO_ROOT, startStack, supervise, type App, type ProcActivity } from '@smsgw/tool-run-local';
+import { APPS, freePort, mergeConfig, pidOf, procActivity, procAgeSeconds, procRssBytes, REPO_ROOT, startStack, supervise, type App, type ProcActivity } from '@smsgw/tool-run-local';
 import { runBench } from './bench-client';
 import { startBenchRedis } from './bench-redis';
 import { memorySeries, type MemorySample } from './memory-series';
@@ -32,6 +32,8 @@ import { summariseDir } from './profile-top';
  *   functions by self time during the measured run and its split between our code,
  *   dependencies, Node and GC. `BENCH_PROFILE=<folder>` also keeps the `.cpuprofile` files there
  *   (to open in Chrome's DevTools).
+ * - `BENCH_CONFIG='{"streams":{"readLingerMs":0}}'`: gateway config (JSON) merged over the
+ *   bench's own, for A/B runs of a setting.
  * - The apps and the simulator run as in production, their bundles from dist/ (built first,
  *   `npm run build`); `BENCH_TSX=1` runs them from source through tsx instead, for comparison.
  */
@@ -70,7 +72,7 @@ const stack = await startStack({
   smsc: { host: '127.0.0.1', port: simPort, sessions: 2, window: 500 },
   clients: [{ systemId: 'bench', password: 'bench' }],
   instances,
-  extra: { ingress: { host: '127.0.0.1' }, journal: { maxAgeMs: 5_000 } },
+  extra: benchConfig(env.BENCH_CONFIG),
   logFile: env.BENCH_LOG,
 });
 // Every instance of every app: `sender`, `sender-2`, … (CPU counted per process).
@@ -166,6 +168,21 @@ function profilesByProcess(dir: string, pids: Map<string, string>, from: Map<str
   }
   if (!keepProfiles) rmSync(dir, { recursive: true, force: true });
   return out;
+}
+
+/** The bench's own config additions, with BENCH_CONFIG (a JSON object) merged over them. */
+function benchConfig(json: string | undefined): Record<string, unknown> {
+  const extra: Record<string, unknown> = { ingress: { host: '127.0.0.1' }, journal: { maxAgeMs: 5_000 } };
+  if (!json) return extra;
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(json);
+  } catch (err) {
+    throw new Error(`BENCH_CONFIG is not JSON: ${(err as Error).message}`);
+  }
+  if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed)) throw new Error('BENCH_CONFIG must be a JSON object (gateway config)');
+  mergeConfig(extra, parsed as Record<string, unknown>);
+  return extra;
 }
 
 function positive(name: string, v: string): number {
