@@ -41,11 +41,23 @@ export async function groupBacklog(redis: Redis, stream: string, group?: string)
 
 /** CPU seconds (user + system) the Redis server — every master of a cluster — has used (INFO cpu): for benchmarks. */
 export async function redisCpuSeconds(redis: Redis): Promise<number> {
+  return cpuInfoSeconds(redis, 'used_cpu_user', 'used_cpu_sys');
+}
+
+/**
+ * CPU seconds (user + system) the processes Redis forked — AOF rewrites, RDB snapshots — used
+ * once they ended (INFO cpu `used_cpu_*_children`; every master of a cluster): for benchmarks.
+ * With AOF on, a rewrite runs whenever the file has doubled; it is not in redisCpuSeconds.
+ */
+export async function redisForkCpuSeconds(redis: Redis): Promise<number> {
+  return cpuInfoSeconds(redis, 'used_cpu_user_children', 'used_cpu_sys_children');
+}
+
+async function cpuInfoSeconds(redis: Redis, ...fields: string[]): Promise<number> {
   let total = 0;
   for (const node of await masters(redis)) {
     const info = await node.info('cpu');
-    const get = (k: string) => Number(new RegExp(`^${k}:([0-9.]+)`, 'm').exec(info)?.[1] ?? 0);
-    total += get('used_cpu_user') + get('used_cpu_sys');
+    for (const k of fields) total += Number(new RegExp(`^${k}:([0-9.]+)`, 'm').exec(info)?.[1] ?? 0);
   }
   return total;
 }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { Redis } from 'ioredis';
-import { commandsPerMessage, redisCommandCalls } from '@smsgw/redis';
+import { commandsPerMessage, redisCommandCalls, redisCpuSeconds, redisForkCpuSeconds } from '@smsgw/redis';
 import { redisNamespace } from '@smsgw/testing';
 import { persistenceOf, startBenchRedis } from './bench-redis';
 
@@ -47,6 +47,32 @@ describe('the bench Redis', () => {
       // own INFO shows in the second (a bench's two readings are lost in its thousands of messages).
       expect(per).toEqual({ eval: 2, set: 2.5, incr: 2, info: 0.5 });
       expect(Object.keys(per)[0]).toBe('set'); // largest first
+    } finally {
+      c.disconnect();
+      await r.stop();
+    }
+  });
+
+  it('counts the CPU of an AOF rewrite apart from the server\'s own (redisForkCpuSeconds)', async () => {
+    const r = await startBenchRedis('everysec', 'redis://unused');
+    const c = new Redis(r.url);
+    try {
+      // Enough data that the rewrite's child has work to show in its rusage.
+      for (let i = 0; i < 20; i++) await c.eval("for i = 1, 10000 do redis.call('SET', ARGV[1] .. i, ARGV[2]) end", 0, `k${i}:`, 'x'.repeat(100));
+      const forks0 = await redisForkCpuSeconds(c);
+      const own0 = await redisCpuSeconds(c);
+      // The server's own work moves its own figure, not the forks'.
+      for (let i = 0; i < 5; i++) await c.eval("for i = 1, 20000 do redis.call('INCR', KEYS[1]) end", 1, 'n');
+      expect(await redisCpuSeconds(c)).toBeGreaterThan(own0);
+      expect(await redisForkCpuSeconds(c)).toBe(forks0);
+      await c.bgrewriteaof();
+      // The child's CPU shows once the server has reaped it (after the rewrite is done).
+      let forks = forks0;
+      for (let i = 0; i < 200 && forks <= forks0; i++) {
+        await new Promise((res) => setTimeout(res, 50));
+        forks = await redisForkCpuSeconds(c);
+      }
+      expect(forks).toBeGreaterThan(forks0);
     } finally {
       c.disconnect();
       await r.stop();

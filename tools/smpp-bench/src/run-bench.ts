@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { streamNames } from '@smsgw/contracts';
-import { commandsPerMessage, deleteByPrefix, redisCommandCalls, redisCpuSeconds } from '@smsgw/redis';
+import { commandsPerMessage, deleteByPrefix, redisCommandCalls, redisCpuSeconds, redisForkCpuSeconds } from '@smsgw/redis';
 import { APPS, freePort, mergeConfig, pidOf, procActivity, procAgeSeconds, procRssBytes, REPO_ROOT, startStack, supervise, type App, type ProcActivity } from '@smsgw/tool-run-local';
 import { runBench } from './bench-client';
 import { startBenchRedis } from './bench-redis';
@@ -22,6 +22,9 @@ import { summariseDir } from './profile-top';
  * - `BENCH_SOAK_SECONDS=600`: run that long at BENCH_RATE and sample every process' RSS and the
  *   streams' lengths every BENCH_SAMPLE_SECONDS (default 30): `npm run bench:soak`.
  * - `BENCH_INSTANCES=sender=3,dlr-worker=2` runs several processes of an app (scaling runs).
+ * - `cpuUsPerMsg.redisForks`: the CPU of Redis' forked processes that ended during the run — with
+ *   AOF on, a rewrite each time the file has doubled (64 MB at first) —, per message. It runs on
+ *   the same cores but is not in `gatewayCpuUsPerMsg` (add it for the full cost of the AOF).
  * - `redisCommandsPerMsg`: the commands Redis served per message by name (INFO commandstats),
  *   the calls scripts make included.
  * - `activityPerMsg`: per process (Linux /proc, every thread) and message, the CPU spent in the
@@ -97,6 +100,7 @@ const benchCpu0 = process.cpuUsage();
 const redisInfo = new Redis(redis.url);
 const redisCpu = () => redisCpuSeconds(redisInfo);
 const redisCpu0 = await redisCpu();
+const redisForks0 = await redisForkCpuSeconds(redisInfo);
 const redisCalls0 = await redisCommandCalls(redisInfo);
 const names = streamNames(prefix);
 const streams = [names.in, names.out('sim'), names.dlrIn, names.journal, names.dlr('bench')];
@@ -123,6 +127,9 @@ try {
   cpuUsPerMsg['smpp-bench'] = Math.round((b.user + b.system) / count);
   // INFO's figure counts the server's own threads (AOF fsync included) like /proc would.
   cpuUsPerMsg.redis = Math.round((((await redisCpu()) - redisCpu0) * 1e6) / count);
+  // What Redis' forks (AOF rewrites) that ended during the run used: apart, and not in
+  // gatewayCpuUsPerMsg, so that figure stays comparable with earlier runs.
+  cpuUsPerMsg.redisForks = Math.round((((await redisForkCpuSeconds(redisInfo)) - redisForks0) * 1e6) / count);
   // Commands Redis served per message, scripts' own calls included (EVALSHA counts once more).
   const redisCommandsPerMsg = commandsPerMessage(redisCalls0, await redisCommandCalls(redisInfo), count);
   const gateway = APPS.reduce((n, app) => n + Object.entries(cpuUsPerMsg).filter(([k]) => k === app || k.startsWith(`${app}-`)).reduce((m, [, v]) => m + v, 0), 0) + cpuUsPerMsg.redis;
