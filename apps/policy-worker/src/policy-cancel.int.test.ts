@@ -4,7 +4,7 @@ import { dlrInFailureSchema, streamNames, type InEntry } from '@smsgw/contracts'
 import { createClientRouter, createPolicyResolver, emptyPolicySettings } from '@smsgw/domain';
 import { createAppMetrics, createMetricsRegistry } from '@smsgw/platform';
 import { createRedisStateStore } from '@smsgw/store';
-import { createClientBacklog, createDeferredQueue } from '@smsgw/redis';
+import { createClientBacklog, createDeferredQueue, type ClientBacklog, type DeferredQueue } from '@smsgw/redis';
 import { createMcp, policyKeys } from '@smsgw/mcp';
 import { redisNamespace } from '@smsgw/testing';
 import { createPolicyHandler } from './policy-handler';
@@ -17,7 +17,8 @@ const inEntry = (id: string, sys = 'acme', extra: Partial<InEntry> = {}): InEntr
   ...extra,
 });
 
-async function setup(name: string) {
+/** `around`: wraps the deferred queue the handler holds messages in (what happens during a hold). */
+async function setup(name: string, around?: (d: DeferredQueue, backlog: ClientBacklog) => DeferredQueue) {
   const ns = await redisNamespace(name);
   const names = streamNames(ns.prefix);
   const keys = policyKeys(ns.prefix);
@@ -25,7 +26,7 @@ async function setup(name: string) {
   const backlog = createClientBacklog(ns.redis, ns.prefix);
   const deferred = createDeferredQueue(ns.redis, ns.prefix, names.in);
   const handler = createPolicyHandler({
-    redis: ns.redis, store, names, backlog, deferred,
+    redis: ns.redis, store, names, backlog, deferred: around ? around(deferred, backlog) : deferred,
     logger: pino({ level: 'silent' }), metrics: createAppMetrics(createMetricsRegistry(name)),
     route: createClientRouter([{ prefix: '44', smscs: ['uk'] }], []),
     policy: createMcp({ redis: ns.redis, keys, resolve: () => createPolicyResolver(emptyPolicySettings()) }),
@@ -130,6 +131,47 @@ describe('policy-worker: messages replaced before routing (replace_sm, replace_i
       expect(await deferred.size()).toBe(1);
       expect(await deferred.release(t + 60_000)).toBe(1);
       expect((await read(names.in)).filter((e) => e.id === 'later')).toMatchObject([{ id: 'later' }, { id: 'later', rv: 1, due: t + 60_000 }]);
+    } finally {
+      await ns.cleanup();
+    }
+  });
+
+  it('a replace_sm or cancel_sm that comes while a message is being held (after its batch was read, before the hold) releases it at once', async () => {
+    // What the ingress does for a held message, done at the worst moment: after the policy read
+    // the batch's changes and before the message is held. Its early release (wake) finds nothing
+    // held yet; the policy's look after the hold must release the message all the same.
+    const t = Date.now();
+    const changedDuringHold = new Map<string, (backlog: ClientBacklog) => Promise<unknown>>([
+      ['replaced', (b) => b.replace('acme', 'replaced', { sm: Buffer.from('new text').toString('base64'), due: 0 })],
+      ['cancelled', (b) => b.cancel('acme', 'cancelled')],
+    ]);
+    const wokenEarly: boolean[] = [];
+    const { ns, names, store, backlog, deferred, handler, read, failures, asEntries } = await setup('policy-hold-race', (d, b) => ({
+      ...d,
+      async defer(entry, until) {
+        const change = changedDuringHold.get(entry.id);
+        if (change) {
+          expect(await change(b)).toBeTruthy();
+          wokenEarly.push(await d.wake(entry.id));
+        }
+        await d.defer(entry, until);
+      },
+    }));
+    try {
+      const messages = ['replaced', 'cancelled', 'untouched'].map((id) => inEntry(id, 'acme', { due: t + 3_600_000 }));
+      for (const m of messages) await backlog.enqueue(names.in, m);
+      expect((await handler(asEntries(messages))).ack).toHaveLength(3);
+      expect(wokenEarly).toEqual([false, false]);
+      expect((await store.get('replaced'))?.state).toBe('SCHEDULED');
+      // Released now: the two the client changed; the untouched one keeps its hour.
+      expect(await deferred.release(Date.now())).toBe(2);
+      expect(await deferred.size()).toBe(1);
+      const released = (await read(names.in)).slice(messages.length);
+      expect(released.map((e) => e.id).sort()).toEqual(['cancelled', 'replaced']);
+      // Met again, the replaced one goes now with its new text and the cancelled one ends DELETED.
+      expect((await handler(asEntries(released.map((e) => inEntry(e.id, 'acme', e))))).ack).toHaveLength(2);
+      expect((await read(names.out('uk'))).map((e) => [e.id, Buffer.from(e.sm, 'base64').toString()])).toEqual([['replaced', 'new text']]);
+      expect((await failures()).map((f) => [f.id, f.state])).toEqual([['cancelled', 'DELETED']]);
     } finally {
       await ns.cleanup();
     }

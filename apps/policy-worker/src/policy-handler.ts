@@ -52,6 +52,20 @@ export function createPolicyHandler(deps: PolicyHandlerDeps): BatchHandler {
     deps.logger.error({ entryId: e.id }, 'malformed entry in the in stream moved to dead-letter');
   };
 
+  /**
+   * Holds a message until `until` (SCHEDULED). The client may have replaced or cancelled it
+   * after this batch's changes were read (changesIn) and before it was held here: the ingress'
+   * early release then found nothing held to wake. Looked for again once it is held, such a
+   * change releases it now, and the policy meets it again as it became. Either the ingress'
+   * wake comes after the hold, or its change was written before this look: none is missed.
+   */
+  const hold = async (m: InEntry, until: number, t: number): Promise<void> => {
+    await store.createMessage({ id: m.id, cid: m.cid, sys: m.sys, src: m.src.norm, dst: m.dst.norm, rd: m.rd, dc: m.dc, state: 'SCHEDULED', at: t });
+    await deps.deferred!.defer(m, until);
+    const late = await changesIn([m]);
+    if (late.cancelled.has(m.id) || late.replaced.has(m.id)) await deps.deferred!.wake(m.id);
+  };
+
   const output = async (m: InEntry, decision: RouteDecision | null, verdict: PolicyVerdict): Promise<EntryOutcome> => {
     const t = now();
     // Literals, not `{ ...base, … }`: on Node 20's V8 a spread followed by more properties costs
@@ -61,8 +75,7 @@ export function createPolicyHandler(deps: PolicyHandlerDeps): BatchHandler {
     if (verdict.pass && !decision) verdict = reject('no-route');
     if (!verdict.pass && verdict.deferUntil !== undefined && deps.deferred) {
       // Quiet hours: the message waits and runs the whole policy again when released.
-      await store.createMessage({ id: m.id, cid: m.cid, sys: m.sys, src: m.src.norm, dst: m.dst.norm, rd: m.rd, dc: m.dc, state: 'SCHEDULED', at: t });
-      await deps.deferred.defer(m, verdict.deferUntil);
+      await hold(m, verdict.deferUntil, t);
       metrics.messages.inc({ stage: 'policy', outcome: 'deferred' });
       const until = new Date(verdict.deferUntil).toISOString();
       deps.logger.info({ msgId: m.id, until }, 'message deferred by quiet hours');
@@ -127,8 +140,7 @@ export function createPolicyHandler(deps: PolicyHandlerDeps): BatchHandler {
       metrics.messages.inc({ stage: 'policy', outcome: 'expired' });
       return { ack: true, journal: [{ id: m.id, sys: m.sys, ts: m.at, ev: 'accepted', cid: m.cid, src: m.src.norm, dst: m.dst.norm, dc: m.dc }] };
     }
-    await store.createMessage({ id: m.id, cid: m.cid, sys: m.sys, src: m.src.norm, dst: m.dst.norm, rd: m.rd, dc: m.dc, state: 'SCHEDULED', at: t });
-    await deps.deferred!.defer(m, m.due!);
+    await hold(m, m.due!, t);
     metrics.messages.inc({ stage: 'policy', outcome: 'scheduled' });
     const until = new Date(m.due!).toISOString();
     return { ack: true, journal: [{ id: m.id, sys: m.sys, ts: t, ev: 'scheduled', dst: m.dst.norm, reason: `scheduled until ${until}` }] };
