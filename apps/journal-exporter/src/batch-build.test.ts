@@ -122,9 +122,11 @@ describe('buildBatch and record times', () => {
     times.forEach((ts, i) => expect(hourOfRecord.get(`m${i}`), String(ts)).toBe(new Date(ts).toISOString().slice(0, 13)));
   });
 
-  it('throws, as Date does, for a time no Date holds', () => {
-    for (const ts of [8.64e15 + 2, Infinity, NaN]) {
-      expect(() => buildBatch([{ id: '1-0', data: [acc('a'), { ts, ev: 'accepted', id: 'b' }], size: 1 }])).toThrow(RangeError);
+  it('skips a record whose time no Date holds, as a foreign entry, and builds the rest of the batch', () => {
+    for (const ts of [8.64e15 + 2, -8.64e15 - 2, 1e20, Infinity, NaN]) {
+      const built = buildBatch([{ id: '1-0', data: [acc('a'), { ts, ev: 'accepted', id: 'b' }], size: 1 }, { id: '2-0', data: fin('a'), size: 1 }]);
+      expect([built.malformed, built.records], String(ts)).toEqual([1, 2]);
+      expect(built.objects.flatMap(recs).map((r) => r.id)).toEqual(['a', 'a']);
     }
     expect(buildBatch([{ id: '1-0', data: [{ ts: 8.64e15, ev: 'accepted', id: 'b' }], size: 1 }]).objects[0].group).toBe('events|proxy|+275760-09-13'); // toISOString's six-digit year, sliced as ever
   });

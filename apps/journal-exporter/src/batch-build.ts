@@ -40,9 +40,16 @@ export interface BuiltBatch {
 
 const EVENTS = new Set<string>(JOURNAL_EVENTS);
 
+/** The last time a Date holds, either side of the epoch (ECMAScript's time range). */
+const MAX_TIME = 8.64e15;
+
+/**
+ * A journal entry as our stages write them. A time no Date can hold would throw where the
+ * record is filed by its hour, and the batch would never export: such a record is foreign too.
+ */
 function isEntry(x: unknown): x is JournalEntry {
   const r = x as Partial<JournalEntry> | null;
-  return !!r && typeof r === 'object' && typeof r.ts === 'number' && typeof r.ev === 'string' && EVENTS.has(r.ev);
+  return !!r && typeof r === 'object' && typeof r.ts === 'number' && r.ts >= -MAX_TIME && r.ts <= MAX_TIME && typeof r.ev === 'string' && EVENTS.has(r.ev);
 }
 
 /**
@@ -88,7 +95,6 @@ function compareText(a: string, ai: number, b: string, bi: number, n: number): n
 }
 
 const HOUR_MS = 3_600_000;
-const MAX_TIME = 8.64e15; // the last time a Date holds
 
 /**
  * `YYYY-MM-DDTHH` (UTC) of a record's time, as `new Date(ts).toISOString().slice(0, 13)` gives
