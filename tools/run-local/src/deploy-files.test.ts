@@ -12,7 +12,10 @@ const ACME_HASH = '$scrypt$ln=10,r=8,p=1$c2FsdHNhbHRzYWx0$aGFzaGhhc2hoYXNoaGFzaG
 const hasCompose = spawnSync('docker-compose', ['version'], { stdio: 'ignore' }).status === 0;
 const hasHaproxy = spawnSync('haproxy', ['-v'], { stdio: 'ignore' }).status === 0;
 
-const DOCKER_ENV = { S3_ACCESS_KEY_ID: 'k', S3_SECRET_ACCESS_KEY: 's', SMSGW_CLIENT_PASSWORD: 'pw' };
+const ADMIN_HASH = `sha256:${'ab'.repeat(32)}`;
+const DOCKER_ENV = { S3_ACCESS_KEY_ID: 'k', S3_SECRET_ACCESS_KEY: 's', SMSGW_CLIENT_PASSWORD: 'pw', SMSGW_ADMIN_TOKEN_HASH: ADMIN_HASH };
+/** What docker-compose needs set to read the file: the two secrets it ships no default for. */
+const COMPOSE_ENV = { ...process.env, SMSGW_CLIENT_PASSWORD: 'pw', SMSGW_ADMIN_TOKEN_HASH: ADMIN_HASH };
 /** The apps of the image, each with its own ops port (/readyz) in the docker config. */
 const APPS: AppName[] = ['ingress', 'policy-worker', 'sender', 'dlr-worker', 'journal-exporter'];
 
@@ -67,13 +70,20 @@ describe('deployment files', () => {
     const cfg = loadConfig({ path: join(REPO_ROOT, 'config/gateway.docker.yaml'), env: DOCKER_ENV });
     expect(cfg.state.backend).toBe('aerospike');
     expect(cfg.s3.endpoint).toBe('http://minio:9000');
+    // The admin service listens on every interface in its container, with the one token compose passes.
+    expect(cfg.admin).toMatchObject({ host: '0.0.0.0', port: 9106, tokens: [{ name: 'admin', tokenHash: ADMIN_HASH, role: 'admin' }] });
+  });
+
+  it('config/gateway.docker.yaml names the admin token variable when it is not set', () => {
+    const { SMSGW_ADMIN_TOKEN_HASH: _, ...env } = DOCKER_ENV;
+    expect(() => loadConfig({ path: join(REPO_ROOT, 'config/gateway.docker.yaml'), env })).toThrow(/admin\.tokens\.0\.tokenHash: environment variable SMSGW_ADMIN_TOKEN_HASH is not set/);
   });
 
   // Debian's docker-compose validates the file without a Docker engine (.ci/run installs it).
   it.skipIf(!hasCompose)('docker-compose.yml validates (skipped only where docker-compose is not installed)', () => {
-    const out = execFileSync('docker-compose', ['-f', join(REPO_ROOT, 'docker-compose.yml'), 'config', '--services'], { encoding: 'utf8', env: { ...process.env, SMSGW_CLIENT_PASSWORD: 'pw' } });
+    const out = execFileSync('docker-compose', ['-f', join(REPO_ROOT, 'docker-compose.yml'), 'config', '--services'], { encoding: 'utf8', env: COMPOSE_ENV });
     expect(out.split('\n').filter(Boolean).sort()).toEqual(
-      ['aerospike', 'dlr-worker', 'grafana', 'haproxy', 'ingress', 'journal-exporter', 'minio', 'policy-worker', 'prometheus', 'redis', 'redis-limits', 'sender', 'smsc-sim'].sort(),
+      ['admin', 'aerospike', 'dlr-worker', 'grafana', 'haproxy', 'ingress', 'journal-exporter', 'minio', 'policy-worker', 'prometheus', 'redis', 'redis-limits', 'sender', 'smsc-sim'].sort(),
     );
     // Prometheus and Grafana start only with `--profile monitoring`.
     const compose = composeFile() as { services: Record<string, ComposeService & { profiles?: string[] }> };
@@ -84,7 +94,7 @@ describe('deployment files', () => {
   // The same rules on compose's own reading of the file (its merge of the x-app anchor, its
   // normalised ports), which is what `up --scale` acts on.
   it.skipIf(!hasCompose)('docker-compose config: ingress scales behind HAProxy (skipped only where docker-compose is not installed)', () => {
-    const out = execFileSync('docker-compose', ['-f', join(REPO_ROOT, 'docker-compose.yml'), 'config'], { encoding: 'utf8', env: { ...process.env, SMSGW_CLIENT_PASSWORD: 'pw' } });
+    const out = execFileSync('docker-compose', ['-f', join(REPO_ROOT, 'docker-compose.yml'), 'config'], { encoding: 'utf8', env: COMPOSE_ENV });
     const services = (parseYaml(out) as { services: Record<string, ComposeService> }).services;
     for (const app of APPS) {
       expect(services[app].ports, `${app} publishes a host port`).toBeUndefined();
@@ -128,6 +138,16 @@ describe('docker-compose.yml scales and heals', () => {
     for (const app of APPS) {
       expect([services[app].healthcheck?.test].flat().join(' '), app).toContain(`http://127.0.0.1:${cfg.http.ports[app]}/readyz`);
     }
+    // The admin app's probes are on its own API port.
+    expect([services.admin.healthcheck?.test].flat().join(' ')).toContain(`http://127.0.0.1:${cfg.admin.port}/readyz`);
+  });
+
+  it('runs the admin API and console from the image, published on the host loopback only, once Redis and Aerospike are healthy', () => {
+    const cfg = loadConfig({ path: join(REPO_ROOT, 'config/gateway.docker.yaml'), env: DOCKER_ENV });
+    const admin = services.admin as ComposeService & { command?: string[] };
+    expect(admin.command?.join(' ')).toContain('dist/admin/main.js');
+    expect(admin.ports).toEqual([`127.0.0.1:${cfg.admin.port}:${cfg.admin.port}`]);
+    expect(admin.depends_on).toMatchObject({ redis: { condition: 'service_healthy' }, aerospike: { condition: 'service_healthy' } });
   });
 
   it('starts the apps only once Redis, Aerospike and MinIO are healthy', () => {
