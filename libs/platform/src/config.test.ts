@@ -160,13 +160,17 @@ describe('loadConfig', () => {
     });
   });
 
-  it('the docker config listens on every interface and ships no client password', () => {
+  it('the docker config listens on every interface and ships no client password or admin token', () => {
+    const adminHash = `sha256:${'0f'.repeat(32)}`;
     const env = { S3_ACCESS_KEY_ID: 'k', S3_SECRET_ACCESS_KEY: 's' };
-    expect(() => loadConfig({ path: dockerConfig, env })).toThrow(/environment variable SMSGW_CLIENT_PASSWORD is not set/);
-    const cfg = loadConfig({ path: dockerConfig, env: { ...env, SMSGW_CLIENT_PASSWORD: 'pw' } });
+    expect(() => loadConfig({ path: dockerConfig, env: { ...env, SMSGW_ADMIN_TOKEN_HASH: adminHash } })).toThrow(/environment variable SMSGW_CLIENT_PASSWORD is not set/);
+    expect(() => loadConfig({ path: dockerConfig, env: { ...env, SMSGW_CLIENT_PASSWORD: 'pw' } })).toThrow(/environment variable SMSGW_ADMIN_TOKEN_HASH is not set/);
+    const cfg = loadConfig({ path: dockerConfig, env: { ...env, SMSGW_CLIENT_PASSWORD: 'pw', SMSGW_ADMIN_TOKEN_HASH: adminHash } });
     expect(cfg.ingress.host).toBe('0.0.0.0');
     expect(cfg.http.host).toBe('0.0.0.0');
+    expect(cfg.admin.host).toBe('0.0.0.0');
     expect(cfg.clients.map((c) => c.password)).toEqual(['pw']);
+    expect(cfg.admin.tokens.map((t) => t.tokenHash)).toEqual([adminHash]);
   });
 
   it('the example config and the embedded defaults keep metrics local and unlabelled by system_id', () => {

@@ -93,7 +93,7 @@ describe('npm run build', () => {
     const cmds = [JSON.parse(/^CMD (\[.*\])$/m.exec(dockerfile)![1]!) as string[]];
     const compose = parseYaml(readFileSync(join(REPO_ROOT, 'docker-compose.yml'), 'utf8'), { merge: true }) as { services: Record<string, { build?: unknown; command?: string[] }> };
     for (const svc of Object.values(compose.services)) if (svc.build !== undefined) cmds.push(svc.command!);
-    expect(cmds).toHaveLength(7); // the image's CMD, the five apps and the simulator
+    expect(cmds).toHaveLength(8); // the image's CMD, the five apps, the admin API and the simulator
     for (const cmd of cmds) {
       expect(cmd.slice(0, 2), cmd.join(' ')).toEqual(['node', '--enable-source-maps']);
       expect(bundles.has(cmd[2]!), cmd.join(' ')).toBe(true);
