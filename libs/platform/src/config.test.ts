@@ -164,7 +164,7 @@ describe('loadConfig', () => {
     const adminHash = `sha256:${'0f'.repeat(32)}`;
     const env = { S3_ACCESS_KEY_ID: 'k', S3_SECRET_ACCESS_KEY: 's' };
     expect(() => loadConfig({ path: dockerConfig, env: { ...env, SMSGW_ADMIN_TOKEN_HASH: adminHash } })).toThrow(/environment variable SMSGW_CLIENT_PASSWORD is not set/);
-    expect(() => loadConfig({ path: dockerConfig, env: { ...env, SMSGW_CLIENT_PASSWORD: 'pw' } })).toThrow(/environment variable SMSGW_ADMIN_TOKEN_HASH is not set/);
+    expect(() => loadConfig({ path: dockerConfig, env: { ...env, SMSGW_CLIENT_PASSWORD: 'pw' } })).toThrow(/admin\.tokens\.0\.tokenHash: environment variable SMSGW_ADMIN_TOKEN_HASH is not set/);
     const cfg = loadConfig({ path: dockerConfig, env: { ...env, SMSGW_CLIENT_PASSWORD: 'pw', SMSGW_ADMIN_TOKEN_HASH: adminHash } });
     expect(cfg.ingress.host).toBe('0.0.0.0');
     expect(cfg.http.host).toBe('0.0.0.0');
