@@ -142,7 +142,8 @@ describe('docker-compose.yml scales and heals', () => {
     const admin = services.admin as ComposeService & { command?: string[] };
     expect(admin.command?.join(' ')).toContain('dist/admin/main.js');
     expect(admin.ports).toEqual([`127.0.0.1:${cfg.admin.port}:${cfg.admin.port}`]);
-    expect(admin.depends_on).toMatchObject({ redis: { condition: 'service_healthy' }, aerospike: { condition: 'service_healthy' } });
+    // Only what it reads: an S3 or limiter outage does not keep the console from starting.
+    expect(admin.depends_on).toEqual({ redis: { condition: 'service_healthy' }, aerospike: { condition: 'service_healthy' } });
   });
 
   it('starts the apps only once Redis, Aerospike and MinIO are healthy', () => {
